@@ -1,0 +1,5 @@
+"""``python -m collapse_guard``."""
+
+from .cli import run
+
+run()

@@ -1,0 +1,171 @@
+"""The Python API: the same core the CLI, GX expectations and the pre-commit hook use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import Config, load_config, parse_config, with_overrides
+from .errors import ConfigError
+from .plugins import Registry, default_registry
+from .profile import Profile, build_profile
+from .profile.io import is_profile_file
+from .readers import iter_chunks
+from .results import Report
+from .runner import run_checks
+
+PathLike = str | Path
+DataLike = pd.DataFrame | Iterable[pd.DataFrame]
+
+
+def resolve_config(config: Config | Mapping[str, Any] | PathLike | None) -> Config:
+    """A Config from a Config, a TOML-like dict, a file path, or None (built-in defaults)."""
+    if config is None:
+        return Config()
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, Mapping):
+        return parse_config(config, "the config passed to the Python API")
+    return load_config(config)
+
+
+def _chunks(data: DataLike) -> Iterable[pd.DataFrame]:
+    if isinstance(data, pd.DataFrame):
+        return [data]
+    return data
+
+
+def _registry(config: Config) -> Registry:
+    registry = default_registry()
+    config.validate(registry.checks)
+    return registry
+
+
+def profile(
+    data: DataLike,
+    *,
+    config: Config | Mapping[str, Any] | PathLike | None = None,
+    columns: Mapping[str, str] | None = None,
+    synthetic: bool = False,
+) -> Profile:
+    """Profile a DataFrame (or an iterable of chunks) as a reference."""
+    cfg = with_overrides(resolve_config(config), columns=columns)
+    return build_profile(
+        _chunks(data),
+        settings=cfg.reference_settings(),
+        kinds=cfg.column_kinds(),
+        ignore=cfg.ignored_columns(),
+        synthetic=synthetic,
+    )
+
+
+def profile_files(
+    paths: Sequence[PathLike] | PathLike,
+    *,
+    config: Config | Mapping[str, Any] | PathLike | None = None,
+    columns: Mapping[str, str] | None = None,
+    synthetic: bool = False,
+) -> Profile:
+    """Profile data files or folders as a reference."""
+    cfg = with_overrides(resolve_config(config), columns=columns)
+    registry = _registry(cfg)
+    return build_profile(
+        iter_chunks(_paths(paths), registry.readers),
+        settings=cfg.reference_settings(),
+        kinds=cfg.column_kinds(),
+        ignore=cfg.ignored_columns(),
+        synthetic=synthetic,
+    )
+
+
+def _paths(paths: Sequence[PathLike] | PathLike) -> list[Path]:
+    if isinstance(paths, (str, Path)):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
+def load_reference(reference: Profile | PathLike) -> Profile:
+    """A Profile, or load one from a path."""
+    if isinstance(reference, Profile):
+        return reference
+    return Profile.load(reference)
+
+
+def load_synthetic(
+    synthetic: Profile | pd.DataFrame | PathLike | Sequence[PathLike] | None, cfg: Config
+) -> Profile | None:
+    """A synthetic-sample profile from a profile, a DataFrame, a profile file or data files."""
+    if synthetic is None or isinstance(synthetic, Profile):
+        return synthetic
+    if isinstance(synthetic, pd.DataFrame):
+        return build_profile([synthetic], settings=cfg.reference_settings(), synthetic=True)
+    paths = _paths(synthetic)  # type: ignore[arg-type]
+    if len(paths) == 1 and paths[0].is_file() and is_profile_file(paths[0]):
+        return Profile.load(paths[0])
+    registry = default_registry()
+    return build_profile(
+        iter_chunks(paths, registry.readers), settings=cfg.reference_settings(), synthetic=True
+    )
+
+
+def _check(
+    chunks: Iterable[Any],
+    reference: Profile | PathLike,
+    cfg: Config,
+    synthetic_reference: Any,
+    paths: list[str] | None,
+    raise_errors: bool,
+) -> Report:
+    registry = _registry(cfg)
+    ref = load_reference(reference)
+    unknown = [c for c in cfg.column_kinds() if c in ref.columns and ref.columns[c].kind != cfg.column_kinds()[c]]
+    if unknown:
+        raise ConfigError(
+            f"column {unknown[0]!r} is {ref.columns[unknown[0]].kind} in the reference; a batch is always "
+            "read with the reference's kinds, so rebuild the reference with the --column you want"
+        )
+    batch = build_profile(chunks, settings=cfg.batch_settings(), reference=ref, ignore=cfg.ignored_columns())
+    synthetic = load_synthetic(synthetic_reference, cfg)
+    return run_checks(ref, batch, registry.checks, cfg, synthetic=synthetic, batch_paths=paths,
+                      raise_errors=raise_errors)
+
+
+def check(
+    data: DataLike,
+    reference: Profile | PathLike,
+    *,
+    config: Config | Mapping[str, Any] | PathLike | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    columns: Mapping[str, str] | None = None,
+    synthetic_reference: Profile | pd.DataFrame | PathLike | None = None,
+    seed: int | None = None,
+) -> Report:
+    """Check a DataFrame (or chunks) against a reference profile (or its path)."""
+    cfg = with_overrides(resolve_config(config), select=tuple(select) if select else None,
+                         ignore=tuple(ignore), columns=columns, seed=seed)
+    return _check(_chunks(data), reference, cfg, synthetic_reference, ["<DataFrame>"], False)
+
+
+def check_files(
+    paths: Sequence[PathLike] | PathLike,
+    reference: Profile | PathLike,
+    *,
+    config: Config | Mapping[str, Any] | PathLike | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    columns: Mapping[str, str] | None = None,
+    synthetic_reference: Profile | pd.DataFrame | PathLike | Sequence[PathLike] | None = None,
+    seed: int | None = None,
+    raise_errors: bool = False,
+) -> Report:
+    """Check data files or folders against a reference profile (or its path)."""
+    cfg = with_overrides(resolve_config(config), select=tuple(select) if select else None,
+                         ignore=tuple(ignore), columns=columns, seed=seed)
+    files = _paths(paths)
+    registry = _registry(cfg)
+    return _check(iter_chunks(files, registry.readers), reference, cfg, synthetic_reference,
+                  [str(p) for p in files], raise_errors)

@@ -1,0 +1,279 @@
+"""The command line: parse options, call the API, render, map outcomes to exit codes.
+
+Exit codes (DESIGN §4): 0 ran and nothing failed; 1 ran and at least one finding failed (or warned,
+with --fail-on warn); 2 could not run (bad usage, input, config, reference file or plugin). stdout
+carries only the report; progress and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .config import Config, load_config, with_overrides
+from .errors import CollapseGuardError, PluginError
+from .results import Report
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ExitCode(IntEnum):
+    OK = 0  # the run completed and nothing failed (warnings allowed unless --fail-on warn)
+    CHECKS_FAILED = 1  # the run completed and at least one finding failed
+    ERROR = 2  # could not run: usage, input, config, reference file or plugin error
+
+
+class UserError(click.ClickException):
+    """A CollapseGuardError shown as one line; exits 2 (a plain ClickException would exit 1)."""
+
+    exit_code = ExitCode.ERROR
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"collapse-guard: error: {self.message}", err=True)
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return tuple(out)
+
+
+def _parse_columns(values: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"{v!r} is not NAME=KIND (kinds: numeric, categorical, text, ignore)",
+                                     param_hint="--column")
+        name, kind = v.rsplit("=", 1)
+        out[name.strip()] = kind.strip().lower()
+    return out
+
+
+def common_options(f: F) -> F:
+    """Options shared by profile, check and scan."""
+    f = click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")(f)
+    f = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Config file (default: collapse-guard.toml, else [tool.collapse-guard] in pyproject.toml).")(f)
+    f = click.option("--column", "columns", multiple=True, metavar="NAME=KIND",
+                     help="Set a column's kind: numeric, categorical, text, or ignore. Repeatable.")(f)
+    f = click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for sampling and nulls (default 0).")(f)
+    return f
+
+
+def report_options(f: F) -> F:
+    """Options shared by commands that produce a report (check, scan)."""
+    f = click.option("--verbose", "-v", is_flag=True, help="Text format: also list passing findings.")(f)
+    f = click.option("--ignore", "ignore", multiple=True, metavar="CHECK", help="Skip a check. Repeatable or comma-separated.")(f)
+    f = click.option("--select", "select", multiple=True, metavar="CHECK", help="Run only these checks. Repeatable or comma-separated.")(f)
+    f = click.option("--fail-on", type=click.Choice(["fail", "warn"]), default=None,
+                     help="Exit 1 on any fail (default), or on any warn too.")(f)
+    f = click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+                     help="Write the report to this file instead of stdout.")(f)
+    f = click.option("--format", "fmt", default="text", show_default=True, metavar="FORMAT",
+                     help="Report format: text, json, junit, sarif, github, markdown, html, or a plugin's "
+                     "(see `collapse-guard reporters`).")(f)
+    return f
+
+
+def _config(config_path: str | None, **overrides: Any) -> Config:
+    return with_overrides(load_config(config_path), **overrides)
+
+
+def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
+    """Render the report with the chosen reporter to stdout or a file."""
+    from .plugins import get_reporters
+
+    reporters = get_reporters()
+    if fmt not in reporters:
+        raise click.BadParameter(f"unknown format {fmt!r}; choose one of: {', '.join(reporters)}",
+                                 param_hint="--format")
+    reporter = reporters[fmt]
+    if fmt == "text" and output is None and sys.stdout.isatty():
+        from rich.console import Console
+
+        reporter.write(report, Console(), verbose)  # type: ignore[attr-defined]
+        return
+    if fmt == "text":
+        reporter.verbose = verbose  # type: ignore[attr-defined]
+    text = reporter.render(report)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"collapse-guard: {report.status}; report written to {output}", err=True)
+
+
+def exit_code(report: Report, fail_on: str) -> int:
+    if report.status == "fail" or (fail_on == "warn" and report.status == "warn"):
+        return ExitCode.CHECKS_FAILED
+    return ExitCode.OK
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="collapse-guard")
+def cli() -> None:
+    """Guard a data pipeline against model collapse.
+
+    \b
+    Build a reference from trusted human data, then check every new batch against it:
+      collapse-guard profile human.parquet -o reference.json
+      collapse-guard check batch.parquet -r reference.json
+    Exit codes: 0 nothing failed, 1 a finding failed, 2 could not run.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Reference file to write (.json, or .json.gz to compress).")
+@click.option("--synthetic", is_flag=True, help="Mark the data as a known machine-generated sample.")
+@common_options
+def profile(paths: tuple[str, ...], output: str, synthetic: bool, columns: tuple[str, ...],
+            config_path: str | None, seed: int | None, traceback: bool) -> None:
+    """Build a reference profile from human data (files or folders)."""
+    from .api import profile_files
+
+    cfg = _config(config_path, columns=_parse_columns(columns), seed=seed)
+    prof = profile_files([Path(p) for p in paths], config=cfg, synthetic=synthetic)
+    digest = prof.save(output)
+    kinds: dict[str, int] = {}
+    for col in prof.columns.values():
+        kinds[col.kind.value] = kinds.get(col.kind.value, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in kinds.items())
+    click.echo(f"collapse-guard: wrote {output}: {prof.rows:,} rows, {len(prof.columns)} columns "
+               f"({summary}), sha256 {digest[:12]}", err=True)
+    for name, why in prof.skipped.items():
+        click.echo(f"collapse-guard: note: column {name!r} skipped: {why}", err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--reference", "-r", required=True, type=click.Path(), help="Reference file made by `profile`.")
+@click.option("--synthetic-reference", type=click.Path(), default=None,
+              help="Known machine-generated sample (data files/folder, or a profile made with --synthetic).")
+@report_options
+@common_options
+def check(paths: tuple[str, ...], reference: str, synthetic_reference: str | None, fmt: str,
+          output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+          verbose: bool, columns: tuple[str, ...], config_path: str | None, seed: int | None,
+          traceback: bool) -> None:
+    """Check batch files against a reference; exit 1 if a finding fails."""
+    from .api import check_files
+
+    cfg = _config(config_path, fail_on=fail_on, select=_split(select) or None, ignore=_split(ignore),
+                  columns=_parse_columns(columns), seed=seed)
+    report = check_files([Path(p) for p in paths], reference, config=cfg,
+                         synthetic_reference=synthetic_reference, raise_errors=traceback)
+    emit(report, fmt, output, verbose)
+    sys.exit(exit_code(report, cfg.fail_on))
+
+
+def _listing(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*headers, show_edge=False, pad_edge=False)
+    for row in rows:
+        table.add_row(*row)
+    Console(soft_wrap=True).print(table)
+
+
+@cli.command("checks")
+def list_checks() -> None:
+    """List installed checks, their metrics and default thresholds."""
+    from .plugins import default_registry
+
+    reg = default_registry()
+    rows = []
+    for name, c in reg.checks.items():
+        enabled = "yes" if getattr(c, "default_enabled", True) else "no (enable in config)"
+        metrics = "; ".join(f"{m} (warn {s.warn:g}, fail {s.fail:g})" for m, s in c.metrics.items())
+        rows.append((name, enabled, reg.owners[("check", name)], c.description, metrics))
+    _listing(rows, ("check", "default", "plugin", "description", "metrics"))
+
+
+@cli.command("readers")
+def list_readers() -> None:
+    """List installed readers and the file suffixes they read."""
+    from .plugins import default_registry
+
+    reg = default_registry()
+    _listing([(n, " ".join(r.suffixes), reg.owners[("reader", n)]) for n, r in reg.readers.items()],
+             ("reader", "suffixes", "plugin"))
+
+
+@cli.command("reporters")
+def list_reporters() -> None:
+    """List installed report formats (values of --format)."""
+    from .plugins import default_registry
+
+    reg = default_registry()
+    _listing([(n, r.description, reg.owners[("reporter", n)]) for n, r in reg.reporters.items()],
+             ("format", "description", "plugin"))
+
+
+def add_plugin_commands(group: click.Group) -> None:
+    """Let plugins add commands (``register_commands``); a name clash is a PluginError."""
+    from .plugins import default_plugin_manager
+
+    pm = default_plugin_manager()
+    for impl in pm.hook.register_commands.get_hookimpls():
+        before = dict(group.commands)
+        impl.function(cli=group)
+        for name, cmd in group.commands.items():
+            if name in before and before[name] is not cmd:
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} registered command {name!r}, which already exists; "
+                    "rename the plugin's command"
+                )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    show_traceback = "--traceback" in args
+    try:
+        add_plugin_commands(cli)
+        cli.main(args=args, prog_name="collapse-guard", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else ExitCode.ERROR
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        if show_traceback:
+            raise
+        exc.show()
+        return ExitCode.ERROR if exc.exit_code != 0 else ExitCode.OK
+    except click.Abort:
+        click.echo("collapse-guard: aborted", err=True)
+        return ExitCode.ERROR
+    except CollapseGuardError as exc:
+        if show_traceback:
+            raise
+        click.echo(f"collapse-guard: error: {exc}", err=True)
+        return ExitCode.ERROR
+    except KeyboardInterrupt:
+        click.echo("collapse-guard: interrupted", err=True)
+        return ExitCode.ERROR
+    except Exception as exc:
+        if show_traceback:
+            raise
+        click.echo(
+            f"collapse-guard: internal error: {type(exc).__name__}: {exc}; rerun with --traceback and "
+            "report it at the project's issue tracker",
+            err=True,
+        )
+        return ExitCode.ERROR
+    return ExitCode.OK
+
+
+def run() -> None:
+    """Entry point for ``python -m collapse_guard`` and the console script."""
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Built-in sub-commands added through the ``register_commands`` hook."""

@@ -1,0 +1,300 @@
+"""Configuration: ``[tool.collapse-guard]`` in pyproject.toml or ``collapse-guard.toml``.
+
+Every key is validated; an unknown key or an out-of-range value raises ConfigError naming the key,
+the file and the fix. Check-level keys are validated against the registered checks.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .kinds import Kind, parse_kind
+from .profile.settings import ProfileSettings
+from .protocols import Check, MetricSpec
+
+TOP_KEYS = {"alpha", "warn_alpha", "fail_on", "seed", "select", "ignore", "profile", "checks", "columns"}
+PROFILE_KEYS = {"sample_rows", "text_docs", "text_tokens", "store_text", "max_categories"}
+COLUMN_KEYS = {"kind", "ignore", "checks"}
+IGNORE_KIND = "ignore"
+
+
+@dataclass
+class Config:
+    """Validated settings for one run (defaults are the documented defaults)."""
+
+    alpha: float = 0.01
+    warn_alpha: float = 0.05
+    fail_on: str = "fail"
+    seed: int = 0
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    profile: dict[str, Any] = field(default_factory=dict)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str = "defaults"
+
+    # ----- derived views -------------------------------------------------------------------------
+    def column_kinds(self) -> dict[str, Kind]:
+        return {
+            name: parse_kind(c["kind"])
+            for name, c in self.columns.items()
+            if "kind" in c and c["kind"] != IGNORE_KIND
+        }
+
+    def ignored_columns(self) -> set[str]:
+        return {
+            name for name, c in self.columns.items() if c.get("ignore") or c.get("kind") == IGNORE_KIND
+        }
+
+    def reference_settings(self) -> ProfileSettings:
+        return ProfileSettings.reference(seed=self.seed, **self.profile)
+
+    def batch_settings(self) -> ProfileSettings:
+        caps = {k: v for k, v in self.profile.items() if k == "max_categories"}
+        return ProfileSettings.batch(seed=self.seed, **caps)
+
+    def check_enabled(self, check: Check) -> bool:
+        if check.name in self.ignore:
+            return False
+        if self.select is not None:
+            return check.name in self.select
+        return bool(self.checks.get(check.name, {}).get("enabled", getattr(check, "default_enabled", True)))
+
+    def column_enabled(self, check: str, column: str) -> bool:
+        per_col = self.columns.get(column, {}).get("checks", {}).get(check, {})
+        return bool(per_col.get("enabled", True))
+
+    def option(self, check: Check, name: str, column: str | None = None) -> Any:
+        if name not in check.options:
+            raise KeyError(f"check {check.name!r} has no option {name!r}")
+        if column is not None:
+            per_col = self.columns.get(column, {}).get("checks", {}).get(check.name, {})
+            if name in per_col:
+                return per_col[name]
+        return self.checks.get(check.name, {}).get(name, check.options[name].default)
+
+    def thresholds(self, check: Check, metric: str, column: str | None) -> tuple[float, float]:
+        spec = check.metrics[metric]
+        warn, fail = spec.warn, spec.fail
+        levels = [self.checks.get(check.name, {}).get("thresholds", {}).get(metric, {})]
+        if column is not None:
+            per_col = self.columns.get(column, {}).get("checks", {}).get(check.name, {})
+            levels.append(per_col.get("thresholds", {}).get(metric, {}))
+        for level in levels:
+            warn = level.get("warn", warn)
+            fail = level.get("fail", fail)
+        return float(warn), float(fail)
+
+    # ----- validation against registered checks ---------------------------------------------------
+    def validate(self, checks: Mapping[str, Check]) -> None:
+        """Check names, options and thresholds against the registered checks."""
+        where = self.source
+        for name in list(self.select or ()) + list(self.ignore):
+            if name not in checks:
+                raise ConfigError(
+                    f"unknown check {name!r} in select/ignore ({where}); known checks: "
+                    + ", ".join(sorted(checks))
+                )
+        for name, table in self.checks.items():
+            if name not in checks:
+                raise ConfigError(
+                    f"unknown check {name!r} in [checks] ({where}); known checks: " + ", ".join(sorted(checks))
+                )
+            _validate_check_table(checks[name], table, f"checks.{name}", where)
+        for col, table in self.columns.items():
+            for name, sub in table.get("checks", {}).items():
+                if name not in checks:
+                    raise ConfigError(
+                        f"unknown check {name!r} in columns.{col}.checks ({where}); known checks: "
+                        + ", ".join(sorted(checks))
+                    )
+                _validate_check_table(checks[name], sub, f"columns.{col}.checks.{name}", where)
+
+
+def _validate_check_table(check: Check, table: Mapping[str, Any], prefix: str, where: str) -> None:
+    for key, value in table.items():
+        if key == "enabled":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{prefix}.enabled must be true or false ({where})")
+        elif key == "thresholds":
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{prefix}.thresholds must be a table ({where})")
+            for metric, levels in value.items():
+                if metric not in check.metrics:
+                    raise ConfigError(
+                        f"unknown metric {metric!r} in {prefix}.thresholds ({where}); "
+                        f"{check.name} metrics: " + ", ".join(sorted(check.metrics))
+                    )
+                _validate_levels(check.metrics[metric], levels, f"{prefix}.thresholds.{metric}", where)
+        elif key in check.options:
+            spec = check.options[key]
+            if not spec.validate(value):
+                raise ConfigError(f"{prefix}.{key} = {value!r} is invalid ({where}); expected {spec.expect}")
+        else:
+            known = ["enabled", "thresholds", *sorted(check.options)]
+            raise ConfigError(f"unknown key {key!r} in {prefix} ({where}); known keys: " + ", ".join(known))
+
+
+def _validate_levels(spec: MetricSpec, levels: Any, prefix: str, where: str) -> None:
+    if not isinstance(levels, Mapping):
+        raise ConfigError(f"{prefix} must be a table like {{warn = 0.7, fail = 0.5}} ({where})")
+    for key, value in levels.items():
+        if key not in ("warn", "fail"):
+            raise ConfigError(f"unknown key {key!r} in {prefix} ({where}); use warn and fail")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+            raise ConfigError(f"{prefix}.{key} must be a number ({where})")
+        lo, hi = spec.bounds
+        if not lo <= value <= hi:
+            raise ConfigError(f"{prefix}.{key} = {value} is out of range [{lo}, {hi}] ({where})")
+    warn = levels.get("warn", spec.warn)
+    fail = levels.get("fail", spec.fail)
+    if not spec.beyond(fail, warn):
+        relation = "<=" if spec.worse == "lower" else ">="
+        raise ConfigError(
+            f"{prefix}: fail ({fail}) must be {relation} warn ({warn}) because "
+            f"{'lower' if spec.worse == 'lower' else 'higher'} values are worse ({where})"
+        )
+
+
+def _number(table: Mapping[str, Any], key: str, lo: float, hi: float, where: str) -> float | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not lo < value <= hi:
+        raise ConfigError(f"{key} = {value!r} is out of range ({lo}, {hi}] ({where})")
+    return float(value)
+
+
+def _string_list(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...] | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of check names ({where})")
+    return tuple(value)
+
+
+def parse_config(table: Mapping[str, Any], source: str) -> Config:
+    """Build a Config from a TOML table; raises ConfigError on unknown keys or bad values."""
+    for key in table:
+        if key not in TOP_KEYS:
+            raise ConfigError(
+                f"unknown key {key!r} in {source}; known keys: " + ", ".join(sorted(TOP_KEYS))
+            )
+    cfg = Config(source=source)
+    alpha = _number(table, "alpha", 0.0, 0.5, source)
+    warn_alpha = _number(table, "warn_alpha", 0.0, 0.5, source)
+    cfg.alpha = alpha if alpha is not None else cfg.alpha
+    cfg.warn_alpha = warn_alpha if warn_alpha is not None else max(cfg.warn_alpha, cfg.alpha)
+    if cfg.warn_alpha < cfg.alpha:
+        raise ConfigError(f"warn_alpha ({cfg.warn_alpha}) must be >= alpha ({cfg.alpha}) ({source})")
+    if "fail_on" in table:
+        if table["fail_on"] not in ("fail", "warn"):
+            raise ConfigError(f"fail_on must be \"fail\" or \"warn\", got {table['fail_on']!r} ({source})")
+        cfg.fail_on = table["fail_on"]
+    if "seed" in table:
+        if not isinstance(table["seed"], int) or isinstance(table["seed"], bool) or table["seed"] < 0:
+            raise ConfigError(f"seed must be a non-negative integer ({source})")
+        cfg.seed = table["seed"]
+    cfg.select = _string_list(table, "select", source)
+    cfg.ignore = _string_list(table, "ignore", source) or ()
+    profile = table.get("profile", {})
+    for key, value in profile.items():
+        if key not in PROFILE_KEYS:
+            raise ConfigError(
+                f"unknown key {key!r} in [profile] ({source}); known keys: " + ", ".join(sorted(PROFILE_KEYS))
+            )
+        if key == "store_text":
+            if not isinstance(value, bool):
+                raise ConfigError(f"profile.store_text must be true or false ({source})")
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"profile.{key} must be a non-negative integer ({source})")
+    cfg.profile = dict(profile)
+    checks = table.get("checks", {})
+    if not isinstance(checks, Mapping) or not all(isinstance(v, Mapping) for v in checks.values()):
+        raise ConfigError(f"[checks] must hold one table per check ({source})")
+    cfg.checks = {k: dict(v) for k, v in checks.items()}
+    columns = table.get("columns", {})
+    for name, col in columns.items():
+        if not isinstance(col, Mapping):
+            raise ConfigError(f"columns.{name} must be a table ({source})")
+        for key in col:
+            if key not in COLUMN_KEYS:
+                raise ConfigError(
+                    f"unknown key {key!r} in columns.{name} ({source}); known keys: "
+                    + ", ".join(sorted(COLUMN_KEYS))
+                )
+        if "kind" in col and col["kind"] != IGNORE_KIND:
+            try:
+                parse_kind(str(col["kind"]))
+            except ValueError as exc:
+                raise ConfigError(f"columns.{name}.kind: {exc} ({source})") from None
+    cfg.columns = {k: dict(v) for k, v in columns.items()}
+    return cfg
+
+
+def load_config(path: str | Path | None = None, cwd: str | Path | None = None) -> Config:
+    """Load the config from ``path``, else ``collapse-guard.toml`` or ``pyproject.toml`` in ``cwd``."""
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file {p} not found; check the --config path")
+        return _load_file(p)
+    base = Path(cwd) if cwd is not None else Path.cwd()
+    own = base / "collapse-guard.toml"
+    if own.is_file():
+        return _load_file(own)
+    pyproject = base / "pyproject.toml"
+    if pyproject.is_file():
+        return _load_file(pyproject)
+    return Config()
+
+
+def _load_file(path: Path) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("collapse-guard", {})
+        return parse_config(table, f"[tool.collapse-guard] in {path}")
+    return parse_config(data, str(path))
+
+
+def with_overrides(
+    cfg: Config,
+    *,
+    fail_on: str | None = None,
+    select: tuple[str, ...] | None = None,
+    ignore: tuple[str, ...] = (),
+    columns: Mapping[str, str] | None = None,
+    seed: int | None = None,
+) -> Config:
+    """Apply command-line options on top of a loaded config."""
+    from dataclasses import replace
+
+    new = replace(cfg, columns={k: dict(v) for k, v in cfg.columns.items()})
+    if fail_on is not None:
+        new.fail_on = fail_on
+    if select:
+        new.select = tuple(select)
+    if ignore:
+        new.ignore = tuple(cfg.ignore) + tuple(ignore)
+    if seed is not None:
+        new.seed = seed
+    for name, kind in (columns or {}).items():
+        if kind != IGNORE_KIND:
+            try:
+                parse_kind(kind)
+            except ValueError as exc:
+                raise ConfigError(f"--column {name}={kind}: {exc} (or 'ignore')") from None
+        new.columns.setdefault(name, {})["kind"] = kind
+    return new

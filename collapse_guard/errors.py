@@ -1,0 +1,31 @@
+"""Exception types. Every message names the file or setting *and* the fix."""
+
+from __future__ import annotations
+
+
+class CollapseGuardError(Exception):
+    """Base class. The message is shown to the user as one line (exit code 2)."""
+
+
+class InputError(CollapseGuardError):
+    """A data file cannot be read, is empty, malformed, or has unusable columns."""
+
+
+class ConfigError(CollapseGuardError):
+    """A configuration key or value is invalid."""
+
+
+class ReferenceFileError(CollapseGuardError):
+    """A reference (profile) file is corrupt, tampered with, or from another version."""
+
+
+class PluginError(CollapseGuardError):
+    """A plugin registered something invalid. The message names the plugin."""
+
+
+class CheckFailed(CollapseGuardError):
+    """Raised by ``Report.raise_for_status()`` when at least one finding failed."""
+
+    def __init__(self, message: str, report: object | None = None) -> None:
+        super().__init__(message)
+        self.report = report

@@ -1,0 +1,85 @@
+"""The one place where statuses are decided from measurements.
+
+A finding fails only when it is significant after Benjamini–Hochberg across every p-value of the
+run **and** its effect is past the metric's practical ``fail`` threshold; likewise for ``warn`` with
+``warn_alpha`` and the ``warn`` threshold. Large batches therefore do not fail on trivial effects,
+and a check never decides its own status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+from scipy.stats import false_discovery_control
+
+from .config import Config
+from .protocols import Check
+from .results import Finding, Measurement, Status
+
+_RANK = {Status.PASS: 0, Status.INSUFFICIENT: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 2}
+
+
+def adjust(p_values: Sequence[float]) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (scipy's ``false_discovery_control``)."""
+    if len(p_values) == 0:
+        return np.zeros(0)
+    p = np.clip(np.asarray(p_values, dtype=float), 0.0, 1.0)
+    return np.asarray(false_discovery_control(p, method="bh"))
+
+
+def decide(
+    measured: Sequence[tuple[str, Measurement]],
+    checks: Mapping[str, Check],
+    config: Config,
+    errors: Sequence[Finding] = (),
+) -> list[Finding]:
+    """Turn ``(check name, measurement)`` pairs into findings with statuses."""
+    testable = [
+        i
+        for i, (_, m) in enumerate(measured)
+        if m.insufficient is None and m.p_value is not None and not np.isnan(m.p_value)
+    ]
+    adjusted = adjust([float(measured[i][1].p_value) for i in testable])  # type: ignore[arg-type]
+    p_adj = dict(zip(testable, adjusted.tolist(), strict=True))
+    findings = list(errors)
+    for i, (name, m) in enumerate(measured):
+        check = checks[name]
+        spec = check.metrics[m.metric]
+        warn, fail = config.thresholds(check, m.metric, m.column)
+        evidence = dict(m.evidence)
+        evidence["thresholds"] = {"warn": warn, "fail": fail, "worse": spec.worse}
+        m = replace(m, evidence=evidence)
+        if m.insufficient is not None:
+            findings.append(Finding(name, m, Status.INSUFFICIENT))
+            continue
+        q = p_adj.get(i)
+        effect = m.effect
+        if effect is None or np.isnan(effect):
+            status = Status.PASS
+        else:
+            significant_fail = q is None or q <= config.alpha
+            significant_warn = q is None or q <= config.warn_alpha
+            if significant_fail and spec.beyond(effect, fail):
+                status = Status.FAIL
+            elif significant_warn and spec.beyond(effect, warn):
+                status = Status.WARN
+            else:
+                status = Status.PASS
+        findings.append(Finding(name, m, status, q))
+    return findings
+
+
+def report_status(findings: Sequence[Finding]) -> str:
+    """fail > warn > pass; an error counts as fail; nothing testable at all is a warn."""
+    if not findings:
+        return Status.WARN.value
+    worst = max(_RANK[f.status] for f in findings)
+    if worst == 2:
+        return Status.FAIL.value
+    if worst == 1:
+        return Status.WARN.value
+    if all(f.status is Status.INSUFFICIENT for f in findings):
+        return Status.WARN.value
+    return Status.PASS.value

@@ -1,0 +1,293 @@
+"""Build a Profile from DataFrame chunks in one streaming pass (bounded memory)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..hashing import mix, row_hashes
+from ..kinds import Kind, infer_kind, looks_like_identifier
+from ..text import tokenize
+from .categorical import CategoricalProfile
+from .model import ColumnProfile, Profile, sorted_values
+from .numeric import NumericProfile
+from .sampling import bottom_k
+from .settings import ProfileSettings
+from .text import VOCAB_MIN_DOCS, TextProfile
+
+Chunk = pd.DataFrame | tuple[Path | str, pd.DataFrame]
+
+
+def _where(path: Path | str | None) -> str:
+    return str(path) if path is not None else "the data"
+
+
+def to_float(series: pd.Series, column: str, path: Path | str | None) -> np.ndarray:
+    """Column values as float64 with NaN for missing; InputError on text or infinities."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        x = series.astype("float64").to_numpy()
+    elif pd.api.types.is_numeric_dtype(series.dtype):
+        x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        coerced = pd.to_numeric(series, errors="coerce")
+        bad = coerced.isna() & series.notna() & (series.astype(str).str.strip() != "")
+        if bad.any():
+            first = int(np.flatnonzero(bad.to_numpy())[0])
+            example = str(series.iloc[first])[:40]
+            raise InputError(
+                f"{_where(path)}: column {column!r} mixes numbers and text (e.g. {example!r}); "
+                f"fix those values, or declare the column with --column {column}=categorical"
+            )
+        x = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
+    infinite = np.isinf(x)
+    if infinite.any():
+        raise InputError(
+            f"{_where(path)}: column {column!r} has {int(infinite.sum())} infinite value(s); "
+            "replace them with empty cells (missing) or finite numbers"
+        )
+    return x
+
+
+def to_categories(series: pd.Series) -> pd.Series:
+    """Category labels as strings (None for missing); integral floats print without '.0'."""
+    present = series.notna()
+    out = pd.Series([None] * len(series), index=series.index, dtype=object)
+    values = series[present]
+    if pd.api.types.is_float_dtype(values.dtype) and len(values) and (values % 1 == 0).all():
+        values = values.astype("int64")
+    out[present] = values.astype(str).to_numpy(dtype=object)
+    return out
+
+
+def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None) -> None:
+    """A string column that is mostly numbers with a few words is a typing error upstream."""
+    values = series.dropna().astype(str).str.strip()
+    values = values[values != ""]
+    if len(values) == 0:
+        return
+    numeric = pd.to_numeric(values, errors="coerce").notna()
+    share = float(numeric.mean())
+    if 0.5 <= share < 1.0:
+        example = values[~numeric].iloc[0][:40]
+        raise InputError(
+            f"{_where(path)}: column {column!r} mixes numbers and text (e.g. {example!r} among "
+            f"{share:.0%} numeric values); fix those values, or declare it with "
+            f"--column {column}=categorical"
+        )
+
+
+class _Builder:
+    def __init__(
+        self,
+        settings: ProfileSettings,
+        kinds: Mapping[str, Kind],
+        reference: Profile | None,
+        ignore: set[str],
+    ) -> None:
+        self.settings = settings
+        self.overrides = dict(kinds)
+        self.reference = reference
+        self.ignore = ignore
+        self.rows = 0
+        self.columns: list[str] | None = None
+        self.kinds: dict[str, Kind | None] = {}
+        self.acc: dict[str, ColumnProfile] = {}
+        self.pending_nulls: dict[str, int] = {}
+        self.skipped: dict[str, str] = {}
+        self.sample: pd.DataFrame | None = None
+        self.priority = np.zeros(0, dtype=np.uint64)
+        self.paths: list[str] = []
+
+    def _start(self, frame: pd.DataFrame, path: Path | str | None) -> None:
+        names = [str(c) for c in frame.columns]
+        if len(set(names)) != len(names):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            raise InputError(f"{_where(path)}: duplicate column name(s) {dupes}; rename them")
+        if self.reference is not None:
+            missing = [c for c in self.reference.columns if c not in names and c not in self.ignore]
+            if missing:
+                raise InputError(
+                    f"{_where(path)} has no column {missing[0]!r}, which the reference has; add it, "
+                    f"or leave it out of the comparison with --column {missing[0]}=ignore"
+                )
+            self.columns = [c for c in self.reference.columns if c not in self.ignore]
+            self.kinds = {c: self.reference.columns[c].kind for c in self.columns}
+            extra = [c for c in names if c not in self.reference.columns and c not in self.ignore]
+            for c in extra:
+                self.skipped[c] = "not in the reference"
+        else:
+            self.columns = [c for c in names if c not in self.ignore]
+            for c in self.columns:
+                self.kinds[c] = self.overrides.get(c)
+        if not self.columns:
+            raise InputError(f"{_where(path)}: no columns to profile; check the file or --column")
+
+    def _resolve_kind(self, name: str, series: pd.Series, path: Path | str | None) -> None:
+        if self.kinds.get(name) is not None or name in self.skipped:
+            return
+        kind = infer_kind(series)
+        if kind is None:
+            return
+        if kind is not Kind.NUMERIC:
+            _check_mixed_strings(series, name, path)
+        if kind is Kind.CATEGORICAL and self.reference is None and looks_like_identifier(series):
+            self.skipped[name] = (
+                "looks like an identifier (almost every value distinct); "
+                f"declare it with --column {name}=categorical to include it"
+            )
+            return
+        self.kinds[name] = kind
+
+    def _accumulator(self, name: str, kind: Kind) -> ColumnProfile:
+        if name not in self.acc:
+            nulls = self.pending_nulls.pop(name, 0)
+            if kind is Kind.NUMERIC:
+                self.acc[name] = NumericProfile(name, nulls=nulls)
+            elif kind is Kind.CATEGORICAL:
+                self.acc[name] = CategoricalProfile(name, nulls=nulls)
+            else:
+                self.acc[name] = TextProfile(name, nulls=nulls)
+        return self.acc[name]
+
+    def add(self, frame: pd.DataFrame, path: Path | str | None) -> None:
+        frame = frame.rename(columns=str)
+        if self.columns is None:
+            self._start(frame, path)
+        assert self.columns is not None
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"{_where(path)} has no column {missing[0]!r}, which earlier data has; "
+                "give files with the same columns"
+            )
+        if len(frame) == 0:
+            return
+        self.rows += len(frame)
+        s = self.settings
+        prio = mix(row_hashes(frame[self.columns]), s.seed)
+        converted: dict[str, object] = {}
+        for name in self.columns:
+            series = frame[name]
+            self._resolve_kind(name, series, path)
+            if name in self.skipped:
+                continue
+            kind = self.kinds.get(name)
+            present = series.notna().to_numpy()
+            if kind is None:
+                self.pending_nulls[name] = self.pending_nulls.get(name, 0) + len(series)
+                converted[name] = np.full(len(series), np.nan)
+                continue
+            acc = self._accumulator(name, kind)
+            if isinstance(acc, NumericProfile):
+                x = to_float(series, name, path)
+                ok = ~np.isnan(x)
+                acc.update(x[ok], int((~ok).sum()))
+                converted[name] = x
+            elif isinstance(acc, CategoricalProfile):
+                labels = to_categories(series)
+                counts = labels.dropna().value_counts(sort=False)
+                acc.update({str(k): int(v) for k, v in counts.items()}, int((~present).sum()))
+                if len(acc.counts) > s.max_categories:
+                    raise InputError(
+                        f"{_where(path)}: column {name!r} has more than {s.max_categories:,} distinct "
+                        f"values, too many for a categorical column; declare it with "
+                        f"--column {name}=text, or leave it out with --column {name}=ignore"
+                    )
+                converted[name] = labels.to_numpy(dtype=object)
+            else:
+                texts = series[present].astype(str).tolist()
+                tok = tokenize(texts)
+                acc.update(
+                    tok, prio, present, texts if s.store_text else None, s.text_docs, s.text_tokens
+                )
+        self._sample(prio, converted)
+
+    def _sample(self, prio: np.ndarray, converted: dict[str, object]) -> None:
+        k = self.settings.sample_rows
+        if k <= 0:
+            return
+        cols = [c for c in converted if self.kinds.get(c) is not Kind.TEXT]
+        take = bottom_k(prio, k)
+        chunk = pd.DataFrame({c: np.asarray(converted[c])[take] for c in cols})
+        if self.sample is None:
+            self.sample, self.priority = chunk, prio[take]
+            return
+        for c in cols:
+            if c not in self.sample:
+                self.sample[c] = np.full(len(self.sample), np.nan)
+        both = pd.concat([self.sample, chunk], ignore_index=True)
+        both_prio = np.concatenate([self.priority, prio[take]])
+        keep = bottom_k(both_prio, k)
+        self.sample = both.iloc[keep].reset_index(drop=True)
+        self.priority = both_prio[keep]
+
+    def finish(self, synthetic: bool) -> Profile:
+        where = ", ".join(self.paths) if self.paths else "the data"
+        if self.rows == 0:
+            raise InputError(f"{where}: no data rows (empty or header-only); give a file with rows")
+        assert self.columns is not None
+        columns: dict[str, ColumnProfile] = {}
+        for name in self.columns:
+            if name in self.skipped:
+                continue
+            acc = self.acc.get(name)
+            if acc is None or acc.count == 0:
+                raise InputError(
+                    f"{where}: column {name!r} has no values (all missing); fill it, or leave it "
+                    f"out with --column {name}=ignore"
+                )
+            if isinstance(acc, NumericProfile):
+                acc.values = sorted_values(self.sample, name)
+            if isinstance(acc, TextProfile) and not self.settings.store_text:
+                acc.sample.prune_vocab(VOCAB_MIN_DOCS)
+            columns[name] = acc
+        sample = self.sample
+        if sample is not None:
+            keep_cols = [c for c in sample.columns if c in columns]
+            sample = sample[keep_cols].copy()
+            for c in keep_cols:
+                if columns[c].kind is Kind.NUMERIC:
+                    sample[c] = sample[c].astype("float64")
+                else:
+                    sample[c] = sample[c].astype(object).where(sample[c].notna(), None)
+        return Profile(
+            rows=self.rows,
+            columns=columns,
+            sample=sample,
+            sample_priority=self.priority if sample is not None else np.zeros(0, dtype=np.uint64),
+            settings=self.settings,
+            source=list(self.paths),
+            skipped=dict(self.skipped),
+            synthetic=synthetic,
+        )
+
+
+def build_profile(
+    chunks: Iterable[Chunk],
+    *,
+    settings: ProfileSettings | None = None,
+    kinds: Mapping[str, Kind] | None = None,
+    ignore: Iterable[str] = (),
+    reference: Profile | None = None,
+    synthetic: bool = False,
+) -> Profile:
+    """Profile data given as DataFrame chunks (or ``(path, chunk)`` pairs).
+
+    With ``reference``, the columns and kinds are taken from it (a batch is always read the way
+    its reference was), and a reference column missing from the data is an error.
+    """
+    builder = _Builder(settings or ProfileSettings.reference(), kinds or {}, reference, set(ignore))
+    for item in chunks:
+        path: Path | str | None
+        if isinstance(item, tuple):
+            path, frame = item
+        else:
+            path, frame = None, item
+        if path is not None and str(path) not in builder.paths:
+            builder.paths.append(str(path))
+        builder.add(frame, path)
+    return builder.finish(synthetic)

@@ -1,0 +1,202 @@
+"""Reading and writing profile files: canonical JSON, optional gzip, sha256, validation.
+
+Format: ``{"format": "collapse-guard-profile", "format_version": 1, "tool_version": ...,
+"sha256": <hash of the canonical content>, "content": {...}}``. The hash covers ``content`` only,
+serialised with sorted keys and no whitespace, so an edited file is detected.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ReferenceFileError
+from ..kinds import Kind
+from .categorical import CategoricalProfile
+from .codec import decode_array, encode_array
+from .model import ColumnProfile, Profile, sorted_values
+from .numeric import NumericProfile
+from .settings import ProfileSettings
+from .text import TextProfile
+
+FORMAT = "collapse-guard-profile"
+FORMAT_VERSION = 1
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def profile_content(prof: Profile) -> dict[str, Any]:
+    """The hashed part of a profile file."""
+    sample: dict[str, Any] | None = None
+    if prof.sample is not None:
+        data: dict[str, Any] = {}
+        for name in prof.sample.columns:
+            col = prof.columns[name]
+            if col.kind is Kind.NUMERIC:
+                data[name] = encode_array(prof.sample[name].to_numpy(dtype=np.float64, na_value=np.nan))
+            else:
+                data[name] = {"strings": [None if v is None else str(v) for v in prof.sample[name]]}
+        sample = {
+            "rows": len(prof.sample),
+            "priorities": encode_array(prof.sample_priority.astype(np.uint64)),
+            "columns": data,
+        }
+    return {
+        "rows": prof.rows,
+        "synthetic": prof.synthetic,
+        "settings": prof.settings.to_dict(),
+        "source": list(prof.source),
+        "skipped": dict(sorted(prof.skipped.items())),
+        "columns": [col.to_json() for col in prof.columns.values()],
+        "sample": sample,
+    }
+
+
+def content_sha256(content: dict[str, Any]) -> str:
+    return hashlib.sha256(_canonical(content)).hexdigest()
+
+
+def save_profile(prof: Profile, path: Path) -> str:
+    from .. import __version__
+
+    content = profile_content(prof)
+    body = _canonical(content)
+    digest = hashlib.sha256(body).hexdigest()
+    # Header first (so a file can be recognised from its first bytes), then the canonical content.
+    header = json.dumps(
+        {"format": FORMAT, "format_version": FORMAT_VERSION, "tool_version": __version__, "sha256": digest}
+    )
+    raw = header[:-1].encode() + b', "content": ' + body + b"}\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.name.endswith(".gz"):
+        buf = io.BytesIO()
+        # mtime=0 and no file name keep the gzip bytes identical across runs.
+        with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0) as gz:
+            gz.write(raw)
+        raw = buf.getvalue()
+    path.write_bytes(raw)
+    prof.sha256, prof.path = digest, str(path)
+    return digest
+
+
+def is_profile_file(path: Path) -> bool:
+    """True when the file starts like a collapse-guard profile (plain or gzip)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(2)
+        if head == b"\x1f\x8b":
+            with gzip.open(path, "rb") as gz:
+                start = gz.read(64)
+        else:
+            with path.open("rb") as fh:
+                start = fh.read(64)
+    except (OSError, EOFError, zlib.error):
+        return False
+    return start.startswith(b'{"format": "' + FORMAT.encode())
+
+
+def _bad(path: Path, why: str, fix: str) -> ReferenceFileError:
+    return ReferenceFileError(f"{path}: {why}; {fix}")
+
+
+def load_profile(path: Path) -> Profile:
+    regenerate = "rebuild it with `collapse-guard profile HUMAN_DATA -o " + str(path) + "`"
+    if not path.exists():
+        raise _bad(path, "reference file not found", "check the path, or " + regenerate)
+    if path.is_dir():
+        raise _bad(path, "is a folder, not a reference file", "give the .json file made by `profile`")
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise _bad(path, f"corrupt gzip ({exc})", regenerate) from None
+    not_ours = _bad(
+        path,
+        "is not a collapse-guard reference file",
+        "pass the file written by `collapse-guard profile` after -r (data files go before -r)",
+    )
+    if not raw.lstrip().startswith(b"{"):
+        raise not_ours
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if b'"format": "' + FORMAT.encode() not in raw[:200]:
+            raise not_ours from None
+        raise _bad(path, f"not valid JSON ({exc.__class__.__name__}), the file is corrupt", regenerate) from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise not_ours
+    version = doc.get("format_version")
+    if not isinstance(version, int):
+        raise _bad(path, "has no valid format_version", regenerate)
+    if version > FORMAT_VERSION:
+        raise _bad(
+            path,
+            f"was written by collapse-guard {doc.get('tool_version', '?')} in format version {version}, "
+            f"newer than this collapse-guard understands ({FORMAT_VERSION})",
+            "upgrade collapse-guard (pip install -U collapse-guard)",
+        )
+    content = doc.get("content")
+    if not isinstance(content, dict):
+        raise _bad(path, "has no content section", regenerate)
+    digest = content_sha256(content)
+    if digest != doc.get("sha256"):
+        raise _bad(
+            path,
+            "content does not match its sha256 (the file was edited or damaged)",
+            "do not edit reference files by hand; " + regenerate,
+        )
+    try:
+        prof = _from_content(content)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _bad(path, f"malformed content ({exc.__class__.__name__}: {exc})", regenerate) from None
+    prof.sha256, prof.path = digest, str(path)
+    return prof
+
+
+def _from_content(content: dict[str, Any]) -> Profile:
+    settings = ProfileSettings.from_dict(content["settings"])
+    sample: pd.DataFrame | None = None
+    priority = np.zeros(0, dtype=np.uint64)
+    kinds = {c["name"]: Kind(c["kind"]) for c in content["columns"]}
+    if content.get("sample") is not None:
+        s = content["sample"]
+        priority = decode_array(s["priorities"])
+        data: dict[str, Any] = {}
+        for name, enc in s["columns"].items():
+            if kinds[name] is Kind.NUMERIC:
+                data[name] = decode_array(enc)
+            else:
+                data[name] = np.array(enc["strings"], dtype=object)
+            if len(data[name]) != int(s["rows"]):
+                raise ValueError(f"sample column {name!r} has the wrong length")
+        sample = pd.DataFrame(data)
+    columns: dict[str, ColumnProfile] = {}
+    for c in content["columns"]:
+        kind = kinds[c["name"]]
+        if kind is Kind.NUMERIC:
+            columns[c["name"]] = NumericProfile.from_json(c, sorted_values(sample, c["name"]))
+        elif kind is Kind.CATEGORICAL:
+            columns[c["name"]] = CategoricalProfile.from_json(c)
+        else:
+            columns[c["name"]] = TextProfile.from_json(c)
+    return Profile(
+        rows=int(content["rows"]),
+        columns=columns,
+        sample=sample,
+        sample_priority=priority,
+        settings=settings,
+        source=[str(p) for p in content["source"]],
+        skipped={str(k): str(v) for k, v in content["skipped"].items()},
+        synthetic=bool(content["synthetic"]),
+    )

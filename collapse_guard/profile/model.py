@@ -1,0 +1,138 @@
+"""The Profile object: columns, the row sample, merge, save and load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..kinds import Kind
+from .categorical import CategoricalProfile
+from .numeric import NumericProfile
+from .sampling import bottom_k
+from .settings import ProfileSettings
+from .text import TextProfile
+
+ColumnProfile = Union[NumericProfile, CategoricalProfile, TextProfile]
+
+
+@dataclass
+class Profile:
+    """Per-column summaries of a dataset, with a bounded seeded row sample.
+
+    Attributes
+    ----------
+    rows
+        Rows read.
+    columns
+        Column name -> summary, in file order.
+    sample
+        Row sample of the numeric and categorical columns (raw values; numeric as float64,
+        categories as strings), or None when sampling is off.
+    sample_priority
+        The hash priority of each sampled row (what makes merging exact).
+    settings
+        The caps this profile was built with.
+    source
+        Paths it was built from, as given.
+    skipped
+        Columns left out, with the reason (e.g. identifiers).
+    synthetic
+        True when built with ``profile --synthetic`` (a known machine-generated sample).
+    sha256, path
+        Content hash and file path, set when saved or loaded.
+    """
+
+    rows: int
+    columns: dict[str, ColumnProfile]
+    sample: pd.DataFrame | None
+    sample_priority: np.ndarray
+    settings: ProfileSettings
+    source: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    synthetic: bool = False
+    sha256: str | None = None
+    path: str | None = None
+
+    def column(self, name: str) -> ColumnProfile:
+        """The summary of one column (KeyError naming the known columns if absent)."""
+        try:
+            return self.columns[name]
+        except KeyError:
+            known = ", ".join(self.columns) or "none"
+            raise KeyError(f"no column {name!r} in this profile (columns: {known})") from None
+
+    def kinds(self) -> dict[str, Kind]:
+        return {name: col.kind for name, col in self.columns.items()}
+
+    def merge(self, other: Profile) -> Profile:
+        """The profile of the concatenated data (exact, except plain-text vocab for evidence)."""
+        if self.kinds() != other.kinds():
+            raise InputError(
+                "cannot merge profiles with different columns or kinds: "
+                f"{self.kinds()} vs {other.kinds()}; profile data with the same schema"
+            )
+        if self.settings != other.settings:
+            raise InputError("cannot merge profiles built with different settings; rebuild one of them")
+        prio = np.concatenate([self.sample_priority, other.sample_priority])
+        sample = None
+        keep = np.zeros(0, dtype=np.int64)
+        if self.sample is not None and other.sample is not None:
+            both = pd.concat([self.sample, other.sample], ignore_index=True)
+            keep = bottom_k(prio, self.settings.sample_rows)
+            sample = both.iloc[keep].reset_index(drop=True)
+        columns: dict[str, ColumnProfile] = {}
+        for name, col in self.columns.items():
+            oth = other.columns[name]
+            if isinstance(col, NumericProfile) and isinstance(oth, NumericProfile):
+                values = sorted_values(sample, name)
+                columns[name] = col.merged(oth, values)
+            elif isinstance(col, CategoricalProfile) and isinstance(oth, CategoricalProfile):
+                columns[name] = col.merged(oth)
+            elif isinstance(col, TextProfile) and isinstance(oth, TextProfile):
+                merged = col.merged(oth, self.settings.text_docs, self.settings.text_tokens)
+                if not self.settings.store_text:
+                    from .text import VOCAB_MIN_DOCS
+
+                    merged.sample.prune_vocab(VOCAB_MIN_DOCS)
+                columns[name] = merged
+        return Profile(
+            rows=self.rows + other.rows,
+            columns=columns,
+            sample=sample,
+            sample_priority=prio[keep] if sample is not None else np.zeros(0, dtype=np.uint64),
+            settings=self.settings,
+            source=self.source + other.source,
+            skipped={**self.skipped, **other.skipped},
+            synthetic=self.synthetic and other.synthetic,
+        )
+
+    def save(self, path: str | Path) -> str:
+        """Write the profile as versioned JSON (gzip when the name ends in .gz); returns sha256."""
+        from .io import save_profile
+
+        return save_profile(self, Path(path))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Profile:
+        """Read and validate a profile file (ReferenceFileError with the fix when it is bad)."""
+        from .io import load_profile
+
+        return load_profile(Path(path))
+
+    def to_json(self) -> dict[str, Any]:
+        from .io import profile_content
+
+        return profile_content(self)
+
+
+def sorted_values(sample: pd.DataFrame | None, name: str) -> np.ndarray:
+    """The non-null sampled values of a numeric column, sorted."""
+    if sample is None or name not in sample:
+        return np.zeros(0)
+    x = sample[name].to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.sort(x[~np.isnan(x)])

@@ -1,0 +1,299 @@
+"""The reading front door used by ``profile``, ``check`` and ``scan``.
+
+``iter_chunks`` turns paths (files or folders) into ``(path, DataFrame)`` chunks. It picks a reader
+by the longest matching suffix, expands folders, and makes the chunks of all files agree: the same
+columns (in the first file's order) and, per column, the same dtype family in every chunk. Readers
+only have to yield frames; everything that can go wrong becomes an ``InputError`` that names the
+file and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError
+from .builtin import (
+    DEFAULT_LIMITS,
+    SETTING_MAX_DECOMPRESSED,
+    SETTING_MAX_LINE,
+    SETTING_MAX_RATIO,
+    ReadLimits,
+    is_text_file,
+)
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "SETTING_MAX_DECOMPRESSED",
+    "SETTING_MAX_LINE",
+    "SETTING_MAX_RATIO",
+    "ReadLimits",
+    "find_reader",
+    "iter_chunks",
+    "iter_data_files",
+    "supported_suffixes",
+]
+
+Readers = Mapping[str, Any] | Sequence[Any]
+
+
+def _reader_list(readers: Readers) -> list[Any]:
+    if isinstance(readers, Mapping):
+        return list(readers.values())
+    return list(readers)
+
+
+def supported_suffixes(readers: Readers) -> list[str]:
+    """Every suffix some reader claims, lower-case and sorted."""
+    return sorted({s.lower() for r in _reader_list(readers) for s in r.suffixes})
+
+
+def _match(name: str, readers: Readers) -> Any | None:
+    name = name.lower()
+    best: tuple[int, Any] | None = None
+    for reader in _reader_list(readers):
+        for suffix in reader.suffixes:
+            s = suffix.lower()
+            if name.endswith(s) and len(name) > len(s) and (best is None or len(s) > best[0]):
+                best = (len(s), reader)
+    return None if best is None else best[1]
+
+
+def find_reader(path: str | Path, readers: Readers) -> Any:
+    """The reader for ``path``: the one claiming its longest suffix (``.csv.gz`` before ``.gz``).
+
+    A folder of text documents is read by whichever reader claims ``.txt``.
+
+    Raises
+    ------
+    InputError
+        When no reader claims the suffix; the message lists the known suffixes.
+    """
+    path = Path(path)
+    if path.is_dir():
+        reader = _match("document.txt", readers)
+        if reader is None:
+            raise InputError(f"{path}: no reader for folders of .txt/.md documents is installed")
+        return reader
+    reader = _match(path.name, readers)
+    if reader is None:
+        suffix = "".join(path.suffixes[-2:]) or "no suffix"
+        known = ", ".join(supported_suffixes(readers))
+        raise InputError(
+            f"{path}: unknown file type ({suffix}); known types are {known}; convert the file, "
+            "rename it to its real type, or install a reader plugin"
+        )
+    return reader
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def iter_data_files(folder: str | Path, readers: Readers) -> list[Path]:
+    """Every visible file under ``folder`` that some reader can read, sorted by relative path.
+
+    Hidden files and folders (names starting with ``.``) are skipped.
+    """
+    root = Path(folder)
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not _hidden(p, root) and _match(p.name, readers) is not None
+    ]
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _expand(path: Path, readers: Readers) -> list[Path]:
+    """A path as the list of things to read: itself, or the data files of a folder."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder; check the path")
+    if not path.is_dir():
+        return [path]
+    files = [p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)]
+    if files and all(is_text_file(p) for p in files):
+        return [path]
+    data = iter_data_files(path, readers)
+    if not data:
+        known = ", ".join(supported_suffixes(readers))
+        raise InputError(f"{path}: the folder holds no data files; known types are {known}")
+    return data
+
+
+def _family(series: pd.Series) -> str:
+    """Coarse dtype family: numeric, bool, datetime, string, or null (no value at all)."""
+    if not series.notna().any():
+        return "null"
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return "string"
+
+
+_CANONICAL: dict[str, Any] = {
+    "numeric": "float64",
+    "bool": pd.BooleanDtype(),
+    "string": "str",
+}
+
+_WORDS = {
+    "numeric": "numbers",
+    "bool": "true/false values",
+    "datetime": "timestamps",
+    "string": "text",
+}
+
+
+class _Conformer:
+    """Holds the first file's columns and each column's dtype family; conforms later chunks."""
+
+    def __init__(self) -> None:
+        self.first: Path | None = None
+        self.columns: list[str] = []
+        self.families: dict[str, str] = {}
+        self.dtypes: dict[str, Any] = {}
+        self.origin: dict[str, Path] = {}
+
+    def __call__(self, path: Path, frame: pd.DataFrame, rows_before: int) -> pd.DataFrame:
+        if self.first is None:
+            self.first = path
+            self.columns = [str(c) for c in frame.columns]
+        frame = self._align(path, frame)
+        changed: dict[str, pd.Series] = {}
+        for name in self.columns:
+            series = frame[name]
+            family = _family(series)
+            locked = self.families.get(name)
+            if family == "null":
+                if locked is not None and series.dtype != self.dtypes[name]:
+                    changed[name] = series.astype(self.dtypes[name])
+                continue
+            if locked is None:
+                target = _CANONICAL.get(family)
+                if target is not None and series.dtype != target:
+                    series = series.astype(target)
+                    changed[name] = series
+                self.families[name] = family
+                self.dtypes[name] = series.dtype
+                self.origin[name] = path
+                continue
+            if family == locked:
+                if series.dtype != self.dtypes[name]:
+                    changed[name] = series.astype(self.dtypes[name])
+                continue
+            if locked == "string":
+                # The column is already text; later numbers join it as text, and the profile
+                # reports the mix.
+                changed[name] = series.astype("str").where(series.notna())
+                continue
+            raise self._mixed(path, name, locked, family, series, rows_before)
+        if changed:
+            frame = frame.assign(**changed)
+        return frame
+
+    def _align(self, path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+        names = [str(c) for c in frame.columns]
+        if names == self.columns:
+            return frame
+        missing = [c for c in self.columns if c not in names]
+        extra = [c for c in names if c not in self.columns]
+        if missing or extra or len(set(names)) != len(names):
+            parts = []
+            if missing:
+                parts.append(f"missing {missing}")
+            if extra:
+                parts.append(f"extra {extra}")
+            detail = "; ".join(parts) or "duplicate column names"
+            raise InputError(
+                f"{path}: its columns differ from {self.first} ({detail}); give all files of one "
+                "run the same columns"
+            )
+        return frame[self.columns]
+
+    def _mixed(
+        self, path: Path, name: str, locked: str, family: str, series: pd.Series, rows_before: int
+    ) -> InputError:
+        example = ""
+        if family == "string" and locked == "numeric":
+            numbers = pd.to_numeric(series, errors="coerce")
+            bad = series[series.notna() & numbers.isna()]
+        else:
+            bad = series[series.notna()]
+        if len(bad):
+            position = series.index.get_loc(bad.index[0])
+            row = rows_before + int(position if isinstance(position, int) else 0) + 1
+            example = f" such as {str(bad.iloc[0])[:40]!r} at data row {row:,}"
+        where = "in its first rows" if self.origin[name] == path else f"in {self.origin[name]}"
+        return InputError(
+            f"{path}: column {name!r} holds {_WORDS[locked]} {where} but {_WORDS[family]}"
+            f"{example} (mixed types); make every value of {name!r} the same type"
+        )
+
+
+def iter_chunks(
+    paths: Sequence[str | Path],
+    readers: Readers,
+    chunk_rows: int = 100_000,
+    limits: ReadLimits | None = None,
+) -> Iterator[tuple[Path, pd.DataFrame]]:
+    """Read files and folders as ``(path, chunk)`` pairs with consistent columns and dtypes.
+
+    Parameters
+    ----------
+    paths
+        Files or folders. A folder whose files are all ``.txt``/``.md`` is one table of documents
+        (column ``text``); any other folder contributes every data file under it, sorted.
+    readers
+        The registered readers (a name -> reader mapping, or a sequence).
+    chunk_rows
+        Upper bound (approximately) on rows per chunk.
+    limits
+        Size limits passed to readers that accept them (the built-in ones); defaults apply
+        otherwise.
+
+    Raises
+    ------
+    InputError
+        For a missing path, an unknown suffix, an empty or header-only file, a malformed file,
+        files whose columns differ, or a column whose type changes between chunks.
+    """
+    if chunk_rows < 1:
+        raise InputError(f"chunk size must be at least 1 row (got {chunk_rows})")
+    if not paths:
+        raise InputError("no input given; pass at least one file or folder")
+    targets: list[Path] = []
+    for raw in paths:
+        targets.extend(_expand(Path(raw), readers))
+    conform = _Conformer()
+    for path in targets:
+        reader = find_reader(path, readers)
+        if limits is not None and getattr(reader, "supports_limits", False):
+            chunks = reader.read(path, chunk_rows, limits=limits)
+        else:
+            chunks = reader.read(path, chunk_rows)
+        rows = 0
+        try:
+            for frame in chunks:
+                if not isinstance(frame, pd.DataFrame):
+                    raise InputError(
+                        f"{path}: reader {getattr(reader, 'name', reader)!r} yielded "
+                        f"{type(frame).__name__}, not a pandas DataFrame; fix the reader plugin"
+                    )
+                frame = conform(path, frame, rows)
+                if len(frame) == 0:
+                    continue
+                rows += len(frame)
+                yield path, frame
+        except InputError:
+            raise
+        except (UnicodeDecodeError, ValueError, OSError) as exc:
+            raise InputError(f"{path}: cannot be read ({exc}); check the file") from None
+        if rows == 0:
+            raise InputError(f"{path}: holds no data rows (empty or header only); pass data")

@@ -1,0 +1,861 @@
+"""Built-in readers: csv, tsv, parquet, jsonl/ndjson, json records, txt/md, and gzip variants.
+
+Every reader yields pandas chunks with the same column dtypes across all chunks of one file:
+
+- numbers (any integer, decimal or float type) arrive as ``float64`` (NaN for missing);
+- booleans arrive as pandas' nullable ``boolean``;
+- strings arrive as pandas' ``str`` dtype; a CSV or JSON column that mixes numbers and words arrives
+  as strings, so that the profile can report it as mixed types;
+- nested values are flattened (``meta.source``) or, for lists, written as JSON strings;
+- a column without any value arrives as ``object`` holding None (it carries no type).
+
+CSV types are decided once per file, from its first block (``max-line-bytes`` bytes, 32 MiB by
+default), and then fixed: a later value that does not fit (a word in a column of numbers) is an
+``InputError`` naming the line. Integers are widened to float64 and dates are kept as strings, so
+that a ``1.5`` after many whole numbers, or a date column with an odd value, never breaks a read
+half-way through.
+
+Reading is bounded: files are read in blocks, a line (or a text document, or a JSON record) longer
+than ``max-line-bytes`` is an error rather than a giant allocation, and gzip input stops at
+``max-decompressed-bytes`` or when it expands more than ``max-compression-ratio`` to one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import gzip
+import io
+import json
+import os
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from ..errors import InputError
+from ..hookspecs import hookimpl
+
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+
+#: Configuration keys that raise the limits (named in error messages).
+SETTING_MAX_DECOMPRESSED = "max-decompressed-bytes"
+SETTING_MAX_RATIO = "max-compression-ratio"
+SETTING_MAX_LINE = "max-line-bytes"
+
+# The ratio guard only looks at streams that have already produced this much, so that small,
+# very repetitive files (a column of zeros) are never mistaken for bombs.
+RATIO_GUARD_AFTER_BYTES = 16 * MiB
+
+# A chunk of text documents or JSON records is flushed once it holds this many bytes, whatever
+# chunk_rows says, so that chunks of long documents stay bounded too.
+CHUNK_BYTE_BUDGET = 64 * MiB
+
+TEXT_SUFFIXES = (".txt", ".md")
+ICONV_HINT = "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 IN > OUT`"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """Bounds that keep a hostile or broken file from exhausting memory or time.
+
+    Attributes
+    ----------
+    max_decompressed_bytes
+        Stop reading a ``.gz`` file after this many decompressed bytes (default 10 GiB).
+    max_compression_ratio
+        Stop reading a ``.gz`` file that expands more than this many times its compressed size
+        (checked once 16 MiB have been produced; deflate's ceiling is about 1032:1, which is what
+        a zero-filled bomb reaches).
+    max_line_bytes
+        Longest allowed line (CSV row, JSON line or record, or whole text document). Also the CSV
+        block size, so the first block is the window from which CSV column types are inferred.
+    """
+
+    max_decompressed_bytes: int = 10 * GiB
+    max_compression_ratio: float = 1000.0
+    max_line_bytes: int = 32 * MiB
+
+    def __post_init__(self) -> None:
+        if self.max_decompressed_bytes <= 0:
+            raise ValueError(f"{SETTING_MAX_DECOMPRESSED} must be positive")
+        if self.max_compression_ratio <= 1:
+            raise ValueError(f"{SETTING_MAX_RATIO} must be greater than 1")
+        if not 1 <= self.max_line_bytes < 2 * GiB:
+            raise ValueError(f"{SETTING_MAX_LINE} must be between 1 byte and 2 GiB")
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
+        if n >= scale:
+            return f"{n / scale:.4g} {unit}"
+    return f"{int(n)} bytes"
+
+
+def is_gzip(path: Path) -> bool:
+    """True for a ``.gz`` file name (case-insensitive)."""
+    return path.name.lower().endswith(".gz")
+
+
+class _GuardedGzip(io.RawIOBase):
+    """A gzip stream that refuses to expand past the configured limits (gzip-bomb guard)."""
+
+    def __init__(self, path: Path, limits: ReadLimits) -> None:
+        self._path = path
+        self._limits = limits
+        self._raw = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._gz = gzip.GzipFile(fileobj=self._raw, mode="rb")
+        self._produced = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            n = self._gz.readinto(buffer)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(
+                f"{self._path}: not a valid gzip file (corrupt or truncated: {exc}); "
+                "re-compress it with gzip, or drop the .gz suffix if it is not compressed"
+            ) from None
+        self._produced += n
+        self._guard()
+        return n
+
+    def _guard(self) -> None:
+        lim = self._limits
+        if self._produced > lim.max_decompressed_bytes:
+            raise InputError(
+                f"{self._path}: decompresses to more than {_size(lim.max_decompressed_bytes)}; "
+                f"if the file is genuine, raise the `{SETTING_MAX_DECOMPRESSED}` setting"
+            )
+        if self._produced > RATIO_GUARD_AFTER_BYTES:
+            consumed = max(self._raw.tell(), 1)
+            ratio = self._produced / consumed
+            if ratio > lim.max_compression_ratio:
+                raise InputError(
+                    f"{self._path}: expands {ratio:.0f}:1 when decompressed "
+                    f"({_size(self._produced)} from {_size(consumed)}), which looks like a gzip "
+                    f"bomb; if the file is genuine, raise the `{SETTING_MAX_RATIO}` setting "
+                    f"(now {lim.max_compression_ratio:g})"
+                )
+
+    def close(self) -> None:
+        try:
+            self._gz.close()
+        finally:
+            self._raw.close()
+            super().close()
+
+
+def open_binary(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> IO[bytes]:
+    """Open a file for reading bytes, decompressing ``.gz`` under the limits."""
+    try:
+        if is_gzip(path):
+            return io.BufferedReader(_GuardedGzip(path, limits), buffer_size=1 * MiB)
+        return open(path, "rb")
+    except OSError as exc:
+        raise InputError(
+            f"{path}: cannot be opened ({exc.strerror}); check the path and its permissions"
+        ) from None
+
+
+def _check_not_empty(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
+    if size == 0:
+        raise InputError(f"{path}: the file is empty; pass a file with a header and data rows")
+
+
+def _read_blocks(
+    stream: IO[bytes], path: Path, limits: ReadLimits, block: int
+) -> Iterator[tuple[bytes, int]]:
+    """Yield (complete lines, line number of their first line), each piece at most ~block bytes.
+
+    A line longer than ``max_line_bytes`` raises instead of growing the buffer without bound.
+    """
+    pending = b""
+    line_no = 1
+    first = True
+    while True:
+        data = stream.read(block)
+        if first:
+            first = False
+            data = data.removeprefix(codecs.BOM_UTF8)
+        if not data:
+            if pending:
+                yield pending, line_no
+            return
+        buf = pending + data
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            if len(buf) > limits.max_line_bytes:
+                raise _line_too_long(path, line_no, limits)
+            pending = buf
+            continue
+        complete, pending = buf[: cut + 1], buf[cut + 1 :]
+        if len(pending) > limits.max_line_bytes:
+            raise _line_too_long(path, line_no + complete.count(b"\n"), limits)
+        yield complete, line_no
+        line_no += complete.count(b"\n")
+
+
+def _line_too_long(path: Path, line_no: int, limits: ReadLimits) -> InputError:
+    return InputError(
+        f"{path}: line {line_no:,} is longer than {_size(limits.max_line_bytes)}; fix the line "
+        f"breaks, or raise the `{SETTING_MAX_LINE}` setting if such long lines are genuine"
+    )
+
+
+def _utf8_error(path: Path, data: bytes, exc: UnicodeDecodeError, first_line: int) -> InputError:
+    line = first_line + data.count(b"\n", 0, exc.start)
+    bad = data[exc.start : exc.start + 4]
+    return InputError(f"{path}: line {line:,} is not valid UTF-8 (bytes {bad!r}); {ICONV_HINT}")
+
+
+# --------------------------------------------------------------------------------------------
+# Arrow -> pandas with consistent dtypes
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def normalize_table(table: pa.Table, path: Path) -> pa.Table:
+    """Give an Arrow table the dtypes every reader promises (see the module docstring)."""
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    names = table.column_names
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise InputError(
+            f"{path}: duplicate column name(s) {dupes}; rename them so that every column is unique"
+        )
+    columns: list[pa.ChunkedArray] = []
+    for name, col in zip(names, table.columns, strict=True):
+        columns.append(_normalize_column(col, name, path))
+    return pa.table(columns, names=names)
+
+
+def _normalize_column(col: pa.ChunkedArray, name: str, path: Path) -> pa.ChunkedArray:
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col = col.cast(t.value_type)
+        t = col.type
+    if pa.types.is_integer(t) or pa.types.is_decimal(t) or pa.types.is_floating(t):
+        if t != pa.float64():
+            col = col.cast(pa.float64(), safe=False)
+        return col
+    if pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return col.cast(pa.string())
+    if pa.types.is_date(t) or pa.types.is_time(t):
+        return col.cast(pa.string())
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        try:
+            return col.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise InputError(
+                f"{path}: column {name!r} holds binary data that is not UTF-8 text; "
+                f"{ICONV_HINT}, or drop the column"
+            ) from None
+    if (
+        pa.types.is_list(t)
+        or pa.types.is_large_list(t)
+        or pa.types.is_fixed_size_list(t)
+        or pa.types.is_map(t)
+    ):
+        return pa.chunked_array([pa.array([_json_text(v) for v in col.to_pylist()], pa.string())])
+    return col
+
+
+def _bool_mapper(t: pa.DataType) -> Any:
+    return pd.BooleanDtype() if t == pa.bool_() else None
+
+
+def to_frame(table: pa.Table, path: Path) -> pd.DataFrame:
+    """Arrow table -> pandas frame with the promised dtypes."""
+    return normalize_table(table, path).to_pandas(types_mapper=_bool_mapper)
+
+
+def _slices(table: pa.Table | pa.RecordBatch, rows: int) -> Iterator[pa.Table | pa.RecordBatch]:
+    for start in range(0, table.num_rows, rows):
+        yield table.slice(start, rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Readers
+
+
+class BuiltinReader:
+    """Base class: ``name``, ``suffixes``, ``read(path, chunk_rows, limits=None)``."""
+
+    name: str = ""
+    suffixes: tuple[str, ...] = ()
+    description: str = ""
+    #: iter_chunks passes configured ReadLimits only to readers that say they accept them.
+    supports_limits = True
+
+    def read(
+        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
+    ) -> Iterator[pd.DataFrame]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<reader {self.name} {', '.join(self.suffixes)}>"
+
+
+def _gz(suffixes: Sequence[str]) -> tuple[str, ...]:
+    return (*suffixes, *(s + ".gz" for s in suffixes))
+
+
+class CsvReader(BuiltinReader):
+    """Comma- or tab-separated files through pyarrow's streaming CSV reader."""
+
+    def __init__(self, name: str, delimiter: str, suffixes: Sequence[str]) -> None:
+        self.name = name
+        self.delimiter = delimiter
+        self.suffixes = _gz(suffixes)
+        self.description = (
+            f"{'tab' if delimiter == chr(9) else 'comma'}-separated values with a header row"
+        )
+
+    def _open(
+        self, source: Any, limits: ReadLimits, column_types: dict[str, pa.DataType] | None
+    ) -> pacsv.CSVStreamingReader:
+        return pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(block_size=limits.max_line_bytes, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=column_types, timestamp_parsers=[], strings_can_be_null=True
+            ),
+        )
+
+    def read(
+        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
+    ) -> Iterator[pd.DataFrame]:
+        limits = limits or DEFAULT_LIMITS
+        if not is_gzip(path):
+            _check_not_empty(path)
+        rows = 0
+        numeric: frozenset[str] = frozenset()
+        names: list[str] = []
+        try:
+            # Open twice when needed: the first open only infers types from the first block.
+            with self._source(path, limits) as source:
+                schema = self._open(source, limits, None).schema
+            fixed = self._fixed_types(schema, path, limits)
+            names = schema.names
+            numeric = frozenset(f.name for f in schema if fixed.get(f.name, f.type) == pa.float64())
+            with self._source(path, limits) as source:
+                for batch in self._open(source, limits, fixed or None):
+                    for part in _slices(batch, chunk_rows):
+                        yield to_frame(pa.Table.from_batches([part]), path)
+                    rows += batch.num_rows
+        except pa.ArrowInvalid as exc:
+            raise self._explain(path, limits, exc, rows, numeric) from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc}); check the file") from None
+        if rows == 0:
+            raise InputError(
+                f"{path}: has a header ({', '.join(names)}) but no data rows; pass a file with data"
+            )
+
+    @staticmethod
+    def _source(path: Path, limits: ReadLimits) -> Any:
+        if is_gzip(path):
+            return open_binary(path, limits)
+        return contextlib.nullcontext(str(path))
+
+    def _fixed_types(
+        self, schema: pa.Schema, path: Path, limits: ReadLimits
+    ) -> dict[str, pa.DataType]:
+        """Column types to force so that later blocks cannot contradict the first one."""
+        fixed: dict[str, pa.DataType] = {}
+        for f in schema:
+            t = f.type
+            if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+                raise self._explain(path, limits, pa.ArrowInvalid("invalid UTF8"), 0)
+            if pa.types.is_integer(t) or pa.types.is_decimal(t):
+                fixed[f.name] = pa.float64()
+            elif pa.types.is_null(t) or pa.types.is_temporal(t):
+                fixed[f.name] = pa.string()
+        if fixed:
+            fixed = {f.name: fixed.get(f.name, f.type) for f in schema}
+        return fixed
+
+    def _explain(
+        self,
+        path: Path,
+        limits: ReadLimits,
+        exc: Exception,
+        rows: int,
+        numeric: frozenset[str] = frozenset(),
+    ) -> InputError:
+        """Turn an Arrow error into one line with the line number, found by a slow re-scan."""
+        text = str(exc)
+        if "Empty CSV file" in text:
+            return InputError(f"{path}: the file is empty; pass a file with a header and data rows")
+        if "straddling" in text or "straddles" in text:
+            return InputError(
+                f"{path}: a line after data row {rows:,} is longer than "
+                f"{_size(limits.max_line_bytes)}; fix the line breaks or quoting, or raise the "
+                f"`{SETTING_MAX_LINE}` setting if such long lines are genuine"
+            )
+        located = _locate_csv_problem(path, limits, self.delimiter, numeric)
+        if located is not None:
+            return located
+        return InputError(
+            f"{path}: cannot be parsed as {self.name.upper()} after data row {rows:,} ({text}); "
+            "fix the file"
+        )
+
+
+def _locate_csv_problem(
+    path: Path, limits: ReadLimits, delimiter: str, numeric: frozenset[str]
+) -> InputError | None:
+    """Re-read a CSV with the csv module (error path only) to name the offending line."""
+    with open_binary(path, limits) as stream:
+        for data, first in _read_blocks(stream, path, limits, 4 * MiB):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return _utf8_error(path, data, exc, first)
+    csv.field_size_limit(min(limits.max_line_bytes, 2**31 - 1))
+    sep = "tabs" if delimiter == "\t" else "commas"
+    with open_binary(path, limits) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        try:
+            header = next(reader)
+            width = len(header)
+            checked = [(i, name) for i, name in enumerate(header) if name in numeric]
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != width:
+                    return InputError(
+                        f"{path}: line {reader.line_num:,} has {len(row)} fields where the header "
+                        f"has {width}; fix that line (quote fields that contain {sep})"
+                    )
+                for i, name in checked:
+                    value = row[i]
+                    if value and value not in _NULLS and not _is_number(value):
+                        return InputError(
+                            f"{path}: column {name!r} holds numbers in its first rows but "
+                            f"{value[:40]!r} on line {reader.line_num:,} (mixed types); fix that "
+                            "value, or quote the column's values to make it text"
+                        )
+        except StopIteration:
+            return None
+        except csv.Error as exc:
+            return InputError(
+                f"{path}: line {reader.line_num:,} is malformed ({exc}); fix that line"
+            )
+    return None
+
+
+# pyarrow's default null spellings, so that the re-scan agrees with the fast path.
+_NULLS = frozenset(
+    (
+        *("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND"),
+        *("1.#QNAN", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"),
+    )
+)
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+class ParquetReader(BuiltinReader):
+    """Parquet files, one record batch of at most ``chunk_rows`` rows at a time."""
+
+    name = "parquet"
+    suffixes = (".parquet", ".pq")
+    description = "Apache Parquet (read by row groups, in batches)"
+
+    def read(
+        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
+    ) -> Iterator[pd.DataFrame]:
+        _check_not_empty(path)
+        try:
+            pf = pq.ParquetFile(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(
+                f"{path}: not a readable Parquet file, probably truncated or corrupt ({exc}); "
+                "re-export or re-download it"
+            ) from None
+        if pf.metadata.num_rows == 0:
+            raise InputError(
+                f"{path}: has columns ({', '.join(pf.schema_arrow.names)}) but no data rows; "
+                "pass a file with data"
+            )
+        try:
+            for batch in pf.iter_batches(batch_size=chunk_rows):
+                yield to_frame(pa.Table.from_batches([batch]), path)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(
+                f"{path}: a row group cannot be read, probably truncated or corrupt ({exc}); "
+                "re-export or re-download it"
+            ) from None
+
+
+def _records_to_table(records: list[Any], path: Path, first_line: int) -> pa.Table:
+    """Python records -> Arrow, turning columns that mix types into strings."""
+    keys: dict[str, None] = {}
+    for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            raise InputError(
+                f"{path}: record {first_line + i:,} is a JSON {type(rec).__name__}, not an object; "
+                'every record must be {"column": value, ...}'
+            )
+        keys.update(dict.fromkeys(rec))
+    arrays = []
+    for key in keys:
+        values = [rec.get(key) for rec in records]
+        try:
+            arrays.append(pa.array(values))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays.append(
+                pa.array(
+                    [v if isinstance(v, str) or v is None else _json_text(v) for v in values],
+                    pa.string(),
+                )
+            )
+    return pa.table(arrays, names=list(keys))
+
+
+class JsonLinesReader(BuiltinReader):
+    """One JSON object per line, parsed by pyarrow a block of lines at a time."""
+
+    name = "jsonl"
+    suffixes = _gz((".jsonl", ".ndjson"))
+    description = "JSON Lines / NDJSON: one JSON object per line"
+
+    def read(
+        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
+    ) -> Iterator[pd.DataFrame]:
+        limits = limits or DEFAULT_LIMITS
+        if not is_gzip(path):
+            _check_not_empty(path)
+        columns: list[str] | None = None
+        rows = 0
+        block = min(max(limits.max_line_bytes, 1 * MiB), 16 * MiB)
+        with open_binary(path, limits) as stream:
+            for data, first_line in _read_blocks(stream, path, limits, block):
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise _utf8_error(path, data, exc, first_line) from None
+                table = self._parse(data, path, first_line)
+                if table.num_rows == 0:
+                    continue
+                names = table.column_names
+                if columns is None:
+                    columns = names
+                elif names != columns:
+                    table = self._align(table, columns, path, first_line)
+                for part in _slices(table, chunk_rows):
+                    yield to_frame(part, path)
+                rows += table.num_rows
+        if rows == 0:
+            raise InputError(f"{path}: holds no JSON records; pass a file with one object per line")
+
+    @staticmethod
+    def _parse(data: bytes, path: Path, first_line: int) -> pa.Table:
+        try:
+            return pajson.read_json(
+                pa.BufferReader(data), read_options=pajson.ReadOptions(block_size=len(data) + 1)
+            )
+        except pa.ArrowInvalid:
+            pass  # mixed types or a bad line: the slow path below says which
+        records: list[Any] = []
+        for i, line in enumerate(data.split(b"\n")):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"{path}: line {first_line + i:,} is not valid JSON ({exc.msg}); fix that line"
+                ) from None
+            if not isinstance(records[-1], dict):
+                raise InputError(
+                    f"{path}: line {first_line + i:,} is a JSON {type(records[-1]).__name__}, not "
+                    'an object; every line must be one {"column": value, ...} record'
+                )
+        return _records_to_table(records, path, first_line)
+
+    @staticmethod
+    def _align(table: pa.Table, columns: list[str], path: Path, first_line: int) -> pa.Table:
+        new = [c for c in table.column_names if c not in columns]
+        if new:
+            raise InputError(
+                f"{path}: field(s) {new} first appear near line {first_line:,}, after records "
+                f"without them; add them (as null) to the first record, or drop them"
+            )
+        missing = [c for c in columns if c not in table.column_names]
+        for name in missing:
+            table = table.append_column(name, pa.nulls(table.num_rows))
+        return table.select(columns)
+
+
+class JsonRecordsReader(BuiltinReader):
+    """A JSON array of objects, decoded incrementally so that memory stays bounded."""
+
+    name = "json"
+    suffixes = _gz((".json",))
+    description = "JSON array of records: [{...}, {...}]"
+
+    def read(
+        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
+    ) -> Iterator[pd.DataFrame]:
+        limits = limits or DEFAULT_LIMITS
+        if not is_gzip(path):
+            _check_not_empty(path)
+        columns: list[str] | None = None
+        rows = 0
+        for records, first in self._records(path, limits, chunk_rows):
+            table = _records_to_table(records, path, first)
+            if columns is None:
+                columns = table.column_names
+            elif table.column_names != columns:
+                table = JsonLinesReader._align(table, columns, path, first)
+            yield to_frame(table, path)
+            rows += table.num_rows
+        if rows == 0:
+            raise InputError(f"{path}: the JSON array holds no records; pass a file with data")
+
+    def _records(
+        self, path: Path, limits: ReadLimits, chunk_rows: int
+    ) -> Iterator[tuple[list[Any], int]]:
+        decoder = json.JSONDecoder()
+        incremental = codecs.getincrementaldecoder("utf-8-sig")()
+        buf = ""
+        pos = 0
+        eof = False
+        consumed_lines = 1
+        index = 1
+        start_index = 1
+        stream = open_binary(path, limits)
+
+        def more() -> bool:
+            nonlocal buf, pos, eof, consumed_lines
+            raw = stream.read(4 * MiB)
+            try:
+                text = incremental.decode(raw, final=not raw)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{path}: not valid UTF-8 near line {consumed_lines + buf.count(chr(10)):,} "
+                    f"(bytes {raw[exc.start : exc.start + 4]!r}); {ICONV_HINT}"
+                ) from None
+            consumed_lines += buf.count("\n", 0, pos)
+            buf = buf[pos:] + text
+            pos = 0
+            eof = not raw
+            return bool(raw)
+
+        def skip_ws() -> str:
+            nonlocal pos
+            while True:
+                while pos < len(buf) and buf[pos] in " \t\r\n":
+                    pos += 1
+                if pos < len(buf):
+                    return buf[pos]
+                if not more():
+                    return ""
+
+        def line() -> int:
+            return consumed_lines + buf.count("\n", 0, pos)
+
+        with stream:
+            more()
+            first = skip_ws()
+            if first == "":
+                raise InputError(f"{path}: the file is empty; pass a JSON array of records")
+            if first != "[":
+                raise InputError(
+                    f"{path}: expected a JSON array of records ([{{...}}, ...]) but the file "
+                    f"starts with {first!r}; for one object per line, name it .jsonl"
+                )
+            pos += 1
+            records: list[Any] = []
+            held = 0
+            expect_value = True
+            while True:
+                c = skip_ws()
+                if c == "":
+                    raise InputError(
+                        f"{path}: the JSON array is not closed (truncated at line {line():,}); "
+                        "re-export the file"
+                    )
+                if c == "]" and (not expect_value or index == 1):
+                    pos += 1
+                    break
+                if not expect_value:
+                    if c != ",":
+                        raise InputError(
+                            f"{path}: expected ',' or ']' at line {line():,} but found {c!r}; "
+                            "fix the JSON"
+                        )
+                    pos += 1
+                    expect_value = True
+                    continue
+                while True:
+                    try:
+                        value, end = decoder.raw_decode(buf, pos)
+                        break
+                    except json.JSONDecodeError as exc:
+                        # A record cut by the read boundary fails at the buffer's end (or in an
+                        # unterminated string); anything else is malformed JSON.
+                        cut = exc.pos >= len(buf) - 1 or exc.msg.startswith("Unterminated")
+                        if not cut or eof:
+                            raise InputError(
+                                f"{path}: record {index:,} at line {line():,} is not valid JSON "
+                                f"({exc.msg}); fix the JSON"
+                            ) from None
+                        if len(buf) - pos > limits.max_line_bytes:
+                            raise InputError(
+                                f"{path}: record {index:,} (line {line():,}) is longer than "
+                                f"{_size(limits.max_line_bytes)}; raise the `{SETTING_MAX_LINE}` "
+                                "setting if such records are genuine"
+                            ) from None
+                        if eof or not more():
+                            raise InputError(
+                                f"{path}: record {index:,} at line {line():,} is not valid JSON "
+                                f"({exc.msg}); fix the JSON"
+                            ) from None
+                if end - pos > limits.max_line_bytes:
+                    raise InputError(
+                        f"{path}: record {index:,} (line {line():,}) is longer than "
+                        f"{_size(limits.max_line_bytes)}; raise the `{SETTING_MAX_LINE}` "
+                        "setting if such records are genuine"
+                    )
+                held += end - pos
+                pos = end
+                records.append(value)
+                index += 1
+                expect_value = False
+                if len(records) >= chunk_rows or held >= CHUNK_BYTE_BUDGET:
+                    yield records, start_index
+                    start_index, records, held = index, [], 0
+            if records:
+                yield records, start_index
+            if skip_ws() != "":
+                raise InputError(
+                    f"{path}: unexpected data after the JSON array at line {line():,}; "
+                    "the file must hold exactly one array"
+                )
+
+
+class TextReader(BuiltinReader):
+    """Plain-text documents: one document per ``.txt``/``.md`` file, in one column ``text``.
+
+    Given a folder, reads every text file under it (sorted by relative path, hidden files
+    skipped); given a file, that file is one document.
+    """
+
+    name = "text"
+    suffixes = _gz(TEXT_SUFFIXES)
+    description = "text documents (.txt/.md): one document per file, column `text`"
+    column = "text"
+
+    def read(
+        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
+    ) -> Iterator[pd.DataFrame]:
+        limits = limits or DEFAULT_LIMITS
+        if path.is_dir():
+            files = text_files(path)
+            if not files:
+                raise InputError(f"{path}: holds no .txt or .md files; pass a folder of documents")
+        else:
+            if not is_gzip(path):
+                _check_not_empty(path)
+            files = [path]
+        docs: list[str] = []
+        held = 0
+        for file in files:
+            doc = read_document(file, limits)
+            docs.append(doc)
+            held += len(doc)
+            if len(docs) >= chunk_rows or held >= CHUNK_BYTE_BUDGET:
+                yield pd.DataFrame({self.column: pd.Series(docs, dtype="str")})
+                docs, held = [], 0
+        if docs:
+            yield pd.DataFrame({self.column: pd.Series(docs, dtype="str")})
+
+
+def _walk(folder: Path, keep: Callable[[Path], bool]) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            p = Path(dirpath, name)
+            if not name.startswith(".") and keep(p):
+                found.append(p)
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def text_files(folder: Path) -> list[Path]:
+    """Every visible .txt/.md (optionally .gz) file under ``folder``, sorted by relative path."""
+    return _walk(folder, is_text_file)
+
+
+def is_text_file(path: Path) -> bool:
+    """True for a .txt/.md (optionally .gz) file name."""
+    name = path.name.lower()
+    return name.endswith(_gz(TEXT_SUFFIXES))
+
+
+def read_document(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> str:
+    """Read one text document, refusing documents longer than ``max_line_bytes``."""
+    with open_binary(path, limits) as stream:
+        data = stream.read(limits.max_line_bytes + 1)
+    if len(data) > limits.max_line_bytes:
+        raise InputError(
+            f"{path}: the document is longer than {_size(limits.max_line_bytes)}; split it, or "
+            f"raise the `{SETTING_MAX_LINE}` setting"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _utf8_error(path, data, exc, 1) from None
+
+
+BUILTIN_READERS: tuple[BuiltinReader, ...] = (
+    CsvReader("csv", ",", (".csv",)),
+    CsvReader("tsv", "\t", (".tsv", ".tab")),
+    ParquetReader(),
+    JsonLinesReader(),
+    JsonRecordsReader(),
+    TextReader(),
+)
+
+
+@hookimpl
+def register_readers(register: Callable[[Any], None]) -> None:
+    """Register the built-in readers."""
+    for reader in BUILTIN_READERS:
+        register(reader)

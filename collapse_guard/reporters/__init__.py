@@ -1,0 +1,1 @@
+"""Built-in reporters. Each module registers its reporter through ``register_reporters``."""

@@ -1,0 +1,106 @@
+"""The ``text`` reporter: a readable table with the evidence line of each finding (rich)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..hookspecs import hookimpl
+from ..results import Finding, Report, Status
+
+STYLES = {
+    Status.FAIL: "bold red",
+    Status.WARN: "yellow",
+    Status.PASS: "green",
+    Status.INSUFFICIENT: "cyan",
+    Status.ERROR: "bold magenta",
+}
+ORDER = {Status.ERROR: 0, Status.FAIL: 1, Status.WARN: 2, Status.INSUFFICIENT: 3, Status.PASS: 4}
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    if x != x:
+        return "-"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if x != 0 and abs(x) < 1e-3:
+        return f"{x:.1e}"
+    return f"{x:.3g}"
+
+
+class TextReporter:
+    name = "text"
+    description = "readable table for terminals (default on a terminal)"
+    verbose = False
+
+    def table(self, report: Report, verbose: bool = False) -> Table:
+        findings = sorted(report.findings, key=lambda f: (ORDER[f.status], f.check, f.column or "", f.metric))
+        if not verbose:
+            shown = [f for f in findings if f.status is not Status.PASS]
+        else:
+            shown = findings
+        table = Table(show_lines=False, expand=False, pad_edge=False)
+        table.add_column("status", no_wrap=True)
+        table.add_column("check", no_wrap=True)
+        table.add_column("column", no_wrap=True)
+        table.add_column("metric", no_wrap=True)
+        table.add_column("effect", justify="right", no_wrap=True)
+        table.add_column("p adj", justify="right", no_wrap=True)
+        table.add_column("evidence")
+        for f in shown:
+            table.add_row(
+                Text(f.status.value, style=STYLES[f.status]),
+                f.check,
+                f.column or "(table)",
+                f.metric,
+                _num(f.measurement.effect),
+                _num(f.p_adjusted),
+                f.message,
+            )
+        return table
+
+    def write(self, report: Report, console: Console, verbose: bool = False) -> None:
+        """Print the report to a rich console (colour when it is a terminal)."""
+        counts = {s: len(report.by_status(s)) for s in Status}
+        style = {"pass": "bold green", "warn": "bold yellow", "fail": "bold red"}[report.status]
+        ref = report.reference
+        console.print(
+            Text.assemble(
+                ("collapse-guard: ", "bold"),
+                (report.status.upper(), style),
+                f"  batch {', '.join(map(str, report.batch.get('paths', [])))} ({report.batch.get('rows', 0):,} rows)",
+                f" vs reference {ref.get('path')} ({(ref.get('sha256') or '')[:12]})" if ref.get("path") else "",
+            )
+        )
+        console.print(
+            "  " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) + (
+                "" if verbose else "  (passing findings hidden; --verbose shows all)"
+            )
+        )
+        if any(f.status is not Status.PASS for f in report.findings) or verbose:
+            console.print(self.table(report, verbose))
+        for note in report.notes:
+            console.print(f"note: {note}")
+
+    def render(self, report: Report) -> str:
+        buf = io.StringIO()
+        console = Console(file=buf, width=160, force_terminal=False, color_system=None, soft_wrap=False)
+        self.write(report, console, self.verbose)
+        return buf.getvalue()
+
+
+def finding_line(f: Finding) -> str:
+    """One line per finding, for plain logs."""
+    return f"{f.status.value}: {f.check} {f.column or '(table)'} {f.metric}: {f.message}"
+
+
+@hookimpl
+def register_reporters(register: Callable[[Any], None]) -> None:
+    register(TextReporter())

@@ -1,0 +1,318 @@
+"""Entropy estimators and Hill numbers for count data (categories, tokens).
+
+All entropies are in nats. Every function takes a 1-D array of non-negative integer counts (one per
+type; zeros are ignored) and returns a float.
+
+References
+----------
+Miller, G. (1955). Note on the bias of information estimates. In *Information Theory in Psychology*.
+Chao, A. & Shen, T.-J. (2003). Nonparametric estimation of Shannon's index of diversity when there
+are unseen species in sample. *Environ. Ecol. Stat.* 10, 429-443.
+Hill, M. O. (1973). Diversity and evenness: a unifying notation and its consequences. *Ecology* 54.
+Chao, A., Gotelli, N. J., Hsieh, T. C., et al. (2014). Rarefaction and extrapolation with Hill
+numbers. *Ecological Monographs* 84(1), 45-67.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+
+def as_counts(counts: np.ndarray | list[int] | list[float]) -> np.ndarray:
+    """Validate counts and return the positive ones as int64.
+
+    Raises
+    ------
+    ValueError
+        When counts are not 1-D, negative, non-integer or not finite.
+    """
+    arr = np.asarray(counts, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"counts must be 1-D, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("counts must be finite")
+    if np.any(arr < 0):
+        raise ValueError("counts must be non-negative")
+    if np.any(arr != np.round(arr)):
+        raise ValueError("counts must be whole numbers")
+    arr = arr[arr > 0].astype(np.int64)
+    return arr
+
+
+def plugin_entropy(counts: np.ndarray | list[int]) -> float:
+    """Maximum-likelihood (plug-in) Shannon entropy ``-sum p log p`` in nats.
+
+    Biased downward; the bias grows with the number of unseen or rare types. Returns 0.0 for empty
+    counts.
+    """
+    c = as_counts(counts)
+    n = c.sum()
+    if n == 0:
+        return 0.0
+    p = c / n
+    return float(-np.sum(p * np.log(p)))
+
+
+def miller_madow_entropy(counts: np.ndarray | list[int]) -> float:
+    """Miller-Madow corrected entropy ``H_ML + (m - 1) / (2 n)`` (Miller 1955).
+
+    ``m`` is the number of observed types and ``n`` the number of observations.
+    """
+    c = as_counts(counts)
+    n = int(c.sum())
+    if n == 0:
+        return 0.0
+    return plugin_entropy(c) + (len(c) - 1) / (2.0 * n)
+
+
+def chao_shen_entropy(counts: np.ndarray | list[int]) -> float:
+    """Chao-Shen (2003) coverage-adjusted Horvitz-Thompson entropy estimator.
+
+    ``p~ = C p^`` with Good-Turing sample coverage ``C = 1 - f1/n`` and
+    ``H = -sum p~ log p~ / (1 - (1 - p~)^n)``. As in the R package ``entropy``, when every
+    observation is a singleton ``f1`` is set to ``n - 1`` so that coverage stays positive.
+    """
+    c = as_counts(counts)
+    n = int(c.sum())
+    if n == 0:
+        return 0.0
+    f1 = int(np.sum(c == 1))
+    if f1 == n:
+        f1 = n - 1
+    coverage = 1.0 - f1 / n
+    pa = coverage * c / n
+    inclusion = 1.0 - (1.0 - pa) ** n
+    return float(-np.sum(pa * np.log(pa) / inclusion))
+
+
+def hill_number(counts: np.ndarray | list[int], q: float) -> float:
+    """Hill number (effective number of types) of order ``q`` of the plug-in proportions.
+
+    ``qD = (sum p_i^q)^(1/(1-q))``; ``q = 0`` is richness, ``q -> 1`` is ``exp(H)``, ``q = 2`` is
+    the inverse Simpson index (Hill 1973).
+    """
+    if q < 0:
+        raise ValueError(f"q must be >= 0, got {q}")
+    c = as_counts(counts)
+    n = c.sum()
+    if n == 0:
+        return 0.0
+    p = c / n
+    if q == 0:
+        return float(len(c))
+    if abs(q - 1.0) < 1e-12:
+        return math.exp(float(-np.sum(p * np.log(p))))
+    return float(np.sum(p**q) ** (1.0 / (1.0 - q)))
+
+
+def rarefied_hill(counts: np.ndarray | list[int], m: int, q: int) -> float:
+    """Expected Hill number of order ``q`` in a random subsample of size ``m`` (no replacement).
+
+    The interpolation formulas of Chao et al. (2014, Table 1) for sampling ``m`` of the ``n``
+    observed individuals:
+
+    * ``q = 0``: ``S(m) = sum_i [1 - C(n - X_i, m) / C(n, m)]`` (classical rarefaction);
+    * ``q = 1``: ``exp(-sum_k (k/m) log(k/m) f_k(m))`` with
+      ``f_k(m) = sum_i C(X_i, k) C(n - X_i, m - k) / C(n, m)`` (hypergeometric);
+    * ``q = 2``: ``1 / (1/m + (m - 1)/m * sum_i X_i (X_i - 1) / (n (n - 1)))``.
+
+    At ``m = n`` these equal the plug-in Hill numbers of ``counts``.
+    """
+    c = as_counts(counts)
+    n = int(c.sum())
+    if not 1 <= m <= n:
+        raise ValueError(f"m must be between 1 and the number of observations ({n}), got {m}")
+    if q == 0:
+        # log C(n - x, m) - log C(n, m), computed stably with gammaln.
+        from scipy.special import gammaln
+
+        x = c.astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            log_ratio = (
+                gammaln(n - x + 1)
+                - gammaln(n - x - m + 1)
+                - gammaln(n + 1)
+                + gammaln(n - m + 1)
+            )
+        absent = np.where(n - x >= m, np.exp(log_ratio), 0.0)
+        return float(np.sum(1.0 - absent))
+    if q == 1:
+        if m == n:
+            return hill_number(c, 1)
+        values, mult = np.unique(c, return_counts=True)
+        h = 0.0
+        for x, w in zip(values.tolist(), mult.tolist(), strict=True):
+            lo = max(1, m - (n - x))
+            hi = min(x, m)
+            if hi < lo:
+                continue
+            k = np.arange(lo, hi + 1)
+            pmf = sps.hypergeom.pmf(k, n, x, m)
+            share = k / m
+            h -= w * float(np.sum(pmf * share * np.log(share)))
+        return math.exp(h)
+    if q == 2:
+        if n < 2:
+            return 1.0
+        simpson = float(np.sum(c * (c - 1.0))) / (n * (n - 1.0))
+        return 1.0 / (1.0 / m + (m - 1.0) / m * simpson)
+    raise ValueError(f"rarefied Hill numbers are implemented for q in (0, 1, 2), got {q}")
+
+
+@dataclass(frozen=True, slots=True)
+class EntropyEstimates:
+    """Entropy estimates and Hill numbers of one count vector.
+
+    Attributes
+    ----------
+    n
+        Number of observations.
+    plugin, miller_madow, chao_shen
+        Shannon entropy in nats by the three estimators.
+    hill_q0, hill_q1, hill_q2
+        Plug-in Hill numbers (richness, exp of plug-in entropy, inverse Simpson).
+    """
+
+    n: int
+    plugin: float
+    miller_madow: float
+    chao_shen: float
+    hill_q0: float
+    hill_q1: float
+    hill_q2: float
+
+
+def entropy_estimates(counts: np.ndarray | list[int]) -> EntropyEstimates:
+    """All estimators of this module on one count vector (see the individual functions)."""
+    c = as_counts(counts)
+    return EntropyEstimates(
+        n=int(c.sum()),
+        plugin=plugin_entropy(c),
+        miller_madow=miller_madow_entropy(c),
+        chao_shen=chao_shen_entropy(c),
+        hill_q0=hill_number(c, 0),
+        hill_q1=hill_number(c, 1),
+        hill_q2=hill_number(c, 2),
+    )
+
+
+def top_share(counts: np.ndarray | list[int], k: int) -> float:
+    """Share of all observations held by the ``k`` most frequent types."""
+    c = as_counts(counts)
+    n = c.sum()
+    if n == 0:
+        return 0.0
+    return float(np.sort(c)[::-1][:k].sum() / n)
+
+
+@dataclass(frozen=True, slots=True)
+class NullComparison:
+    """An observed statistic against a size-matched null.
+
+    Attributes
+    ----------
+    observed
+        The batch's value.
+    expected
+        Centre of the null (what an honest sample of the same size gives).
+    sd
+        Spread of the null after inflation (see ``compare_with_null``).
+    z
+        ``(observed - expected) / sd``.
+    p_value
+        One-sided p-value in the "worse" direction.
+    null
+        Up to 50 null values (inflated and centred), for plots.
+    """
+
+    observed: float
+    expected: float
+    sd: float
+    z: float
+    p_value: float
+    null: tuple[float, ...]
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """Central 95% range of the null (what an honest batch would show)."""
+        return (self.expected - 1.96 * self.sd, self.expected + 1.96 * self.sd)
+
+
+def compare_with_null(
+    observed: float,
+    null: np.ndarray | list[float],
+    *,
+    worse: str,
+    expected: float | None = None,
+    inflate: float = 1.0,
+    min_sd: float = 0.0,
+) -> NullComparison:
+    """One-sided test of an observed statistic against draws from a size-matched null.
+
+    The null's deviations from their mean are multiplied by ``inflate`` and recentred on
+    ``expected`` (default: the null mean). Use ``inflate = sqrt((1 + f) / (1 - f))`` for null draws
+    taken without replacement as a fraction ``f`` of a finite reference sample: ``1 - f`` undoes the
+    finite-population shrinkage of the draws, ``1 + f`` adds the reference sample's own sampling
+    error (both exact for sample means, approximate otherwise).
+
+    The p-value is the permutation-style ``(1 + k) / (B + 1)`` (Phipson & Smyth 2010) while the
+    observed value lies inside the null's range, and a Gaussian tail fitted to the null beyond it:
+    ``B`` draws cannot resolve p-values below ``1 / (B + 1)``, which a multiple-testing correction
+    across many findings needs.
+
+    Parameters
+    ----------
+    observed
+        The batch's statistic.
+    null
+        The statistic on ``B`` honest samples of the batch's size.
+    worse
+        ``"lower"`` if smaller values mean collapse, ``"higher"`` otherwise.
+    expected
+        Centre of the null when known analytically (e.g. rarefaction).
+    inflate
+        Factor for the null's spread (see above).
+    min_sd
+        Floor for the spread (for discrete statistics whose null can be degenerate).
+    """
+    if worse not in ("lower", "higher"):
+        raise ValueError(f"worse must be 'lower' or 'higher', got {worse!r}")
+    draws = np.asarray(null, dtype=np.float64)
+    draws = draws[np.isfinite(draws)]
+    if len(draws) < 2:
+        raise ValueError("the null needs at least two finite draws")
+    centre = float(draws.mean()) if expected is None else float(expected)
+    adjusted = centre + (draws - draws.mean()) * inflate
+    sd = max(float(adjusted.std(ddof=1)), float(min_sd))
+    diff = observed - centre
+    if sd > 0:
+        z = diff / sd
+    else:
+        z = 0.0 if diff == 0 else math.copysign(math.inf, diff)
+    if worse == "lower":
+        p_gauss = float(sps.norm.cdf(z))
+        k = int(np.sum(adjusted <= observed))
+    else:
+        p_gauss = float(sps.norm.sf(z))
+        k = int(np.sum(adjusted >= observed))
+    p_emp = (1 + k) / (len(adjusted) + 1)
+    p = p_gauss if k == 0 else max(p_gauss, p_emp)
+    step = max(1, len(adjusted) // 50)
+    return NullComparison(
+        observed=float(observed),
+        expected=centre,
+        sd=sd,
+        z=float(z),
+        p_value=float(min(1.0, p)),
+        null=tuple(float(v) for v in np.sort(adjusted)[::step][:50]),
+    )
+
+
+def finite_population_inflation(fraction: float) -> float:
+    """``sqrt((1 + f) / (1 - f))``: see ``compare_with_null``. ``f`` is capped at 0.9."""
+    f = min(max(float(fraction), 0.0), 0.9)
+    return math.sqrt((1.0 + f) / (1.0 - f))

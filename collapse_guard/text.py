@@ -1,0 +1,128 @@
+"""Fast tokenisation and n-gram hashing for text columns.
+
+Tokens are lower-cased runs of letters, digits and underscores; apostrophes inside words are dropped
+("don't" -> "dont"). All work happens in pyarrow and numpy kernels: there is no Python loop per token
+(only one per *distinct* token, to keep a hash -> string vocabulary for evidence).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .hashing import combine, hash_strings
+
+_APOSTROPHES = "['\u2019]"
+_SEPARATORS = r"[^\p{L}\p{N}_]+"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenizedDocs:
+    """Documents as concatenated token hashes.
+
+    Attributes
+    ----------
+    tokens
+        uint64 token hashes of all documents, concatenated.
+    offsets
+        int64, length ``n_docs + 1``; document i is ``tokens[offsets[i]:offsets[i + 1]]``.
+    vocab
+        hash -> token string for every distinct token seen.
+    """
+
+    tokens: np.ndarray
+    offsets: np.ndarray
+    vocab: dict[int, str]
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+
+def _as_arrow(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(list(texts) if not hasattr(texts, "__array__") else texts, type=pa.large_string())
+    if not pa.types.is_large_string(texts.type):
+        texts = texts.cast(pa.large_string())
+    return texts
+
+
+def split_tokens(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> pa.LargeListArray:
+    """Tokenise into an Arrow list array of token strings (nulls become empty documents)."""
+    arr = pc.fill_null(_as_arrow(texts), "")
+    arr = pc.utf8_lower(arr)
+    arr = pc.replace_substring_regex(arr, pattern=_APOSTROPHES, replacement="")
+    arr = pc.replace_substring_regex(arr, pattern=_SEPARATORS, replacement=" ")
+    arr = pc.utf8_trim_whitespace(arr)
+    lists = pc.utf8_split_whitespace(arr)
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks()
+    return lists
+
+
+def tokenize(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> TokenizedDocs:
+    """Tokenise documents and hash every token (see module docstring for the rules)."""
+    lists = split_tokens(texts)
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    offsets = offsets - offsets[0]
+    flat = lists.flatten()
+    # An empty document splits into one empty string; drop those so it has no token.
+    nonempty = np.asarray(pc.greater(pc.binary_length(flat), 0), dtype=bool)
+    if not nonempty.all():
+        counts = np.bincount(doc_index(offsets)[nonempty], minlength=len(offsets) - 1)
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        flat = flat.filter(pa.array(nonempty))
+    if len(flat) == 0:
+        return TokenizedDocs(np.zeros(0, dtype=np.uint64), offsets, {})
+    encoded = pc.dictionary_encode(flat)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    words = encoded.dictionary.to_pylist()
+    word_hashes = hash_strings(words)
+    indices = np.asarray(encoded.indices, dtype=np.int64)
+    tokens = word_hashes[indices]
+    vocab = dict(zip(word_hashes.tolist(), words, strict=True))
+    return TokenizedDocs(tokens, offsets, vocab)
+
+
+def token_hash(words: Sequence[str]) -> np.ndarray:
+    """Hash words exactly as the tokenizer does (words should already be tokens)."""
+    return hash_strings([w.lower() for w in words])
+
+
+def doc_index(offsets: np.ndarray) -> np.ndarray:
+    """The document number of every token position."""
+    lengths = np.diff(offsets)
+    return np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+
+
+def ngram_hashes(tokens: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of all n-grams that lie inside one document, with the document of each.
+
+    Returns ``(hashes, doc)``: uint64 n-gram hashes in document order and the int64 document index of
+    each. ``n == 1`` returns the tokens themselves.
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n!r}")
+    docs = doc_index(offsets)
+    if n == 1 or len(tokens) == 0:
+        return np.asarray(tokens, dtype=np.uint64), docs
+    if len(tokens) < n:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    starts = np.arange(len(tokens) - n + 1)
+    valid = docs[starts] == docs[starts + n - 1]
+    starts = starts[valid]
+    h = np.asarray(tokens, dtype=np.uint64)[starts]
+    for j in range(1, n):
+        h = combine(h, tokens[starts + j])
+    return h, docs[starts]

@@ -1,0 +1,534 @@
+"""The html reporter: structure, plots, escaping, determinism, and a real headless-browser render."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from collapse_guard.protocols import Reporter
+from collapse_guard.reporters import html as html_reporter
+from collapse_guard.reporters.html import HtmlReporter, render_html
+from collapse_guard.reporters.svg import (
+    BATCH,
+    REF,
+    ZONE,
+    Axis,
+    Thresholds,
+    effect_gauge,
+    fmt_num,
+    linear_ticks,
+    log_ticks,
+    render_plot,
+)
+from collapse_guard.results import Finding, Measurement, Report, Status
+
+CHROMIUM = Path("/usr/bin/chromium")
+HOSTILE = '<script>alert("x")</script>'
+
+
+# --- building reports directly from results objects ------------------------------------------
+
+
+def _quantiles_spec(seed: int = 0) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    probs = [0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999]
+    ref = rng.lognormal(3.0, 1.0, 20_000)
+    bat = rng.lognormal(3.0, 0.6, 5_000)
+    return {"type": "quantiles", "probs": probs, "reference": np.quantile(ref, probs).tolist(),
+            "batch": np.quantile(bat, probs).tolist()}
+
+
+BARS = {"type": "bars", "labels": ["us", "de", "is", "mt"], "reference": [0.6, 0.3, 0.06, 0.04],
+        "batch": [0.65, 0.35, 0.0, 0.0]}
+HIST = {"type": "hist", "edges": [0.0, 1.0, 2.0, 3.0, 4.0], "reference": [0.1, 0.4, 0.4, 0.1],
+        "batch": [0.0, 0.5, 0.5, 0.0]}
+NULL = {"type": "null", "null": [0.60 + 0.001 * i for i in range(100)], "observed": 0.48}
+LOWER = {"warn": 0.75, "fail": 0.5, "worse": "lower"}
+
+
+def _finding(check: str, status: Status, column: str | None = "income", metric: str = "m",
+             evidence: dict[str, Any] | None = None, message: str = "something vanished.",
+             effect: float | None = 0.4, **kw: Any) -> Finding:
+    m = Measurement(column=column, metric=metric, value=kw.pop("value", 0.002),
+                    expected=kw.pop("expected", 0.01), interval=kw.pop("interval", (0.001, 0.004)),
+                    p_value=kw.pop("p_value", 1.2e-9), effect=effect, message=message,
+                    evidence=evidence or {}, insufficient=kw.pop("insufficient", None))
+    return Finding(check, m, status, kw.pop("p_adjusted", 3.4e-8))
+
+
+def _report(findings: list[Finding], status: str = "fail", **kw: Any) -> Report:
+    return Report(
+        findings=tuple(findings), status=status,
+        reference=kw.get("reference", {"path": "ref.json", "sha256": "ab12cd34ef567890aa",
+                                       "rows": 20_000}),
+        batch=kw.get("batch", {"paths": ["batch.csv"], "rows": 5_000}), seed=7,
+        tool_version=kw.get("tool_version", "9.9.9"), notes=kw.get("notes", ()),
+    )
+
+
+def _full_report() -> Report:
+    return _report([
+        _finding("tail-shrinkage", Status.PASS, metric="spread", evidence={"plot": HIST},
+                 message="spread is fine."),
+        _finding("tail-shrinkage", Status.FAIL, metric="upper_tail_mass_q99",
+                 evidence={"plot": _quantiles_spec(), "thresholds": LOWER, "q99": 812.0},
+                 message="p99 fell from 812 to 640; 10 rows above it where 50 were expected."),
+        _finding("tail-shrinkage", Status.WARN, column="country", metric="coverage",
+                 evidence={"plot": BARS, "thresholds": LOWER, "missing": ["is", "mt"]},
+                 message="2 of 4 reference categories of country are missing: is, mt."),
+        _finding("diversity-loss", Status.WARN, column="body", metric="distinct_2",
+                 evidence={"plot": NULL, "thresholds": {"warn": 0.85, "fail": 0.7,
+                                                        "worse": "lower"}},
+                 message="distinct-2 is 27% below expected."),
+        _finding("diversity-loss", Status.INSUFFICIENT, column="age", metric="entropy",
+                 effect=None, insufficient="a batch of 40 rows cannot detect it; needs 400",
+                 message=""),
+        _finding("synthetic-contamination", Status.FAIL, column=None, metric="synthetic_share",
+                 effect=0.34, evidence={"thresholds": {"warn": 0.1, "fail": 0.25,
+                                                       "worse": "higher"}},
+                 message="estimated synthetic share 34% [28%, 41%]."),
+    ], notes=("sampled 5,000 of 80,000 rows",))
+
+
+class _Tree(HTMLParser):
+    """Records start tags (with attributes), text and the tag stack, and checks nesting."""
+
+    VOID = {"meta", "br", "col", "img", "hr", "input", "link"}
+    SVG_SELF_CLOSING = {"rect", "line", "path", "circle"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None], tuple[str, ...]]] = []
+        self.stack: list[str] = []
+        self.text: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs), tuple(self.stack)))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs), tuple(self.stack)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+        return [a for t, a, _ in self.tags if t == tag
+                and all(k in a and attr_has(a[k], v) for k, v in attrs.items())]
+
+
+def attr_has(value: str | None, wanted: str) -> bool:
+    return value is not None and wanted in value.split()
+
+
+def _parse(page: str) -> _Tree:
+    tree = _Tree()
+    tree.feed(page)
+    tree.close()
+    assert tree.errors == [], tree.errors[:5]
+    assert tree.stack == [], tree.stack
+    return tree
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+def test_registers_as_html_reporter_through_the_hook() -> None:
+    registered: list[Any] = []
+    html_reporter.register_reporters(registered.append)
+    assert len(registered) == 1
+    reporter = registered[0]
+    assert reporter.name == "html" and reporter.description
+    assert isinstance(reporter, Reporter)
+
+
+def test_listed_by_the_plugin_registry() -> None:
+    plugins = pytest.importorskip("collapse_guard.plugins")
+    assert "collapse_guard.reporters.html" in plugins.DEFAULT_PLUGINS
+
+
+# --- page structure ----------------------------------------------------------------------------
+
+
+def test_golden_structure_of_a_full_report() -> None:
+    report = _full_report()
+    page = HtmlReporter().render(report)
+    assert page.startswith("<!DOCTYPE html>")
+    tree = _parse(page)
+    text = " ".join(tree.text)
+
+    header = tree.find("header")
+    assert len(header) == 1 and attr_has(header[0]["class"], "st-fail")
+    big = tree.find("span", **{"class": "big"})
+    assert len(big) == 1
+    assert "ab12cd34ef56" in text and "ab12cd34ef567890aa" not in text  # prefix shown, full on hover
+    assert "batch.csv" in text and "5,000 rows" in text and "20,000 rows" in text
+    assert "9.9.9" in text and "Seed" in text
+
+    # summary: counts per status, and failing findings before warnings
+    assert tree.find("section", id="summary")
+    attention = [a["href"] for a in tree.find("a", **{"class": "where"})]
+    assert attention == ["#f1", "#f5", "#f2", "#f3"]
+    assert "sampled 5,000 of 80,000 rows" in text
+
+    # one section per check, in report order, each with a findings table
+    sections = [a["id"] for a in tree.find("section")][1:]
+    assert sections == ["check-tail-shrinkage", "check-diversity-loss",
+                        "check-synthetic-contamination"]
+    assert len(tree.find("table", **{"class": "findings"})) == 3
+    assert [a["id"] for a in tree.find("tbody") if a.get("id")] == [
+        "f1", "f2", "f0", "f3", "f4", "f5"]  # worst first within each check
+    headers = [t for t in text.split() if t in {"interval", "adj.", "effect", "expected"}]
+    assert headers.count("interval") == 3
+
+    # every plot type drawn once, each svg titled; one gauge per finding with an effect
+    plots = tree.find("svg", **{"class": "plot"})
+    gauges = tree.find("svg", **{"class": "gauge"})
+    assert len(plots) == 4
+    assert len(gauges) == 5
+    svg_ids = {a["aria-labelledby"] for a in plots + gauges}
+    assert len(svg_ids) == 9
+    svg_titles = [stack for t, _, stack in tree.tags if t == "title" and stack[-1] == "svg"]
+    assert len(svg_titles) == 9
+
+    # evidence disclosures: open for fail/warn, closed for pass
+    details = tree.find("details")
+    assert len(details) == 5
+    assert sum(1 for d in details if "open" in d) == 4
+    assert "a batch of 40 rows cannot detect it; needs 400" in text
+    assert "warn at ≤ 0.75, fail at ≤ 0.5 (lower is worse)" in text
+
+
+def test_status_is_shown_by_text_as_well_as_colour() -> None:
+    tree = _parse(render_html(_full_report()))
+    badges = tree.find("span", **{"class": "badge"})
+    texts = " ".join(tree.text)
+    for word in ("fail", "warn", "pass", "insufficient data", "error"):
+        assert word in texts
+    assert all(a["class"] and "st-" in a["class"] for a in badges)
+
+
+def test_empty_report_renders_a_clear_page() -> None:
+    page = render_html(_report([], status="warn"))
+    tree = _parse(page)
+    text = " ".join(tree.text)
+    assert "No check produced a finding" in text
+    assert not tree.find("table", **{"class": "findings"})
+    assert not tree.find("svg")
+    assert attr_has(tree.find("header")[0]["class"], "st-warn")
+
+
+def test_all_passing_report_says_so_and_keeps_evidence_closed() -> None:
+    findings = [_finding("tail-shrinkage", Status.PASS, metric=f"m{i}",
+                         evidence={"plot": HIST, "thresholds": LOWER}, effect=0.95)
+                for i in range(3)]
+    tree = _parse(render_html(_report(findings, status="pass")))
+    text = " ".join(tree.text)
+    assert "All 3 findings passed." in text and "No finding failed or warned." in text
+    assert tree.find("details") and not any("open" in d for d in tree.find("details"))
+
+
+def test_error_finding_and_unknown_status_render() -> None:
+    findings = [_finding("third-party", Status.ERROR, metric="crash", effect=None,
+                         message="check third-party crashed: ValueError: boom",
+                         evidence={"traceback": "Traceback...\n  File x\nValueError: boom"})]
+    tree = _parse(render_html(_report(findings, status="something-new")))
+    assert tree.find("tbody", **{"class": "st-error"})
+    assert attr_has(tree.find("header")[0]["class"], "st-unknown")
+    assert "ValueError: boom" in " ".join(tree.text)
+
+
+def test_output_is_deterministic() -> None:
+    assert render_html(_full_report()) == render_html(_full_report())
+
+
+def test_self_contained_no_scripts_or_external_resources() -> None:
+    page = render_html(_full_report())
+    tree = _parse(page)
+    assert not tree.find("script") and not tree.find("link") and not tree.find("img")
+    for _, attrs, _ in tree.tags:
+        assert "src" not in attrs
+        assert not any(k.startswith("on") for k in attrs)
+        href = attrs.get("href")
+        assert href is None or href.startswith("#")
+    assert "url(" not in page and "@import" not in page
+    csp = tree.find("meta", **{"http-equiv": "Content-Security-Policy"})
+    assert csp and "default-src 'none'" in (csp[0]["content"] or "")
+
+
+def test_hostile_strings_are_escaped_everywhere() -> None:
+    evil_plot = dict(BARS, labels=[HOSTILE, "de", "is", "mt"], title=HOSTILE)
+    finding = _finding(HOSTILE, Status.FAIL, column=HOSTILE, metric=HOSTILE, message=HOSTILE,
+                       evidence={HOSTILE: [HOSTILE, 1], "plot": evil_plot,
+                                 "nested": {"k": HOSTILE}, "thresholds": LOWER})
+    report = _report([finding], reference={"path": HOSTILE, "sha256": HOSTILE, "rows": 3},
+                     batch={"paths": [HOSTILE], "rows": 1}, tool_version=HOSTILE,
+                     notes=(HOSTILE,))
+    page = render_html(report)
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;" in page
+    tree = _parse(page)
+    assert not tree.find("script")
+    for _, attrs, _ in tree.tags:
+        assert not any(k.startswith("on") for k in attrs)
+    # the hostile text survives as text (escaped, not dropped)
+    assert sum(HOSTILE in t for t in tree.text) >= 6
+
+
+def test_message_and_numbers_are_formatted_for_people() -> None:
+    tree = _parse(render_html(_full_report()))
+    text = " ".join(tree.text)
+    assert "[0.001, 0.004]" in text
+    assert "1.2e−9" in text and "3.4e−8" in text
+    assert fmt_num(1_234_567.0) == "1,234,567"
+    assert fmt_num(1 / 6) == "0.1667"
+    assert fmt_num(-2.5) == "−2.5"
+    assert fmt_num(0.000012345) == "1.23e−5"
+    assert fmt_num(None) == "–" and fmt_num(math.nan) == "–" and fmt_num(math.inf) == "∞"
+
+
+# --- plots -------------------------------------------------------------------------------------
+
+
+def _svg_tree(svg: str) -> _Tree:
+    return _parse(svg)
+
+
+def test_axis_mappings_and_ticks_known_values() -> None:
+    lin = Axis("linear", 0.0, 10.0, 100.0, 200.0)
+    assert lin(0.0) == 100.0 and lin(10.0) == 200.0 and lin(2.5) == 125.0
+    logit = Axis("logit", 0.01, 0.99, 0.0, 100.0)
+    assert logit(0.5) == pytest.approx(50.0)
+    assert logit(0.1) == pytest.approx(100.0 - logit(0.9))
+    log = Axis("log", 1.0, 1000.0, 0.0, 300.0)
+    assert log(10.0) == pytest.approx(100.0) and log(100.0) == pytest.approx(200.0)
+    assert linear_ticks(0.0, 0.87) == (0.0, 1.0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    assert linear_ticks(3.0, 97.0) == (0.0, 100.0, [0.0, 20.0, 40.0, 60.0, 80.0, 100.0])
+    assert log_ticks(0.9, 430.0)[2] == [0.1, 1.0, 10.0, 100.0, 1000.0]
+    assert log_ticks(2.0, 30.0)[2] == [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+
+
+def test_quantile_plot_shows_both_curves_and_the_tails() -> None:
+    spec = _quantiles_spec()
+    plot = render_plot(spec, "q", "income")
+    assert plot is not None
+    tree = _svg_tree(plot.svg)
+    strokes = [a.get("stroke") for a in tree.find("path")]
+    assert REF in strokes and BATCH in strokes
+    text = " ".join(tree.text)
+    assert "reference" in text and "batch" in text and "income" in text
+    assert "lowest 1%" in text and "highest 1%" in text  # tail bands labelled
+    assert "99.9%" in text and "0.1%" in text
+    # skewed positive values (max/min >= 20) get a log value axis
+    assert "log scale" in plot.caption
+    top = spec["probs"][-1]
+    assert f"{100 * top:g}%" in plot.caption
+    assert fmt_num(spec["reference"][-1]) in plot.caption
+    assert fmt_num(spec["batch"][-1]) in plot.caption
+
+
+def test_bars_plot_marks_vanished_and_new_labels() -> None:
+    spec = {"type": "bars", "labels": ["a", "b", "c"], "reference": [0.5, 0.5, 0.0],
+            "batch": [0.9, 0.0, 0.1]}
+    plot = render_plot(spec, "b", "country")
+    assert plot is not None
+    tree = _svg_tree(plot.svg)
+    text = " ".join(tree.text)
+    assert "missing" in text and "new in batch" in text
+    assert "1 present in the reference are absent from the batch, e.g. 'b'" in plot.caption
+    bars = [a for a in tree.find("rect") if a.get("fill") in (REF, BATCH)]
+    assert len(bars) == 6 + 2  # two per label plus two legend swatches
+    widths = {(a["fill"], a["y"]): float(a["width"] or 0) for a in bars if a["x"] != "70"}
+    assert max(widths.values()) > 0
+
+
+def test_bars_plot_caps_many_labels_and_keeps_the_vanished_ones() -> None:
+    n = 100
+    labels = [f"cat{i:03d}" for i in range(n)]
+    ref = np.full(n, 1.0 / n)
+    bat = ref.copy()
+    bat[[7, 93]] = 0.0  # two vanished categories must be among the bars drawn
+    plot = render_plot({"type": "bars", "labels": labels, "reference": ref.tolist(),
+                        "batch": bat.tolist()}, "b", "c")
+    assert plot is not None
+    text = " ".join(_svg_tree(plot.svg).text)
+    assert "cat007" in text and "cat093" in text
+    assert "Showing the 24 of 100 labels" in plot.caption
+
+
+def test_hist_plot_draws_steps_and_names_emptied_bins() -> None:
+    plot = render_plot(HIST, "h", "age")
+    assert plot is not None
+    tree = _svg_tree(plot.svg)
+    paths = tree.find("path")
+    assert sum(a.get("stroke") == REF for a in paths) == 1
+    assert sum(a.get("stroke") == BATCH for a in paths) == 1
+    assert "2 bin(s) with reference data are empty in the batch, e.g. 0 to 1." in plot.caption
+    # open-ended outer bins are accepted
+    open_ended = dict(HIST, edges=[-math.inf, 1.0, 2.0, 3.0, math.inf])
+    assert render_plot(open_ended, "h2", "age") is not None
+
+
+def test_null_plot_marks_the_observed_value() -> None:
+    plot = render_plot(NULL, "n", "distinct_2")
+    assert plot is not None
+    tree = _svg_tree(plot.svg)
+    lines = [a for a in tree.find("line") if a.get("stroke") == BATCH]
+    assert len(lines) == 2  # marker line + legend swatch
+    assert "observed 0.48" in " ".join(tree.text)
+    null = np.asarray(NULL["null"])
+    lo, hi = np.quantile(null, [0.025, 0.975])
+    assert f"{fmt_num(lo)} to {fmt_num(hi)} (central 95%)" in plot.caption
+    assert "0 of 100 were at or below the observed value" in plot.caption
+    # bars of the null histogram hold every draw once
+    assert render_plot(dict(NULL, null=[0.5] * 10), "n2", "x") is not None
+
+
+BAD_SPECS: list[Any] = [
+    None, "quantiles", [1, 2], {"type": "pie", "values": [1]}, {"type": 3}, {},
+    {"type": "quantiles", "probs": "abc", "reference": [1], "batch": [1]},
+    {"type": "quantiles", "probs": [0.1, 0.9], "reference": [1.0], "batch": [1.0, 2.0]},
+    {"type": "quantiles", "probs": [math.nan], "reference": [1.0], "batch": [1.0]},
+    {"type": "quantiles", "probs": [[0.1]], "reference": [[1.0]], "batch": [[1.0]]},
+    {"type": "bars", "labels": "ab", "reference": [1, 2], "batch": [1, 2]},
+    {"type": "bars", "labels": [], "reference": [], "batch": []},
+    {"type": "bars", "labels": ["a"], "reference": ["x"], "batch": [1]},
+    {"type": "hist", "edges": [2.0, 1.0, 0.0], "reference": [1, 1], "batch": [1, 1]},
+    {"type": "hist", "edges": [0.0], "reference": [], "batch": []},
+    {"type": "null", "null": [0.1, 0.2], "observed": "high"},
+    {"type": "null", "null": [math.nan], "observed": 0.1},
+    {"type": "null", "null": [1e300, -1e300], "observed": 0.0},
+]
+
+
+@pytest.mark.parametrize("spec", BAD_SPECS)
+def test_unknown_or_malformed_plots_are_ignored(spec: Any) -> None:
+    assert render_plot(spec, "x", "col") is None
+    finding = _finding("tail-shrinkage", Status.FAIL, evidence={"plot": spec})
+    tree = _parse(render_html(_report([finding])))
+    assert not tree.find("svg", **{"class": "plot"})
+
+
+_num = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6))
+_scalar = st.one_of(st.none(), st.booleans(), _num, st.text(max_size=4))
+_value = st.one_of(_scalar, st.lists(_num, max_size=10), st.lists(_scalar, max_size=5),
+                   st.dictionaries(st.text(max_size=3), _scalar, max_size=2))
+_spec = st.fixed_dictionaries(
+    {"type": st.sampled_from(["quantiles", "bars", "hist", "null", "pie"])},
+    optional={k: _value for k in ("probs", "reference", "batch", "labels", "edges", "null",
+                                  "observed", "x_scale", "title")},
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec=_spec)
+def test_plots_never_crash_on_arbitrary_evidence(spec: dict[str, Any]) -> None:
+    plot = render_plot(spec, "z", "col")
+    if plot is not None:
+        assert plot.svg.startswith("<svg") and plot.svg.endswith("</svg>")
+        assert "nan" not in re.sub(r">[^<]*<", "><", plot.svg).lower()
+        _parse(plot.svg)
+
+
+@settings(max_examples=60, deadline=None)
+@given(effect=_num, warn=_num, fail=_num, worse=st.sampled_from(["lower", "higher", "x"]))
+def test_gauge_never_crashes(effect: float, warn: float, fail: float, worse: str) -> None:
+    thresholds = Thresholds.parse({"warn": warn, "fail": fail, "worse": worse})
+    svg = effect_gauge(float(effect), thresholds, "g")
+    if svg is not None:
+        assert "nan" not in re.sub(r">[^<]*<", "><", svg).lower()
+        _parse(svg)
+
+
+def _zones(svg: str) -> dict[str, tuple[float, float]]:
+    names = {v: k for k, v in ZONE.items()}
+    out = {}
+    for a in _svg_tree(svg).find("rect"):
+        if a.get("fill") in names:
+            x, w = float(a["x"] or 0), float(a["width"] or 0)
+            out[names[a["fill"] or ""]] = (x, x + w)
+    return out
+
+
+def _marker(svg: str) -> float:
+    marks = [a for a in _svg_tree(svg).find("line") if a.get("stroke-width") == "2.5"]
+    assert len(marks) == 1
+    return float(marks[0]["x1"] or 0)
+
+
+def test_gauge_places_the_effect_in_the_right_zone() -> None:
+    lower = Thresholds(warn=0.75, fail=0.5, worse="lower")
+    svg = effect_gauge(0.2, lower, "g1")
+    assert svg is not None
+    zones = _zones(svg)
+    assert zones["fail"][1] <= zones["warn"][0] + 0.11 <= zones["pass"][0] + 0.11  # fail on left
+    assert zones["fail"][0] <= _marker(svg) <= zones["fail"][1]
+    higher = Thresholds(warn=0.1, fail=0.25, worse="higher")
+    svg = effect_gauge(0.34, higher, "g2")
+    assert svg is not None
+    zones = _zones(svg)
+    assert zones["pass"][1] <= zones["fail"][0] + 0.11  # fail on the right
+    assert zones["fail"][0] <= _marker(svg) <= zones["fail"][1]
+    svg = effect_gauge(0.8, lower, "g3")
+    assert svg is not None
+    assert _zones(svg)["pass"][0] <= _marker(svg)
+    assert "warn at ≤ 0.75, fail at ≤ 0.5" in svg
+
+
+def test_gauge_without_thresholds_and_without_effect() -> None:
+    svg = effect_gauge(0.9, None, "g")
+    assert svg is not None and "no warn/fail thresholds were recorded" in svg
+    assert _zones(svg) == {}
+    assert effect_gauge(None, None, "g") is None
+    assert effect_gauge(math.nan, None, "g") is None
+    assert Thresholds.parse({"warn": 1, "fail": "x", "worse": "lower"}) is None
+    assert Thresholds.parse({"warn": 1, "fail": 2, "worse": "sideways"}) is None
+
+
+# --- a real browser ----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")
+def test_renders_in_headless_chromium(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(render_html(_full_report()), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
+           f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90, check=False)
+    assert shot.exists(), proc.stderr[-2000:]
+    image_mod = pytest.importorskip("PIL.Image")
+    with image_mod.open(shot) as im:
+        rgb = np.asarray(im.convert("RGB")).astype(int)
+    assert rgb.shape[:2] == (2000, 1200)
+    non_white = (rgb.sum(axis=2) < 720).mean()
+    assert non_white > 0.03, "screenshot is (nearly) blank"
+
+    def near(hex_colour: str, tol: int = 40) -> int:
+        target = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)])
+        return int((np.abs(rgb - target).sum(axis=2) < tol).sum())
+
+    assert near("#cf222e") > 200, "the fail status colour is not visible"
+    assert near(REF) > 200 and near(BATCH) > 200, "plots (reference/batch colours) not drawn"
+
