@@ -15,7 +15,9 @@ Guarantees:
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,12 +27,17 @@ from typing import TYPE_CHECKING, Any
 from .results import SCHEMA_VERSION, Finding, Report, Status, jsonable
 
 if TYPE_CHECKING:
+    from .config import Config
     from .images import ImageMarkers, ImageSummary
+    from .plugins import Registry
+    from .profile import Profile
+    from .readers import ReadLimits
 
 __all__ = [
     "FileResult",
     "ScanReport",
     "file_results",
+    "scan_paths",
     "walk",
 ]
 
@@ -296,7 +303,7 @@ def walk(
             if _ignored(rel, is_dir, specs) or (
                 excluded is not None and excluded.match_file(rel + ("/" if is_dir else ""))
             ):
-                counts["excluded"] = counts.get("excluded", 0) + (0 if is_dir else 1)
+                counts["excluded"] = counts.get("excluded", 0) + 1  # files and whole folders
                 continue
             if is_dir:
                 try:
@@ -348,3 +355,429 @@ def _ignored(rel: str, is_dir: bool, specs: tuple[tuple[str, Any], ...]) -> bool
         if result.include is not None:
             ignored = bool(result.include)
     return ignored
+
+
+# ----- scanning -----------------------------------------------------------------------------------
+
+#: Called once per file: (files done, files in total or None, path being read).
+Progress = Callable[[int, "int | None", str], None]
+
+
+def scan_paths(
+    paths: Sequence[str | Path],
+    *,
+    reference: Profile | None = None,
+    config: Config | None = None,
+    exclude: Sequence[str] = (),
+    gitignore: bool = True,
+    limits: ReadLimits | None = None,
+    chunk_rows: int = 100_000,
+    progress: Progress | None = None,
+    raise_errors: bool = False,
+    registry: Registry | None = None,
+) -> ScanReport:
+    """Scan files and folders; check every data file on its own and summarise.
+
+    Parameters
+    ----------
+    paths
+        Folders (walked recursively) and files.
+    reference
+        A reference profile. Each data file is checked against it; without one, the checks run in
+        reference-free mode (within-file diversity and near-duplicates, marker vocabulary against
+        a pre-LLM English baseline) and provenance columns are reported.
+    config
+        Run configuration (thresholds, selected checks, column kinds, seed).
+    exclude
+        Gitignore-style patterns of paths to leave out, relative to each folder given.
+    gitignore
+        Respect ``.gitignore`` files in the folders walked.
+    limits
+        Read limits (decompressed bytes, compression ratio, line length) for the readers.
+    chunk_rows
+        Rows per chunk while reading.
+    progress
+        Called before each file is read (for a progress bar).
+    raise_errors
+        Re-raise unexpected exceptions instead of turning them into ``error`` results
+        (``--traceback``).
+    registry
+        Plugins to use (default: the installed ones).
+
+    Returns
+    -------
+    ScanReport
+        One result per data file or image (text documents of one folder together), sorted by
+        path, and the folder summary.
+    """
+    from . import __version__
+    from .config import Config
+    from .images import IMAGE_SUFFIXES, read_image_markers, summarize_images
+    from .plugins import default_registry
+    from .readers import find_reader
+
+    cfg = config if config is not None else Config()
+    reg = registry if registry is not None else default_registry()
+    cfg.validate(reg.checks)
+    suffixes = tuple(s.lower() for r in reg.readers.values() for s in r.suffixes)
+    text_suffixes = _text_suffixes(reg)
+
+    def wanted(name: str) -> bool:
+        return name.endswith(suffixes) or name.endswith(IMAGE_SUFFIXES)
+
+    skipped: dict[str, int] = {}
+    entries = [e for p in paths for e in walk(p, wanted=wanted, exclude=exclude,
+                                              gitignore=gitignore, skipped=skipped)]
+    # Text documents are one table per folder (as `check` reads a folder of .txt files); every
+    # other file is its own batch.
+    docs: dict[str, list[WalkEntry]] = {}
+    units: list[tuple[str, WalkEntry | list[WalkEntry]]] = []
+    from .profile.io import is_profile_file
+
+    for e in entries:
+        display = _display(e)
+        if e.problem is None and e.path.name.lower().endswith((".json", ".json.gz")) and (
+            is_profile_file(e.path)
+        ):
+            # A reference profile kept beside the data is not a batch.
+            skipped["reference profile"] = skipped.get("reference profile", 0) + 1
+            continue
+        if e.problem is None and text_suffixes and e.path.name.lower().endswith(text_suffixes):
+            folder = display.rsplit("/", 1)[0] + "/" if "/" in display else "./"
+            if folder not in docs:
+                docs[folder] = []
+                units.append((folder, docs[folder]))
+            docs[folder].append(e)
+        else:
+            units.append((display, e))
+
+    results: list[FileResult] = []
+    image_results: list[ImageMarkers] = []
+    total = len(units)
+    for done, (display, unit) in enumerate(units):
+        if progress is not None:
+            progress(done, total, display)
+        if isinstance(unit, list):
+            results.extend(_scan_documents(display, unit, reference, cfg, reg, limits, chunk_rows,
+                                           raise_errors))
+            continue
+        if unit.problem is not None:
+            results.append(FileResult(display, "error", f"{display}: {unit.problem}",
+                                      kind="unreadable"))
+            continue
+        if unit.path.name.lower().endswith(IMAGE_SUFFIXES) and not unit.path.name.lower().endswith(
+            suffixes
+        ):
+            markers = read_image_markers(unit.path)
+            markers = _relabel(markers, display)
+            image_results.append(markers)
+            results.append(_image_result(display, markers))
+            continue
+        reader = find_reader(unit.path, reg.readers)
+        results.append(_scan_table(display, unit.path, reader, reference, cfg, reg, limits,
+                                   chunk_rows, raise_errors))
+    if progress is not None:
+        progress(total, total, "")
+    results.sort(key=lambda r: r.path)
+    ref_info = None
+    if reference is not None:
+        ref_info = {"path": reference.path, "sha256": reference.sha256, "rows": reference.rows}
+    notes = []
+    if reference is None:
+        notes.append(
+            "No reference was given: files were checked on their own (reference-free mode), "
+            "which finds repetition, marker vocabulary and provenance metadata but not lost "
+            "tails; pass --reference for the full checks."
+        )
+    if image_results:
+        notes.append(
+            "An image without provenance markers is not proven human: generators can omit them "
+            "and re-encoding strips them."
+        )
+    return ScanReport(
+        root=", ".join(str(p) for p in paths),
+        files=tuple(results),
+        status=worst_status(r.status for r in results),
+        reference=ref_info,
+        seed=cfg.seed,
+        tool_version=__version__,
+        images=summarize_images(image_results) if image_results else None,
+        skipped=dict(sorted(skipped.items())),
+        notes=tuple(notes),
+    )
+
+
+def _display(entry: WalkEntry) -> str:
+    return entry.path.as_posix()
+
+
+def _text_suffixes(reg: Registry) -> tuple[str, ...]:
+    from .readers.builtin import TEXT_SUFFIXES
+
+    return tuple(s for s in (*TEXT_SUFFIXES, *(t + ".gz" for t in TEXT_SUFFIXES))
+                 if any(s in r.suffixes for r in reg.readers.values()))
+
+
+def _relabel(markers: ImageMarkers, display: str) -> ImageMarkers:
+    from dataclasses import replace
+
+    return replace(markers, path=display)
+
+
+def _image_result(display: str, markers: ImageMarkers) -> FileResult:
+    from .images import MARKERS
+
+    if markers.error is not None:
+        return FileResult(display, "error", f"{display}: {markers.error}", kind="unreadable",
+                          markers=markers)
+    generator = [m for m in markers.markers if m != "c2pa"]
+    if generator:
+        quotes = "; ".join(markers.details[m] for m in generator[:2])
+        return FileResult(
+            display, "warn",
+            f"the image carries generator metadata ({', '.join(generator)}: {quotes}); it was "
+            "probably generated: review it before using it as human data",
+            kind="image", markers=markers,
+        )
+    if markers.markers:
+        return FileResult(
+            display, "pass",
+            f"C2PA manifest present without an AI source type ({MARKERS['c2pa']})",
+            kind="image", markers=markers,
+        )
+    return FileResult(display, "pass",
+                      "no provenance marker found (which does not prove a human origin)",
+                      kind="image", markers=markers)
+
+
+def _scan_table(
+    display: str,
+    path: Path,
+    reader: Any,
+    reference: Profile | None,
+    cfg: Config,
+    reg: Registry,
+    limits: ReadLimits | None,
+    chunk_rows: int,
+    raise_errors: bool,
+) -> FileResult:
+    from .readers import iter_chunks
+
+    def chunks() -> Iterator[tuple[Path, Any]]:
+        yield from iter_chunks([path], [reader], chunk_rows=chunk_rows, limits=limits)
+
+    return _check_chunks(display, chunks(), reference, cfg, reg, raise_errors,
+                         reader=getattr(reader, "name", None))
+
+
+def _scan_documents(
+    display: str,
+    entries: list[WalkEntry],
+    reference: Profile | None,
+    cfg: Config,
+    reg: Registry,
+    limits: ReadLimits | None,
+    chunk_rows: int,
+    raise_errors: bool,
+) -> list[FileResult]:
+    """Text documents of one folder as one table; an unreadable document is its own error."""
+    import pandas as pd
+
+    from .errors import InputError
+    from .readers import DEFAULT_LIMITS
+    from .readers.builtin import CHUNK_BYTE_BUDGET, read_document
+
+    errors: list[FileResult] = []
+    readable = 0
+
+    def chunks() -> Iterator[tuple[Path, Any]]:
+        nonlocal readable
+        batch: list[str] = []
+        held = 0
+        for e in entries:
+            try:
+                doc = read_document(e.path, limits or DEFAULT_LIMITS)
+            except InputError as exc:
+                errors.append(FileResult(_display(e), "error", str(exc), kind="unreadable"))
+                continue
+            except OSError as exc:
+                errors.append(FileResult(_display(e), "error",
+                                         f"{_display(e)}: cannot read ({exc.strerror or exc})",
+                                         kind="unreadable"))
+                continue
+            readable += 1
+            batch.append(doc)
+            held += len(doc)
+            if len(batch) >= chunk_rows or held >= CHUNK_BYTE_BUDGET:
+                yield Path(display), pd.DataFrame({"text": pd.Series(batch, dtype="str")})
+                batch, held = [], 0
+        if batch:
+            yield Path(display), pd.DataFrame({"text": pd.Series(batch, dtype="str")})
+
+    result = _check_chunks(display, chunks(), reference, cfg, reg, raise_errors, reader="text")
+    if readable == 0 and errors:
+        return errors
+    label = f"{readable} document{'s' if readable != 1 else ''}"
+    result = FileResult(result.path, result.status, f"{label}: {result.reason}", kind=result.kind,
+                        findings=result.findings, rows=result.rows, reader=result.reader,
+                        report=result.report)
+    return [result, *errors]
+
+
+def _check_chunks(
+    display: str,
+    chunks: Iterator[tuple[Path, Any]],
+    reference: Profile | None,
+    cfg: Config,
+    reg: Registry,
+    raise_errors: bool,
+    reader: str | None,
+) -> FileResult:
+    from .errors import CollapseGuardError
+    from .profile import build_profile
+    from .runner import run_checks
+
+    prefix = ""
+    try:
+        first = next(chunks, None)
+        if first is None:
+            return FileResult(display, "error", f"{display}: holds no data rows; pass data",
+                              kind="unreadable", reader=reader)
+        if reference is not None:
+            have = {str(c) for c in first[1].columns}
+            missing = [c for c in reference.columns if c not in have
+                       and c not in cfg.ignored_columns()]
+            if missing:
+                # A file of another shape cannot be compared with the reference; it still gets
+                # the reference-free checks rather than a bare error.
+                shown = ", ".join(repr(c) for c in missing[:3])
+                more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+                prefix = (f"lacks the reference's column(s) {shown}{more}, so it was checked "
+                          "on its own; ")
+                reference = None
+        batch = build_profile(
+            itertools.chain([first], chunks),
+            settings=cfg.batch_settings(),
+            kinds=None if reference is not None else cfg.column_kinds(),
+            reference=reference,
+            ignore=cfg.ignored_columns(),
+        )
+        report = run_checks(reference, batch, reg.checks, cfg, batch_paths=[display],
+                            raise_errors=raise_errors)
+    except CollapseGuardError as exc:
+        message = str(exc)
+        if display not in message:
+            message = f"{display}: {message}"
+        return FileResult(display, "error", message, kind="unreadable", reader=reader)
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if raise_errors:
+            raise
+        return FileResult(
+            display, "error",
+            f"{display}: internal error ({type(exc).__name__}: {exc}); rerun with --traceback "
+            "and report it",
+            kind="unreadable", reader=reader,
+        )
+    result = FileResult.from_report(report, path=display)
+    return FileResult(result.path, result.status, prefix + result.reason, findings=result.findings,
+                      rows=result.rows, reader=reader, report=report)
+
+
+# ----- provenance columns -------------------------------------------------------------------------
+
+# Column names that usually record where a row came from, and values that name a generator or
+# flag a row as machine-made. Lower-cased; matched on word boundaries after _ and - become spaces.
+PROVENANCE_NAME = re.compile(
+    r"\b(model|models|model name|generator|generated|generated by|engine|llm|synthetic|"
+    r"is synthetic|is generated|ai generated|source|origin|provenance|created by|author type|"
+    r"annotator|writer|producer)\b"
+)
+GENERATOR_VALUE = re.compile(
+    r"\b(gpt|chatgpt|openai|o1|o3|claude|anthropic|llama|mistral|mixtral|gemini|bard|palm|qwen|"
+    r"deepseek|phi|falcon|vicuna|alpaca|command r|cohere|grok|ernie|gemma|olmo|"
+    r"stable diffusion|sdxl|midjourney|dall e|firefly|synthetic|generated|machine|llm|ai|bot)\b"
+)
+_TRUE = {"true", "1", "1.0", "yes", "y", "t"}
+_FLAG_NAME = re.compile(r"\b(synthetic|is synthetic|is generated|generated|ai generated|llm)\b")
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[_\-./:]+", " ", text.lower()).strip()
+
+
+class ProvenanceColumnsCheck:
+    """Rows whose own provenance columns say they were machine-generated.
+
+    Data often records its origin: a ``model`` column holding ``gpt-4o``, a ``source`` of
+    ``synthetic``, an ``is_synthetic`` flag. This check reads the exact category counts of such
+    columns and reports the share of rows that name a generator. It is judged on its effect
+    alone (the data's own label is not a sample statistic); with a reference, the share the
+    trusted reference already had is subtracted.
+    """
+
+    name = "provenance-columns"
+    description = "rows whose provenance columns (model, source, is_synthetic...) name a generator"
+    default_enabled = True
+
+    def __init__(self) -> None:
+        from .protocols import MetricSpec
+
+        self.metrics = {
+            "generated_row_share": MetricSpec(
+                "share of rows whose provenance column names a generator, minus the reference's",
+                worse="higher", warn=1e-9, fail=0.05, bounds=(0.0, 1.0),
+            )
+        }
+        self.options: dict[str, Any] = {}
+
+    def run(self, ctx: Any) -> Iterator[Any]:
+        from .kinds import Kind
+        from .results import Measurement
+
+        for name, col in ctx.batch.columns.items():
+            if col.kind is not Kind.CATEGORICAL or not ctx.config.column_enabled(self.name, name):
+                continue
+            words = _words(str(name))
+            if not PROVENANCE_NAME.search(words):
+                continue
+            flag = bool(_FLAG_NAME.search(words))
+            hits = _generator_counts(col.counts, flag)
+            rows = col.total + col.nulls
+            if rows == 0:
+                continue
+            share = sum(hits.values()) / rows
+            ref_share = 0.0
+            ref_col = ctx.reference.columns.get(name) if ctx.reference is not None else None
+            if ref_col is not None and ref_col.kind is Kind.CATEGORICAL:
+                ref_rows = ref_col.total + ref_col.nulls
+                if ref_rows:
+                    ref_share = sum(_generator_counts(ref_col.counts, flag).values()) / ref_rows
+            top = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+            listed = ", ".join(f"{v!r}: {n:,}" for v, n in top)
+            n_hit = sum(hits.values())
+            if n_hit:
+                message = (
+                    f"column `{name}` marks {n_hit:,} of {rows:,} rows ({share:.1%}) as "
+                    f"machine-generated ({listed}); drop those rows or keep them out of human data"
+                )
+            else:
+                message = f"column `{name}` names no generator in its {rows:,} rows"
+            if ref_share:
+                message += f" (the reference had {ref_share:.1%})"
+            yield Measurement(
+                column=name, metric="generated_row_share", value=share, expected=ref_share,
+                p_value=None, effect=max(0.0, share - ref_share), message=message,
+                evidence={"rows": rows, "generated_rows": n_hit, "values": dict(top),
+                          "reference_share": ref_share},
+            )
+
+
+def _generator_counts(counts: Mapping[str, int], flag: bool) -> dict[str, int]:
+    out = {}
+    for value, n in counts.items():
+        text = _words(str(value))
+        if (flag and text in _TRUE) or GENERATOR_VALUE.search(text):
+            out[str(value)] = int(n)
+    return out

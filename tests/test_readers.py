@@ -74,9 +74,7 @@ def frame_text(fmt: str) -> bytes:
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "ndjson", "json"])
 @pytest.mark.parametrize("gz", [False, True])
-def test_tabular_formats_round_trip_with_promised_dtypes(
-    tmp_path: Path, fmt: str, gz: bool
-) -> None:
+def test_tabular_formats_round_trip_with_promised_dtypes(tmp_path: Path, fmt: str, gz: bool) -> None:
     data = frame_text(fmt)
     path = tmp_path / f"data.{fmt}"
     if gz:
@@ -321,11 +319,16 @@ def test_malformed_csv_line_names_the_line(tmp_path: Path) -> None:
     assert str(path) in message and "line 3 has 3 fields where the header has 2" in message
 
 
-def test_word_in_numeric_column_after_first_block_names_the_line(tmp_path: Path) -> None:
+def test_word_in_numeric_column_after_first_block_switches_it_to_text(tmp_path: Path) -> None:
     path = tmp_path / "w.csv"
-    path.write_text("a\n" + "1\n" * 3_000 + "oops\n")
-    message = error_of(path, limits=ReadLimits(max_line_bytes=1024))
-    assert str(path) in message and "'oops' on line 3,002" in message and "mixed" in message
+    path.write_text("a,b\n" + "".join(f"{i},{i % 2 == 0}\n" for i in range(3_000)) + "oops,maybe\n")
+    chunks = [df for _, df in iter_chunks([path], READERS, 500, ReadLimits(max_line_bytes=1024))]
+    whole = pd.concat([c.astype(object) for c in chunks], ignore_index=True)
+    assert len(whole) == 3_001, "rows read before the switch must not be repeated"
+    assert [float(v) for v in whole["a"].iloc[:3_000]] == [float(i) for i in range(3_000)]
+    assert whole["a"].iloc[-1] == "oops" and whole["b"].iloc[-1] == "maybe"
+    assert chunks[0]["a"].dtype == np.float64
+    assert pd.api.types.is_string_dtype(chunks[-1]["a"].dtype)
 
 
 def test_truncated_parquet(tmp_path: Path) -> None:
@@ -366,7 +369,7 @@ def test_non_utf8_after_the_first_csv_block(tmp_path: Path) -> None:
 def test_gzip_bomb_absolute_limit(tmp_path: Path) -> None:
     path = write_gz(tmp_path / "bomb.csv.gz", b"a\n" + b"1\n" * (2 * MiB))
     message = error_of(path, limits=ReadLimits(max_decompressed_bytes=1 * MiB))
-    assert str(path) in message and "max-decompressed-bytes" in message
+    assert str(path) in message and "read.max_decompressed_bytes" in message
 
 
 def test_gzip_bomb_ratio_guard(tmp_path: Path) -> None:
@@ -375,7 +378,7 @@ def test_gzip_bomb_ratio_guard(tmp_path: Path) -> None:
         f.write(b'{"a": "')
         f.write(b"\0" * (40 * MiB))
     message = error_of(path, limits=ReadLimits(max_line_bytes=256 * MiB))
-    assert str(path) in message and "gzip bomb" in message and "max-compression-ratio" in message
+    assert str(path) in message and "gzip bomb" in message and "read.max_compression_ratio" in message
 
 
 @pytest.mark.parametrize("kind", ["not gzip", "truncated"])
@@ -404,7 +407,7 @@ def test_huge_single_line_is_refused_without_reading_it_whole(tmp_path: Path, na
     else:
         path.write_bytes(body)
     message = error_of(path, limits=ReadLimits(max_line_bytes=256 * 1024))
-    assert str(path) in message and "max-line-bytes" in message
+    assert str(path) in message and "read.max_line_bytes" in message
 
 
 def test_unknown_suffix_lists_known_ones(tmp_path: Path) -> None:
@@ -444,12 +447,13 @@ def test_same_columns_in_another_order_are_aligned(tmp_path: Path) -> None:
     assert df.columns.tolist() == ["x", "y"] and df["x"].tolist() == [1.0, 2.0]
 
 
-def test_type_change_across_files_is_mixed_types(tmp_path: Path) -> None:
+def test_type_change_across_files_is_passed_on_for_the_profile_to_judge(tmp_path: Path) -> None:
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text("x\n1\n2\n")
     b.write_text("x\n3\nthree\n")
-    message = error_of(a, b)
-    assert str(b) in message and str(a) in message and "'three' at data row 2" in message
+    chunks = [df for _, df in iter_chunks([a, b], READERS)]
+    assert chunks[0]["x"].dtype == np.float64
+    assert chunks[1]["x"].tolist() == ["3", "three"]
 
 
 def test_all_null_column_in_one_file_takes_the_other_files_type(tmp_path: Path) -> None:
@@ -476,6 +480,12 @@ def test_json_that_is_not_an_array_of_records(tmp_path: Path) -> None:
     assert "not closed" in error_of(path)
     path.write_text('[{"a": 1} {"a": 2}]')
     assert "expected ',' or ']'" in error_of(path)
+
+
+def test_reference_file_passed_as_data(tmp_path: Path) -> None:
+    path = tmp_path / "reference.json"
+    path.write_text('{"format": "collapse-guard-profile", "format_version": 1, "content": {}}')
+    assert "is a collapse-guard reference file, not data" in error_of(path)
 
 
 def test_malformed_jsonl_line(tmp_path: Path) -> None:

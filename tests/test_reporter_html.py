@@ -1,10 +1,11 @@
-"""The html reporter: structure, plots, escaping, determinism, and a real headless-browser render."""
+"""The html reporter: structure, plots, escaping, determinism, and a headless-browser render."""
 
 from __future__ import annotations
 
 import math
 import re
 import subprocess
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -102,8 +103,7 @@ def _full_report() -> Report:
 class _Tree(HTMLParser):
     """Records start tags (with attributes), text and the tag stack, and checks nesting."""
 
-    VOID = {"meta", "br", "col", "img", "hr", "input", "link"}
-    SVG_SELF_CLOSING = {"rect", "line", "path", "circle"}
+    VOID = frozenset({"meta", "br", "col", "img", "hr", "input", "link"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -178,7 +178,8 @@ def test_golden_structure_of_a_full_report() -> None:
     assert len(header) == 1 and attr_has(header[0]["class"], "st-fail")
     big = tree.find("span", **{"class": "big"})
     assert len(big) == 1
-    assert "ab12cd34ef56" in text and "ab12cd34ef567890aa" not in text  # prefix shown, full on hover
+    # the sha256 prefix is shown; the full hash is only in the hover title
+    assert "ab12cd34ef56" in text and "ab12cd34ef567890aa" not in text
     assert "batch.csv" in text and "5,000 rows" in text and "20,000 rows" in text
     assert "9.9.9" in text and "Seed" in text
 
@@ -255,6 +256,71 @@ def test_error_finding_and_unknown_status_render() -> None:
     assert "ValueError: boom" in " ".join(tree.text)
 
 
+def test_evidence_is_rendered_for_people() -> None:
+    evidence = {
+        "missing": [{"category": "is", "reference_count": 12, "reference_share": 0.0006},
+                    {"category": "mt", "reference_count": 9, "reference_share": 0.00045}],
+        "counts": {"kept": 3, "dropped": 1},
+        "tokens": ["delve", "tapestry"],
+        "traceback": "Traceback (most recent call last):\n  ValueError: boom",
+        "batch_rows": 5000,
+        "nested": {"deep": [{"x": [1, 2]}]},
+    }
+    tree = _parse(render_html(_report([_finding("c", Status.FAIL, evidence=evidence)])))
+    text = " ".join(tree.text)
+    # the list of records becomes a table: one header per key, one row per record
+    assert len(tree.find("div", **{"class": "records"})) == 1
+    record_rows = [t for t, _, stack in tree.tags if t == "tr" and "tbody" in stack
+                   and stack.count("tbody") == 2]
+    assert len(record_rows) == 2
+    assert "reference_count" in text and "0.00045" in text
+    assert len(tree.find("table", **{"class": "kv"})) == 1 and "dropped" in text
+    assert len(tree.find("span", **{"class": "chips"})) == 1 and "tapestry" in text
+    assert "5,000" in text
+    pres = [t for t, _, _ in tree.tags if t == "pre"]
+    assert len(pres) == 2  # the multi-line traceback and the nested structure
+
+
+def test_plots_under_any_evidence_key_are_drawn_not_dumped() -> None:
+    evidence = {"plot": NULL, "bars": BARS, "more": [HIST, HIST], "pie": {"type": "pie"}}
+    tree = _parse(render_html(_report([_finding("c", Status.FAIL, evidence=evidence)])))
+    assert len(tree.find("svg", **{"class": "plot"})) == 4
+    keys = [t for t in tree.text if t in {"bars", "more", "pie", "plot"}]
+    # drawn shapes are not repeated as raw evidence; the unknown one is shown as data
+    assert set(keys) == {"pie"}
+
+
+def test_long_attention_list_keeps_the_worst_in_view_and_folds_the_rest() -> None:
+    findings = [_finding("c", Status.WARN, metric=f"w{i}") for i in range(8)]
+    findings += [_finding("c", Status.FAIL, metric=f"f{i}") for i in range(5)]
+    tree = _parse(render_html(_report(findings)))
+    lists = tree.find("ol", **{"class": "attention"})
+    assert len(lists) == 2 and lists[1].get("start") == "11"
+    hrefs = [a["href"] for a in tree.find("a", **{"class": "where"})]
+    assert hrefs[:5] == [f"#f{i}" for i in range(8, 13)]  # the five failures come first
+    assert len(hrefs) == 13
+    assert "3 more need attention (3 warn)" in " ".join(tree.text)
+
+
+def test_insufficient_reason_is_not_repeated() -> None:
+    reason = "no reference value lies above its p99 (5)"
+    f = _finding("c", Status.INSUFFICIENT, effect=None, insufficient=reason,
+                 message=f"rating: {reason}")
+    text = " ".join(_parse(render_html(_report([f], status="warn"))).text)
+    assert f"Insufficient data: rating: {reason}" in text
+    assert text.count(reason) == 1
+
+
+def test_malformed_measurement_from_a_third_party_check_still_renders() -> None:
+    odd: Any = {"value": "<u>abc</u>", "expected": [1, 2], "interval": "wide",
+                "p_value": "low", "effect": "high", "evidence": ["not", "a", "mapping"]}
+    m = Measurement(column=None, metric="odd", **odd)
+    page = render_html(_report([Finding("third-party", m, Status.WARN, p_adjusted=None)]))
+    tree = _parse(page)
+    assert "<u>" not in page and "&lt;u&gt;abc&lt;/u&gt;" in page
+    assert tree.find("tbody", **{"class": "st-warn"})
+
+
 def test_output_is_deterministic() -> None:
     assert render_html(_full_report()) == render_html(_full_report())
 
@@ -302,6 +368,59 @@ def test_message_and_numbers_are_formatted_for_people() -> None:
     assert fmt_num(-2.5) == "−2.5"
     assert fmt_num(0.000012345) == "1.23e−5"
     assert fmt_num(None) == "–" and fmt_num(math.nan) == "–" and fmt_num(math.inf) == "∞"
+
+
+# --- folder scans ------------------------------------------------------------------------------
+
+
+def _scan() -> Any:
+    from collapse_guard.images import ImageSummary
+    from collapse_guard.scan import FileResult, ScanReport
+
+    bad = _full_report()
+    files = (
+        FileResult("a/clean.csv", "pass", "all 6 tested findings passed", rows=100,
+                   findings=(_finding("tail-shrinkage", Status.PASS, metric="m"),)),
+        FileResult("b/collapsed.csv", "fail", "tail-shrinkage on `income`: p99 fell.", rows=5_000,
+                   findings=bad.findings, report=bad),
+        FileResult("c/broken.csv", "error", "cannot parse line 3; fix the quoting",
+                   kind="unreadable"),
+    )
+    images = ImageSummary(images=10, unreadable=1, counts={"c2pa": 3}, with_generator_marker=2,
+                          share=0.2, interval=(0.057, 0.51))
+    return ScanReport(root="data/", files=files, status="fail", reference=None, seed=3,
+                      tool_version="9.9.9", images=images, skipped={"not a data file": 4},
+                      notes=("scanned without a reference",))
+
+
+def test_scan_page_lists_files_worst_first_and_details_the_failing_ones() -> None:
+    reporter = HtmlReporter()
+    assert reporter.supports_scan
+    tree = _parse(reporter.render(_scan()))
+    text = " ".join(tree.text)
+    assert "collapse-guard scan" in text
+    assert "3 files: 1 error, 1 fail, 1 pass; 2 of 10 images" in text
+    assert "none (reference-free checks only)" in text
+    rows = [a["class"] for a in tree.find("tr") if (a.get("class") or "").startswith("st-")]
+    assert rows == ["st-error", "st-fail", "st-pass"]
+    # only the file that failed with findings gets a section; anchors are unique across files
+    assert [a["id"] for a in tree.find("section", **{"class": "file"})] == ["file1"]
+    assert [a["href"] for a in tree.find("a") if a.get("href") == "#file1"] == ["#file1"]
+    ids = [a["id"] for _, a, _ in tree.tags if a.get("id")]
+    assert len(ids) == len(set(ids))
+    assert "file1-f1" in ids and "file1-check-tail-shrinkage" in ids
+    assert len(tree.find("svg", **{"class": "plot"})) == 4
+    assert "2 of 10 readable images (20.0%, 95% interval 5.7% to 51.0%)" in text
+    assert "Skipped: 4 not a data file." in text and "scanned without a reference" in text
+    assert "cannot parse line 3; fix the quoting" in text
+
+
+def test_empty_scan_renders() -> None:
+    from collapse_guard.scan import ScanReport
+
+    page = render_html(ScanReport(root="empty/", files=(), status="pass", reference=None, seed=0,
+                                  tool_version="1"))
+    assert "No data file was found." in " ".join(_parse(page).text)
 
 
 # --- plots -------------------------------------------------------------------------------------
@@ -352,11 +471,14 @@ def test_bars_plot_marks_vanished_and_new_labels() -> None:
     tree = _svg_tree(plot.svg)
     text = " ".join(tree.text)
     assert "missing" in text and "new in batch" in text
-    assert "1 present in the reference are absent from the batch, e.g. 'b'" in plot.caption
+    assert "1 reference label(s) absent from the batch: “b”." in unescape(plot.caption)
     bars = [a for a in tree.find("rect") if a.get("fill") in (REF, BATCH)]
     assert len(bars) == 6 + 2  # two per label plus two legend swatches
-    widths = {(a["fill"], a["y"]): float(a["width"] or 0) for a in bars if a["x"] != "70"}
-    assert max(widths.values()) > 0
+    # rows are 24 px from y=40; the reference bar sits 3 px, the batch bar 12 px into the row
+    width = {(a["fill"], float(a["y"] or 0)): float(a["width"] or 0) for a in bars}
+    assert width[(BATCH, 40 + 24 + 12)] == 0 and width[(REF, 40 + 24 + 3)] > 0  # "b" vanished
+    assert width[(REF, 40 + 48 + 3)] == 0 and width[(BATCH, 40 + 48 + 12)] > 0  # "c" is new
+    assert width[(BATCH, 40 + 12)] > width[(REF, 40 + 3)]  # "a" grew from 50% to 90%
 
 
 def test_bars_plot_caps_many_labels_and_keeps_the_vanished_ones() -> None:
@@ -447,6 +569,41 @@ def test_plots_never_crash_on_arbitrary_evidence(spec: dict[str, Any]) -> None:
         _parse(plot.svg)
 
 
+@st.composite
+def _shaped(draw: st.DrawFn) -> dict[str, Any]:
+    """Well-formed plot shapes filled with wild numbers (ties, zeros, huge, tiny, nan, inf)."""
+    kind = draw(st.sampled_from(["quantiles", "bars", "hist", "null"]))
+    n = draw(st.integers(1, 30))
+    wild = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                     st.sampled_from([0.0, 1.0, -1.0, 1e-300, 1e12]))
+
+    def arr(k: int, elements: st.SearchStrategy[float] = wild) -> list[float]:
+        return draw(st.lists(elements, min_size=k, max_size=k))
+
+    if kind == "quantiles":
+        return {"type": kind, "probs": sorted(arr(n, st.floats(0, 1))), "reference": arr(n),
+                "batch": arr(n)}
+    if kind == "bars":
+        return {"type": kind, "labels": draw(st.lists(st.text(max_size=40), min_size=n,
+                                                      max_size=n)),
+                "reference": arr(n), "batch": arr(n)}
+    if kind == "hist":
+        edges = sorted(set(arr(n + 1, st.floats(-1e9, 1e9))))
+        return {"type": kind, "edges": edges, "reference": arr(len(edges) - 1),
+                "batch": arr(len(edges) - 1), "x_scale": draw(st.sampled_from(["log", None]))}
+    return {"type": kind, "null": arr(n), "observed": draw(wild)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(spec=_shaped())
+def test_well_formed_plots_with_wild_numbers_draw_or_decline(spec: dict[str, Any]) -> None:
+    plot = render_plot(spec, "w", "col", metric="m")
+    if plot is not None:
+        markup = re.sub(r">[^<]*<", "><", plot.svg).lower()
+        assert "nan" not in markup and "inf" not in markup
+        _parse(plot.svg)
+
+
 @settings(max_examples=60, deadline=None)
 @given(effect=_num, warn=_num, fail=_num, worse=st.sampled_from(["lower", "higher", "x"]))
 def test_gauge_never_crashes(effect: float, warn: float, fail: float, worse: str) -> None:
@@ -500,6 +657,38 @@ def test_gauge_without_thresholds_and_without_effect() -> None:
     assert effect_gauge(math.nan, None, "g") is None
     assert Thresholds.parse({"warn": 1, "fail": "x", "worse": "lower"}) is None
     assert Thresholds.parse({"warn": 1, "fail": 2, "worse": "sideways"}) is None
+
+
+# --- through the real pipeline ------------------------------------------------------------------
+
+
+def test_report_from_the_real_pipeline_shows_its_plots_and_status() -> None:
+    import pandas as pd
+
+    import collapse_guard as cg
+
+    rng = np.random.default_rng(1)
+    cats = np.array([f"c{i}" for i in range(30)])
+    p = 1 / np.arange(1, 31)
+    p /= p.sum()
+    human = pd.DataFrame({"income": rng.lognormal(3, 1, 4000),
+                          "country": rng.choice(cats, 4000, p=p)})
+    clean = pd.DataFrame({"income": rng.lognormal(3, 1, 2000),
+                          "country": rng.choice(cats, 2000, p=p)})
+    # a collapsed generation: narrower spread and only the 12 commonest categories survive
+    collapsed = pd.DataFrame({"income": rng.lognormal(3, 0.5, 2000),
+                              "country": rng.choice(cats[:12], 2000, p=p[:12] / p[:12].sum())})
+    ref = cg.profile(human)
+    for batch, status in ((clean, "pass"), (collapsed, "fail")):
+        report = cg.check(batch, ref, select=["tail-shrinkage"])
+        assert report.status == status
+        tree = _parse(render_html(report))
+        assert attr_has(tree.find("header")[0]["class"], f"st-{status}")
+        assert len(tree.find("svg", **{"class": "gauge"})) == sum(
+            1 for f in report.findings if f.measurement.effect is not None)
+        assert len(tree.find("svg", **{"class": "plot"})) >= 2  # quantiles and category bars
+        attention = tree.find("a", **{"class": "where"})
+        assert (len(attention) > 0) == (status == "fail")
 
 
 # --- a real browser ----------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def _describe(check: str, metric: str) -> str:
     return f"{check}: {metric.replace('_', ' ')}"
 
 
-RENDERERS = {
+RENDERERS: dict[str, tuple[JUnitReporter | SarifReporter | GitHubReporter | MarkdownReporter, str]] = {
     "junit": (JUnitReporter(), "xml"),
     "sarif": (SarifReporter(describe=_describe), "json"),
     "github": (GitHubReporter(environ={}), "txt"),
@@ -246,7 +246,9 @@ def test_github_writes_step_summary(tmp_path: Path) -> None:
     assert MarkdownReporter().render(SCAN) in text
 
 
-def test_github_without_summary_variable_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_without_summary_variable_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     monkeypatch.chdir(tmp_path)
     GitHubReporter().render(REPORT)

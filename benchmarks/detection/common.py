@@ -334,9 +334,13 @@ def real_texts(source: str = "man", max_docs: int = 60_000, seed: int = 0) -> li
     return list(docs)
 
 
+_APOSTROPHES = re.compile("['\u2019]")
+_TOKEN = re.compile(r"[^\W]+")
+
+
 def tokenize_simple(text: str) -> list[str]:
-    """Lower-cased word runs, the same rule as ``collapse_guard.text.tokenize``."""
-    return WORD_RE.findall(text.lower())
+    """Lower-cased word runs with apostrophes dropped, like ``collapse_guard.text.tokenize``."""
+    return _TOKEN.findall(_APOSTROPHES.sub("", text.lower()))
 
 
 def normalise_texts(docs: Iterable[str]) -> list[str]:

@@ -21,8 +21,7 @@ expectations are semi-private API in GX 1.x, so the supported range is pinned (`
 from __future__ import annotations
 
 _INSTALL_HINT = (
-    "collapse_guard.gx needs Great Expectations 1.x; install it with "
-    "pip install 'collapse-guard[gx]'"
+    "collapse_guard.gx needs Great Expectations 1.x; install it with pip install 'collapse-guard[gx]'"
 )
 
 try:

@@ -17,7 +17,7 @@ from .model import ColumnProfile, Profile, sorted_values
 from .numeric import NumericProfile
 from .sampling import bottom_k
 from .settings import ProfileSettings
-from .text import VOCAB_MIN_DOCS, TextProfile
+from .text import TextProfile
 
 Chunk = pd.DataFrame | tuple[Path | str, pd.DataFrame]
 
@@ -242,8 +242,6 @@ class _Builder:
                 )
             if isinstance(acc, NumericProfile):
                 acc.values = sorted_values(self.sample, name)
-            if isinstance(acc, TextProfile) and not self.settings.store_text:
-                acc.sample.prune_vocab(VOCAB_MIN_DOCS)
             columns[name] = acc
         sample = self.sample
         if sample is not None:

@@ -57,7 +57,10 @@ def profile_content(prof: Profile) -> dict[str, Any]:
         "settings": prof.settings.to_dict(),
         "source": list(prof.source),
         "skipped": dict(sorted(prof.skipped.items())),
-        "columns": [col.to_json() for col in prof.columns.values()],
+        "columns": [
+            col.to_json(not prof.settings.store_text) if isinstance(col, TextProfile) else col.to_json()
+            for col in prof.columns.values()
+        ],
         "sample": sample,
     }
 

@@ -94,12 +94,7 @@ class Profile:
             elif isinstance(col, CategoricalProfile) and isinstance(oth, CategoricalProfile):
                 columns[name] = col.merged(oth)
             elif isinstance(col, TextProfile) and isinstance(oth, TextProfile):
-                merged = col.merged(oth, self.settings.text_docs, self.settings.text_tokens)
-                if not self.settings.store_text:
-                    from .text import VOCAB_MIN_DOCS
-
-                    merged.sample.prune_vocab(VOCAB_MIN_DOCS)
-                columns[name] = merged
+                columns[name] = col.merged(oth, self.settings.text_docs, self.settings.text_tokens)
         return Profile(
             rows=self.rows + other.rows,
             columns=columns,

@@ -89,17 +89,21 @@ class TokenSample:
             return self
         return self.subset(order)
 
-    def prune_vocab(self, min_docs: int) -> None:
-        """Forget plain strings of tokens seen in fewer than ``min_docs`` sampled documents."""
+    def shareable_vocab(self, min_docs: int) -> dict[int, str]:
+        """Plain strings only for tokens seen in at least ``min_docs`` sampled documents."""
         if len(self.tokens) == 0:
-            self.vocab = {}
-            return
+            return {}
         pairs = np.unique(np.stack([doc_index(self.offsets).astype(np.uint64), self.tokens]), axis=1)
         hashes, doc_freq = np.unique(pairs[1], return_counts=True)
         frequent = hashes[doc_freq >= min_docs].tolist()
-        self.vocab = {h: self.vocab[h] for h in frequent if h in self.vocab}
+        return {h: self.vocab[h] for h in frequent if h in self.vocab}
 
-    def to_json(self) -> dict[str, Any]:
+    def prune_vocab(self, min_docs: int) -> None:
+        """Forget plain strings of tokens seen in fewer than ``min_docs`` sampled documents."""
+        self.vocab = self.shareable_vocab(min_docs)
+
+    def to_json(self, private: bool = False) -> dict[str, Any]:
+        """JSON form; ``private`` drops raw texts and strings of rarely used tokens (see module)."""
         table, index = np.unique(self.tokens, return_inverse=True)
         # Number the token table by decreasing frequency so the index stream compresses well.
         freq = np.bincount(index, minlength=len(table))
@@ -111,9 +115,12 @@ class TokenSample:
             "offsets": encode_array(self.offsets.astype(np.int64)),
             "token_table": encode_array(table[by_freq].astype(np.uint64)),
             "token_index": encode_array(rank[index].astype(np.uint32)),
-            "vocab": {str(k): v for k, v in sorted(self.vocab.items())},
+            "vocab": {
+                str(k): v
+                for k, v in sorted((self.shareable_vocab(VOCAB_MIN_DOCS) if private else self.vocab).items())
+            },
         }
-        if self.texts is not None:
+        if self.texts is not None and not private:
             out["texts"] = list(self.texts)
         return out
 
@@ -199,7 +206,7 @@ class TextProfile:
         else:
             self.sample = self.sample.combined(new, max_docs, max_tokens)
         if len(self.sample.vocab) > 4 * max(self.sample.n_tokens, 1000):
-            self.sample.prune_vocab(1)
+            self.sample.prune_vocab(1)  # forget words of documents that left the sample
 
     def merged(self, other: TextProfile, max_docs: int, max_tokens: int) -> TextProfile:
         lengths = dict(self.length_counts)
@@ -215,7 +222,7 @@ class TextProfile:
             self.sample.combined(other.sample, max_docs, max_tokens),
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, private: bool = True) -> dict[str, Any]:
         return {
             "name": self.name,
             "kind": self.kind.value,
@@ -224,7 +231,7 @@ class TextProfile:
             "empty": self.empty,
             "tokens": self.tokens,
             "length_counts": {str(k): v for k, v in sorted(self.length_counts.items())},
-            "sample": self.sample.to_json(),
+            "sample": self.sample.to_json(private),
         }
 
     @classmethod

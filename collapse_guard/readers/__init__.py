@@ -1,10 +1,10 @@
 """The reading front door used by ``profile``, ``check`` and ``scan``.
 
 ``iter_chunks`` turns paths (files or folders) into ``(path, DataFrame)`` chunks. It picks a reader
-by the longest matching suffix, expands folders, and makes the chunks of all files agree: the same
-columns (in the first file's order) and, per column, the same dtype family in every chunk. Readers
-only have to yield frames; everything that can go wrong becomes an ``InputError`` that names the
-file and the fix.
+by the longest matching suffix, expands folders, and makes the chunks of all files agree on their
+columns (in the first file's order) and canonical dtypes (float64, boolean, str). Readers only have
+to yield frames; everything that can go wrong becomes an ``InputError`` that names the file and the
+fix.
 """
 
 from __future__ import annotations
@@ -143,25 +143,22 @@ _CANONICAL: dict[str, Any] = {
     "string": "str",
 }
 
-_WORDS = {
-    "numeric": "numbers",
-    "bool": "true/false values",
-    "datetime": "timestamps",
-    "string": "text",
-}
-
 
 class _Conformer:
-    """Holds the first file's columns and each column's dtype family; conforms later chunks."""
+    """Makes every chunk carry the first file's columns, in its order, with canonical dtypes.
+
+    Types are *not* forced to agree between chunks: a column that holds numbers in one file and
+    words in the next arrives as float64 then str, and the profile (which knows the column's
+    kind, including ``--column NAME=KIND`` overrides) decides whether that mix is an error.
+    A chunk in which a column has no value at all takes the column's dtype from earlier chunks.
+    """
 
     def __init__(self) -> None:
         self.first: Path | None = None
         self.columns: list[str] = []
-        self.families: dict[str, str] = {}
         self.dtypes: dict[str, Any] = {}
-        self.origin: dict[str, Path] = {}
 
-    def __call__(self, path: Path, frame: pd.DataFrame, rows_before: int) -> pd.DataFrame:
+    def __call__(self, path: Path, frame: pd.DataFrame) -> pd.DataFrame:
         if self.first is None:
             self.first = path
             self.columns = [str(c) for c in frame.columns]
@@ -170,30 +167,15 @@ class _Conformer:
         for name in self.columns:
             series = frame[name]
             family = _family(series)
-            locked = self.families.get(name)
             if family == "null":
-                if locked is not None and series.dtype != self.dtypes[name]:
+                if name in self.dtypes and series.dtype != self.dtypes[name]:
                     changed[name] = series.astype(self.dtypes[name])
                 continue
-            if locked is None:
-                target = _CANONICAL.get(family)
-                if target is not None and series.dtype != target:
-                    series = series.astype(target)
-                    changed[name] = series
-                self.families[name] = family
-                self.dtypes[name] = series.dtype
-                self.origin[name] = path
-                continue
-            if family == locked:
-                if series.dtype != self.dtypes[name]:
-                    changed[name] = series.astype(self.dtypes[name])
-                continue
-            if locked == "string":
-                # The column is already text; later numbers join it as text, and the profile
-                # reports the mix.
-                changed[name] = series.astype("str").where(series.notna())
-                continue
-            raise self._mixed(path, name, locked, family, series, rows_before)
+            target = _CANONICAL.get(family)
+            if target is not None and series.dtype != target:
+                series = series.astype(target)
+                changed[name] = series
+            self.dtypes.setdefault(name, series.dtype)
         if changed:
             frame = frame.assign(**changed)
         return frame
@@ -215,26 +197,7 @@ class _Conformer:
                 f"{path}: its columns differ from {self.first} ({detail}); give all files of one "
                 "run the same columns"
             )
-        return frame[self.columns]
-
-    def _mixed(
-        self, path: Path, name: str, locked: str, family: str, series: pd.Series, rows_before: int
-    ) -> InputError:
-        example = ""
-        if family == "string" and locked == "numeric":
-            numbers = pd.to_numeric(series, errors="coerce")
-            bad = series[series.notna() & numbers.isna()]
-        else:
-            bad = series[series.notna()]
-        if len(bad):
-            position = series.index.get_loc(bad.index[0])
-            row = rows_before + int(position if isinstance(position, int) else 0) + 1
-            example = f" such as {str(bad.iloc[0])[:40]!r} at data row {row:,}"
-        where = "in its first rows" if self.origin[name] == path else f"in {self.origin[name]}"
-        return InputError(
-            f"{path}: column {name!r} holds {_WORDS[locked]} {where} but {_WORDS[family]}"
-            f"{example} (mixed types); make every value of {name!r} the same type"
-        )
+        return frame.set_axis(names, axis=1)[self.columns]
 
 
 def iter_chunks(
@@ -262,7 +225,7 @@ def iter_chunks(
     ------
     InputError
         For a missing path, an unknown suffix, an empty or header-only file, a malformed file,
-        files whose columns differ, or a column whose type changes between chunks.
+        or files whose columns differ.
     """
     if chunk_rows < 1:
         raise InputError(f"chunk size must be at least 1 row (got {chunk_rows})")
@@ -286,7 +249,7 @@ def iter_chunks(
                         f"{path}: reader {getattr(reader, 'name', reader)!r} yielded "
                         f"{type(frame).__name__}, not a pandas DataFrame; fix the reader plugin"
                     )
-                frame = conform(path, frame, rows)
+                frame = conform(path, frame)
                 if len(frame) == 0:
                     continue
                 rows += len(frame)

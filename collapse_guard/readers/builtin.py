@@ -9,15 +9,16 @@ Every reader yields pandas chunks with the same column dtypes across all chunks 
 - nested values are flattened (``meta.source``) or, for lists, written as JSON strings;
 - a column without any value arrives as ``object`` holding None (it carries no type).
 
-CSV types are decided once per file, from its first block (``max-line-bytes`` bytes, 32 MiB by
-default), and then fixed: a later value that does not fit (a word in a column of numbers) is an
-``InputError`` naming the line. Integers are widened to float64 and dates are kept as strings, so
-that a ``1.5`` after many whole numbers, or a date column with an odd value, never breaks a read
-half-way through.
+CSV types are inferred from each file's first block (``read.max_line_bytes`` bytes, 32 MiB by
+default) and then fixed, with two widenings so that a read never breaks half-way through: integers
+become float64 (a ``1.5`` after many whole numbers is fine) and dates stay strings. When a later
+value still does not fit (a word in a column of numbers), that column is read as text from there on
+(the file is re-opened and the rows already yielded are skipped), so the chunks before and after
+differ in dtype and the profile reports the mix, or accepts it under ``--column NAME=categorical``.
 
 Reading is bounded: files are read in blocks, a line (or a text document, or a JSON record) longer
-than ``max-line-bytes`` is an error rather than a giant allocation, and gzip input stops at
-``max-decompressed-bytes`` or when it expands more than ``max-compression-ratio`` to one.
+than ``read.max_line_bytes`` is an error rather than a giant allocation, and gzip input stops at
+``read.max_decompressed_bytes`` or when it expands more than ``read.max_compression_ratio`` to one.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import gzip
 import io
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -49,9 +51,9 @@ MiB = 1024 * KiB
 GiB = 1024 * MiB
 
 #: Configuration keys that raise the limits (named in error messages).
-SETTING_MAX_DECOMPRESSED = "max-decompressed-bytes"
-SETTING_MAX_RATIO = "max-compression-ratio"
-SETTING_MAX_LINE = "max-line-bytes"
+SETTING_MAX_DECOMPRESSED = "read.max_decompressed_bytes"
+SETTING_MAX_RATIO = "read.max_compression_ratio"
+SETTING_MAX_LINE = "read.max_line_bytes"
 
 # The ratio guard only looks at streams that have already produced this much, so that small,
 # very repetitive files (a column of zeros) are never mistaken for bombs.
@@ -187,7 +189,8 @@ def _read_blocks(
 ) -> Iterator[tuple[bytes, int]]:
     """Yield (complete lines, line number of their first line), each piece at most ~block bytes.
 
-    A line longer than ``max_line_bytes`` raises instead of growing the buffer without bound.
+    A line longer than ``max_line_bytes`` raises instead of growing the buffer without bound
+    (``block`` must not exceed ``max_line_bytes``).
     """
     pending = b""
     line_no = 1
@@ -202,6 +205,12 @@ def _read_blocks(
                 yield pending, line_no
             return
         buf = pending + data
+        if pending:
+            # Lines inside one read are at most `block` bytes; only a line carried over from
+            # earlier reads can be longer.
+            end = buf.find(b"\n")
+            if end > limits.max_line_bytes:
+                raise _line_too_long(path, line_no, limits)
         cut = buf.rfind(b"\n")
         if cut < 0:
             if len(buf) > limits.max_line_bytes:
@@ -312,9 +321,7 @@ class BuiltinReader:
     #: iter_chunks passes configured ReadLimits only to readers that say they accept them.
     supports_limits = True
 
-    def read(
-        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
-    ) -> Iterator[pd.DataFrame]:
+    def read(self, path: Path, chunk_rows: int, limits: ReadLimits | None = None) -> Iterator[pd.DataFrame]:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -332,9 +339,7 @@ class CsvReader(BuiltinReader):
         self.name = name
         self.delimiter = delimiter
         self.suffixes = _gz(suffixes)
-        self.description = (
-            f"{'tab' if delimiter == chr(9) else 'comma'}-separated values with a header row"
-        )
+        self.description = f"{'tab' if delimiter == chr(9) else 'comma'}-separated values with a header row"
 
     def _open(
         self, source: Any, limits: ReadLimits, column_types: dict[str, pa.DataType] | None
@@ -348,29 +353,41 @@ class CsvReader(BuiltinReader):
             ),
         )
 
-    def read(
-        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
-    ) -> Iterator[pd.DataFrame]:
+    def read(self, path: Path, chunk_rows: int, limits: ReadLimits | None = None) -> Iterator[pd.DataFrame]:
         limits = limits or DEFAULT_LIMITS
         if not is_gzip(path):
             _check_not_empty(path)
         rows = 0
-        numeric: frozenset[str] = frozenset()
         names: list[str] = []
         try:
-            # Open twice when needed: the first open only infers types from the first block.
+            # The first open only infers types from the first block; the real read fixes them.
             with self._source(path, limits) as source:
                 schema = self._open(source, limits, None).schema
-            fixed = self._fixed_types(schema, path, limits)
             names = schema.names
-            numeric = frozenset(f.name for f in schema if fixed.get(f.name, f.type) == pa.float64())
-            with self._source(path, limits) as source:
-                for batch in self._open(source, limits, fixed or None):
-                    for part in _slices(batch, chunk_rows):
-                        yield to_frame(pa.Table.from_batches([part]), path)
-                    rows += batch.num_rows
+            types = self._fixed_types(schema, path, limits)
+            for _ in range(len(names) + 1):
+                try:
+                    skip = rows
+                    with self._source(path, limits) as source:
+                        for batch in self._open(source, limits, types):
+                            if skip >= batch.num_rows:
+                                skip -= batch.num_rows
+                                continue
+                            batch, skip = batch.slice(skip), 0
+                            for part in _slices(batch, chunk_rows):
+                                yield to_frame(pa.Table.from_batches([part]), path)
+                            rows += batch.num_rows
+                    break
+                except pa.ArrowInvalid as exc:
+                    column = _conversion_column(exc, names)
+                    if column is None or types[column] == pa.string():
+                        raise
+                    # A later value does not fit the type inferred from the first block (a word
+                    # in a column of numbers): read the column as text from here on and let the
+                    # profile judge the mix. Rows already yielded are skipped on the re-read.
+                    types[column] = pa.string()
         except pa.ArrowInvalid as exc:
-            raise self._explain(path, limits, exc, rows, numeric) from None
+            raise self._explain(path, limits, exc, rows) from None
         except OSError as exc:
             raise InputError(f"{path}: cannot be read ({exc}); check the file") from None
         if rows == 0:
@@ -384,9 +401,7 @@ class CsvReader(BuiltinReader):
             return open_binary(path, limits)
         return contextlib.nullcontext(str(path))
 
-    def _fixed_types(
-        self, schema: pa.Schema, path: Path, limits: ReadLimits
-    ) -> dict[str, pa.DataType]:
+    def _fixed_types(self, schema: pa.Schema, path: Path, limits: ReadLimits) -> dict[str, pa.DataType]:
         """Column types to force so that later blocks cannot contradict the first one."""
         fixed: dict[str, pa.DataType] = {}
         for f in schema:
@@ -397,9 +412,7 @@ class CsvReader(BuiltinReader):
                 fixed[f.name] = pa.float64()
             elif pa.types.is_null(t) or pa.types.is_temporal(t):
                 fixed[f.name] = pa.string()
-        if fixed:
-            fixed = {f.name: fixed.get(f.name, f.type) for f in schema}
-        return fixed
+        return {f.name: fixed.get(f.name, f.type) for f in schema}
 
     def _explain(
         self,
@@ -407,7 +420,6 @@ class CsvReader(BuiltinReader):
         limits: ReadLimits,
         exc: Exception,
         rows: int,
-        numeric: frozenset[str] = frozenset(),
     ) -> InputError:
         """Turn an Arrow error into one line with the line number, found by a slow re-scan."""
         text = str(exc)
@@ -419,21 +431,26 @@ class CsvReader(BuiltinReader):
                 f"{_size(limits.max_line_bytes)}; fix the line breaks or quoting, or raise the "
                 f"`{SETTING_MAX_LINE}` setting if such long lines are genuine"
             )
-        located = _locate_csv_problem(path, limits, self.delimiter, numeric)
+        located = _locate_csv_problem(path, limits, self.delimiter)
         if located is not None:
             return located
         return InputError(
-            f"{path}: cannot be parsed as {self.name.upper()} after data row {rows:,} ({text}); "
-            "fix the file"
+            f"{path}: cannot be parsed as {self.name.upper()} after data row {rows:,} ({text}); fix the file"
         )
 
 
-def _locate_csv_problem(
-    path: Path, limits: ReadLimits, delimiter: str, numeric: frozenset[str]
-) -> InputError | None:
+def _conversion_column(exc: Exception, names: Sequence[str]) -> str | None:
+    """The column named by an Arrow 'In CSV column #k: CSV conversion error' message."""
+    match = re.search(r"In CSV column #(\d+): CSV conversion error", str(exc))
+    if match is None or int(match.group(1)) >= len(names):
+        return None
+    return names[int(match.group(1))]
+
+
+def _locate_csv_problem(path: Path, limits: ReadLimits, delimiter: str) -> InputError | None:
     """Re-read a CSV with the csv module (error path only) to name the offending line."""
     with open_binary(path, limits) as stream:
-        for data, first in _read_blocks(stream, path, limits, 4 * MiB):
+        for data, first in _read_blocks(stream, path, limits, min(4 * MiB, limits.max_line_bytes)):
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -446,47 +463,17 @@ def _locate_csv_problem(
         try:
             header = next(reader)
             width = len(header)
-            checked = [(i, name) for i, name in enumerate(header) if name in numeric]
             for row in reader:
-                if not row:
-                    continue
-                if len(row) != width:
+                if row and len(row) != width:
                     return InputError(
                         f"{path}: line {reader.line_num:,} has {len(row)} fields where the header "
                         f"has {width}; fix that line (quote fields that contain {sep})"
                     )
-                for i, name in checked:
-                    value = row[i]
-                    if value and value not in _NULLS and not _is_number(value):
-                        return InputError(
-                            f"{path}: column {name!r} holds numbers in its first rows but "
-                            f"{value[:40]!r} on line {reader.line_num:,} (mixed types); fix that "
-                            "value, or quote the column's values to make it text"
-                        )
         except StopIteration:
             return None
         except csv.Error as exc:
-            return InputError(
-                f"{path}: line {reader.line_num:,} is malformed ({exc}); fix that line"
-            )
+            return InputError(f"{path}: line {reader.line_num:,} is malformed ({exc}); fix that line")
     return None
-
-
-# pyarrow's default null spellings, so that the re-scan agrees with the fast path.
-_NULLS = frozenset(
-    (
-        *("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND"),
-        *("1.#QNAN", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"),
-    )
-)
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
 
 
 class ParquetReader(BuiltinReader):
@@ -496,9 +483,7 @@ class ParquetReader(BuiltinReader):
     suffixes = (".parquet", ".pq")
     description = "Apache Parquet (read by row groups, in batches)"
 
-    def read(
-        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
-    ) -> Iterator[pd.DataFrame]:
+    def read(self, path: Path, chunk_rows: int, limits: ReadLimits | None = None) -> Iterator[pd.DataFrame]:
         _check_not_empty(path)
         try:
             pf = pq.ParquetFile(path)
@@ -554,15 +539,13 @@ class JsonLinesReader(BuiltinReader):
     suffixes = _gz((".jsonl", ".ndjson"))
     description = "JSON Lines / NDJSON: one JSON object per line"
 
-    def read(
-        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
-    ) -> Iterator[pd.DataFrame]:
+    def read(self, path: Path, chunk_rows: int, limits: ReadLimits | None = None) -> Iterator[pd.DataFrame]:
         limits = limits or DEFAULT_LIMITS
         if not is_gzip(path):
             _check_not_empty(path)
         columns: list[str] | None = None
         rows = 0
-        block = min(max(limits.max_line_bytes, 1 * MiB), 16 * MiB)
+        block = min(limits.max_line_bytes, 16 * MiB)
         with open_binary(path, limits) as stream:
             for data, first_line in _read_blocks(stream, path, limits, block):
                 try:
@@ -629,9 +612,7 @@ class JsonRecordsReader(BuiltinReader):
     suffixes = _gz((".json",))
     description = "JSON array of records: [{...}, {...}]"
 
-    def read(
-        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
-    ) -> Iterator[pd.DataFrame]:
+    def read(self, path: Path, chunk_rows: int, limits: ReadLimits | None = None) -> Iterator[pd.DataFrame]:
         limits = limits or DEFAULT_LIMITS
         if not is_gzip(path):
             _check_not_empty(path)
@@ -648,9 +629,7 @@ class JsonRecordsReader(BuiltinReader):
         if rows == 0:
             raise InputError(f"{path}: the JSON array holds no records; pass a file with data")
 
-    def _records(
-        self, path: Path, limits: ReadLimits, chunk_rows: int
-    ) -> Iterator[tuple[list[Any], int]]:
+    def _records(self, path: Path, limits: ReadLimits, chunk_rows: int) -> Iterator[tuple[list[Any], int]]:
         decoder = json.JSONDecoder()
         incremental = codecs.getincrementaldecoder("utf-8-sig")()
         buf = ""
@@ -695,6 +674,11 @@ class JsonRecordsReader(BuiltinReader):
             first = skip_ws()
             if first == "":
                 raise InputError(f"{path}: the file is empty; pass a JSON array of records")
+            if first == "{" and '"collapse-guard-profile"' in buf[pos : pos + 200]:
+                raise InputError(
+                    f"{path}: is a collapse-guard reference file, not data; pass it after "
+                    "-r/--reference and the data files before"
+                )
             if first != "[":
                 raise InputError(
                     f"{path}: expected a JSON array of records ([{{...}}, ...]) but the file "
@@ -717,8 +701,7 @@ class JsonRecordsReader(BuiltinReader):
                 if not expect_value:
                     if c != ",":
                         raise InputError(
-                            f"{path}: expected ',' or ']' at line {line():,} but found {c!r}; "
-                            "fix the JSON"
+                            f"{path}: expected ',' or ']' at line {line():,} but found {c!r}; fix the JSON"
                         )
                     pos += 1
                     expect_value = True
@@ -782,9 +765,7 @@ class TextReader(BuiltinReader):
     description = "text documents (.txt/.md): one document per file, column `text`"
     column = "text"
 
-    def read(
-        self, path: Path, chunk_rows: int, limits: ReadLimits | None = None
-    ) -> Iterator[pd.DataFrame]:
+    def read(self, path: Path, chunk_rows: int, limits: ReadLimits | None = None) -> Iterator[pd.DataFrame]:
         limits = limits or DEFAULT_LIMITS
         if path.is_dir():
             files = text_files(path)

@@ -33,6 +33,7 @@ class GitHubReporter:
 
     name = "github"
     description = "GitHub Actions annotations (::error file=...) and a job summary"
+    supports_scan = True  # render() also accepts a ScanReport
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._environ = environ

@@ -13,8 +13,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..hookspecs import hookimpl
+from ..images import MARKERS
 from ..results import Finding, Report, jsonable
-from .svg import Thresholds, effect_gauge, esc, fmt_num, render_plot
+from ..scan import ScanReport
+from .markdown import NO_MARKER_NOTE
+from .svg import PLOT_TYPES, Thresholds, effect_gauge, esc, fmt_num, render_plot
 
 #: Worst first; also the order of the summary counts.
 STATUS_ORDER = ("fail", "error", "warn", "insufficient-data", "pass")
@@ -22,7 +25,8 @@ _RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
 _GLYPH = {"fail": "✖", "error": "⚠", "warn": "▲", "insufficient-data": "○", "pass": "✔"}
 _LABEL = {"insufficient-data": "insufficient data"}
 _ATTENTION = ("fail", "error", "warn")
-_MAX_ATTENTION = 40
+_MAX_ATTENTION = 100
+_SHOW_ATTENTION = 10
 _MAX_ITEMS = 60
 _MAX_JSON = 4000
 _HIDDEN_EVIDENCE = ("plot", "plots", "thresholds")
@@ -65,23 +69,28 @@ text-transform:uppercase;letter-spacing:.04em;background:#fff}
 .counts li b{display:block;font-size:22px;line-height:1.2;color:var(--st)}
 .counts li.zero{opacity:.55}.counts li.zero b{color:var(--muted)}
 .attention{list-style:none;padding:0;margin:8px 0}
-.attention li{padding:8px 12px;border-left:4px solid var(--st);background:var(--st-bg);
-margin:0 0 6px;border-radius:0 6px 6px 0}
-.attention .where{font-size:12.5px;color:var(--muted);margin-left:6px}
-.attention .msg{display:block;margin-top:2px}
+.attention li{display:flex;flex-wrap:wrap;align-items:baseline;gap:2px 10px;padding:5px 12px;
+border-left:4px solid var(--st);background:var(--st-bg);margin:0 0 4px;border-radius:0 6px 6px 0}
+.attention .msg{flex:1 1 420px}
+.attention .where{font-size:12px;color:var(--muted)}
 table{border-collapse:collapse;width:100%}
-.findings{table-layout:fixed}.checks{width:auto;min-width:60%}
+.findings{table-layout:fixed;min-width:1000px}.scroll{overflow-x:auto}.checks{width:auto;min-width:60%}
 th,td{text-align:left;vertical-align:top;padding:6px 8px}
 th{font-size:12px;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line);
 white-space:nowrap}
-td.num,th.num{text-align:right;white-space:nowrap}
-.checks td,.checks th{border-bottom:1px solid var(--line)}
+td.num,th.num{text-align:right;white-space:nowrap}td.wrap{white-space:normal}
+.checks td,.checks th,.files td,.files th{border-bottom:1px solid var(--line)}
+.files .path{font:12.5px ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:break-word}
+.files td:first-child{white-space:nowrap}
+.kind{font:12px system-ui,sans-serif;color:var(--muted);border:1px solid var(--line);
+border-radius:4px;padding:0 4px;margin-left:4px}
+section.file{margin-top:28px}section.file h2 code{font-size:15px;background:none}
 .findings{margin-top:6px}
 .findings tbody{border-bottom:1px solid var(--line)}
 .findings tbody.st-fail,.findings tbody.st-error,.findings tbody.st-warn{
 background:linear-gradient(var(--st),var(--st)) left/3px 100% no-repeat}
-.findings tr.row td{padding-top:10px}
-.findings tr.detail td{padding-top:0;padding-bottom:12px}
+.findings>tbody>tr.row>td{padding-top:10px}
+.findings>tbody>tr.detail>td{padding-top:0;padding-bottom:12px}
 .findings .metric{font:12.5px ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:anywhere}
 .findings .col{font-weight:600;overflow-wrap:anywhere}.findings .col i{font-weight:400;
 color:var(--muted)}
@@ -90,8 +99,10 @@ color:var(--muted)}
 .reason{color:var(--muted)}
 .effect{white-space:nowrap}.effect span{display:block}
 svg.gauge{display:block;margin-top:2px}
-details{margin-top:6px}
+details{margin-top:6px}details.more{margin:0 0 8px}
 summary{cursor:pointer;color:var(--muted);font-size:13px}
+.evidence{display:flex;flex-wrap:wrap;gap:8px 20px;align-items:flex-start}
+.evidence .ev{flex:1 1 300px;min-width:300px}
 .plots{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}
 figure{margin:0;padding:8px;border:1px solid var(--line);border-radius:8px;background:#fff;
 max-width:620px}
@@ -103,6 +114,11 @@ font-size:13px}
 .ev dd{margin:0;overflow-wrap:anywhere}
 .chips{display:flex;flex-wrap:wrap;gap:4px}
 .chips code{border:1px solid var(--line)}
+.kv th,.records th{font-weight:600;color:var(--muted);font-size:12px;padding:1px 10px 1px 0;
+border-bottom:1px solid var(--line);white-space:nowrap}
+.kv td,.records td{padding:1px 10px 1px 0;font-size:13px;border-bottom:1px solid var(--soft)}
+.kv,.records table{width:auto}.kv td{white-space:nowrap}
+.records{max-height:260px;overflow:auto}
 pre{margin:0;font:12px ui-monospace,"DejaVu Sans Mono",monospace;white-space:pre-wrap;
 overflow-wrap:anywhere;max-height:320px;overflow:auto;background:var(--soft);padding:6px 8px;
 border-radius:6px}
@@ -111,17 +127,18 @@ footer{margin-top:40px;padding-top:12px;border-top:1px solid var(--line);color:v
 font-size:12.5px}
 footer dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}
 footer dd{margin:0}
-@media print{details{display:block}.top{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
+@media print{.top,.badge,.attention li{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
 
 
 class HtmlReporter:
-    """Render a report as one self-contained HTML page with plots."""
+    """Render a report (or a folder scan) as one self-contained HTML page with plots."""
 
     name = "html"
     description = "self-contained HTML page with plots (no scripts, nothing loaded from outside)"
+    supports_scan = True
 
-    def render(self, report: Report) -> str:
+    def render(self, report: Report | ScanReport) -> str:
         """Return the whole page."""
         return render_html(report)
 
@@ -131,13 +148,21 @@ def register_reporters(register: Callable[[Any], None]) -> None:
     register(HtmlReporter())
 
 
-def render_html(report: Report) -> str:
-    """The HTML page for ``report`` (deterministic: same report, same bytes)."""
+def render_html(report: Report | ScanReport) -> str:
+    """The HTML page for a report or a scan (deterministic: same input, same bytes)."""
+    if isinstance(report, ScanReport):
+        return _scan_page(report)
     ids = _Ids()
     findings = list(report.findings)
-    status = _status_class(report.status)
-    batch_name = _batch_title(report.batch)
-    out = [
+    parts = [_header(report, findings), _summary(report, findings)]
+    for check, items in _by_check(findings):
+        parts.append(_check_section(check, items, ids, prefix="", level=2))
+    title = f"collapse-guard: {_label(report.status)} · {_batch_title(report.batch)}"
+    return _page(title, parts, report.tool_version, report.seed)
+
+
+def _page(title: str, parts: list[str], version: str, seed: object) -> str:
+    return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
@@ -145,19 +170,18 @@ def render_html(report: Report) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="collapse-guard">',
-        f"<title>collapse-guard: {esc(_label(report.status))} · {esc(batch_name)}</title>",
+        f"<title>{esc(title)}</title>",
         f"<style>{CSS}</style>",
         "</head>",
         "<body>",
         "<main>",
-        _header(report, status, findings),
-        _summary(report, findings),
-    ]
-    for check, items in _by_check(findings):
-        out.append(_check_section(check, items, findings, ids))
-    out.append(_footer(report))
-    out += ["</main>", "</body>", "</html>", ""]
-    return "\n".join(out)
+        *parts,
+        _footer(version, seed),
+        "</main>",
+        "</body>",
+        "</html>",
+        "",
+    ])
 
 
 # --- parts of the page ---------------------------------------------------------------------------
@@ -186,12 +210,13 @@ def _label(status: str) -> str:
     return _LABEL.get(status, status)
 
 
-def _badge(status: str, big: bool = False) -> str:
+def _badge(status: str, big: bool = False, count: int | None = None) -> str:
     cls = _status_class(status)
     glyph = _GLYPH.get(cls, "•")
     size = " big" if big else ""
+    n = "" if count is None else f"{count} "
     return (f'<span class="badge{size} st-{cls}"><span aria-hidden="true">{glyph}</span> '
-            f"{esc(_label(status))}</span>")
+            f"{n}{esc(_label(status))}</span>")
 
 
 def _batch_title(batch: Mapping[str, Any]) -> str:
@@ -201,7 +226,9 @@ def _batch_title(batch: Mapping[str, Any]) -> str:
     return paths[0] if len(paths) == 1 else f"{paths[0]} and {len(paths) - 1} more"
 
 
-def _paths(side: Mapping[str, Any]) -> list[str]:
+def _paths(side: Mapping[str, Any] | None) -> list[str]:
+    if not isinstance(side, Mapping):
+        return []
     paths = side.get("paths")
     if isinstance(paths, (list, tuple)):
         return [str(p) for p in paths]
@@ -209,14 +236,37 @@ def _paths(side: Mapping[str, Any]) -> list[str]:
     return [str(path)] if path not in (None, "") else []
 
 
-def _rows(side: Mapping[str, Any]) -> str:
-    rows = side.get("rows")
+def _rows(side: Mapping[str, Any] | None) -> str:
+    rows = side.get("rows") if isinstance(side, Mapping) else None
     if isinstance(rows, (int, float)) and not isinstance(rows, bool):
         return f"{fmt_num(float(rows))} rows"
     return ""
 
 
-def _header(report: Report, status: str, findings: list[Finding]) -> str:
+def _reference_cell(ref: Mapping[str, Any] | None) -> str:
+    paths = _paths(ref)
+    if not isinstance(ref, Mapping) or not (paths or ref.get("sha256")):
+        return "<i>none (reference-free checks only)</i>"
+    out = f"<code>{esc(paths[0])}</code>" if paths else "<i>in memory</i>"
+    sha = ref.get("sha256")
+    detail = []
+    if isinstance(sha, str) and sha:
+        detail.append(f'sha256 <code title="{esc(sha)}">{esc(sha[:12])}</code>')
+    if _rows(ref):
+        detail.append(_rows(ref))
+    return out + (" (" + ", ".join(detail) + ")" if detail else "")
+
+
+def _top(status: str, heading: str, lead: str, meta: list[tuple[str, str]]) -> str:
+    rows = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in meta)
+    return (
+        f'<header class="top st-{_status_class(status)}">{_badge(status, big=True)}'
+        f'<div><h1>{esc(heading)}</h1><p class="lead">{esc(lead)}</p>'
+        f'<dl class="meta">{rows}</dl></div></header>'
+    )
+
+
+def _header(report: Report, findings: list[Finding]) -> str:
     counts = _counts(findings)
     total = len(findings)
     if total == 0:
@@ -227,18 +277,6 @@ def _header(report: Report, status: str, findings: list[Finding]) -> str:
                 f"All {total} findings passed or could not be tested.")
         if not bits and counts["pass"] == total:
             lead = f"All {total} findings passed."
-    ref = report.reference
-    ref_bits = []
-    ref_paths = _paths(ref)
-    ref_bits.append(f"<code>{esc(ref_paths[0])}</code>" if ref_paths else "<i>none</i>")
-    sha = ref.get("sha256")
-    detail = []
-    if isinstance(sha, str) and sha:
-        detail.append(f'sha256 <code title="{esc(sha)}">{esc(sha[:12])}</code>')
-    if _rows(ref):
-        detail.append(_rows(ref))
-    if detail:
-        ref_bits.append(" (" + ", ".join(detail) + ")")
     batch_paths = _paths(report.batch)
     shown = " ".join(f"<code>{esc(p)}</code>" for p in batch_paths[:5])
     if len(batch_paths) > 5:
@@ -246,18 +284,12 @@ def _header(report: Report, status: str, findings: list[Finding]) -> str:
     if _rows(report.batch):
         shown += f" ({_rows(report.batch)})"
     meta = [
-        ("Reference", "".join(ref_bits)),
+        ("Reference", _reference_cell(report.reference)),
         ("Batch", shown or "<i>in-memory data</i>"),
         ("Seed", esc(report.seed)),
         ("Tool", f"collapse-guard {esc(report.tool_version)}"),
     ]
-    rows = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in meta)
-    return (
-        f'<header class="top st-{status}">'
-        f"{_badge(report.status, big=True)}"
-        f'<div><h1>collapse-guard report</h1><p class="lead">{esc(lead)}</p>'
-        f'<dl class="meta">{rows}</dl></div></header>'
-    )
+    return _top(report.status, "collapse-guard report", lead, meta)
 
 
 def _counts(findings: Iterable[Finding]) -> dict[str, int]:
@@ -273,29 +305,52 @@ def _where(f: Finding) -> str:
     return f"{f.check} · {column} · {f.metric}"
 
 
-def _summary(report: Report, findings: list[Finding]) -> str:
-    counts = _counts(findings)
-    out = ['<section id="summary"><h2>Summary</h2><ul class="counts">']
-    for s in STATUS_ORDER:
-        zero = " zero" if counts[s] == 0 else ""
-        out.append(f'<li class="st-{s}{zero}"><b>{counts[s]}</b>{_badge(s)}</li>')
+def _count_chips(counts: Mapping[str, int], order: Sequence[str]) -> str:
+    out = ['<ul class="counts">']
+    for s in order:
+        zero = " zero" if counts.get(s, 0) == 0 else ""
+        out.append(f'<li class="st-{_status_class(s)}{zero}"><b>{counts.get(s, 0)}</b>'
+                   f"{_badge(s)}</li>")
     out.append("</ul>")
+    return "".join(out)
+
+
+def _attention(findings: list[Finding], prefix: str) -> list[str]:
+    """The fail, error and warn findings, worst first, each linked to its row."""
     urgent = sorted(
         (i for i, f in enumerate(findings) if _status_of(f) in _ATTENTION),
         key=lambda i: (_RANK[_status_of(findings[i])], i),
     )
-    if urgent:
-        out.append("<h3>Needs attention</h3><ol class=\"attention\">")
-        for i in urgent[:_MAX_ATTENTION]:
-            f = findings[i]
-            s = _status_of(f)
-            out.append(
-                f'<li class="st-{s}">{_badge(s)}<a class="where" href="#f{i}">{esc(_where(f))}</a>'
-                f'<span class="msg">{esc(_message(f))}</span></li>'
-            )
-        out.append("</ol>")
+    if not urgent:
+        return []
+    items = []
+    for i in urgent[:_MAX_ATTENTION]:
+        f = findings[i]
+        s = _status_of(f)
+        items.append(
+            f'<li class="st-{s}">{_badge(s)}<span class="msg">{esc(_message(f))}</span>'
+            f'<a class="where" href="#{prefix}f{i}">{esc(_where(f))}</a></li>'
+        )
+    # the worst few stay in view; the rest are one click away so the plots are not pushed far down
+    out = ['<ol class="attention">', *items[:_SHOW_ATTENTION], "</ol>"]
+    if len(items) > _SHOW_ATTENTION:
+        rest = len(urgent) - _SHOW_ATTENTION
+        counts = _counts(findings[i] for i in urgent[_SHOW_ATTENTION:])
+        what = ", ".join(f"{counts[s]} {_label(s)}" for s in _ATTENTION if counts[s])
+        out += [f'<details class="more"><summary>{rest} more need attention ({what})</summary>',
+                f'<ol class="attention" start="{_SHOW_ATTENTION + 1}">',
+                *items[_SHOW_ATTENTION:], "</ol>"]
         if len(urgent) > _MAX_ATTENTION:
             out.append(f"<p>… and {len(urgent) - _MAX_ATTENTION} more in the sections below.</p>")
+        out.append("</details>")
+    return out
+
+
+def _summary(report: Report, findings: list[Finding]) -> str:
+    out = ['<section id="summary"><h2>Summary</h2>', _count_chips(_counts(findings), STATUS_ORDER)]
+    urgent = _attention(findings, "")
+    if urgent:
+        out += ["<h3>Needs attention</h3>", *urgent]
     elif findings:
         out.append("<p>No finding failed or warned.</p>")
     else:
@@ -309,14 +364,20 @@ def _summary(report: Report, findings: list[Finding]) -> str:
         for check, items in groups:
             c = _counts(f for _, f in items)
             cells = "".join(f'<td class="num">{c[s] or ""}</td>' for s in STATUS_ORDER)
-            out.append(f'<tr><td><a href="#{_check_id(check)}">{esc(check)}</a></td>{cells}</tr>')
+            out.append(f'<tr><td><a href="#{_check_id(check, "")}">{esc(check)}</a></td>'
+                       f"{cells}</tr>")
         out.append("</tbody></table>")
-    if report.notes:
-        out.append('<h3>Notes</h3><div class="notes"><ul>')
-        out += [f"<li>{esc(n)}</li>" for n in report.notes]
-        out.append("</ul></div>")
+    out += _notes(report.notes)
     out.append("</section>")
     return "\n".join(out)
+
+
+def _notes(notes: Iterable[str]) -> list[str]:
+    notes = list(notes)
+    if not notes:
+        return []
+    return ['<h3>Notes</h3><div class="notes"><ul>', *[f"<li>{esc(n)}</li>" for n in notes],
+            "</ul></div>"]
 
 
 def _by_check(findings: list[Finding]) -> list[tuple[str, list[tuple[int, Finding]]]]:
@@ -326,15 +387,17 @@ def _by_check(findings: list[Finding]) -> list[tuple[str, list[tuple[int, Findin
     return list(groups.items())
 
 
-def _check_id(check: str) -> str:
+def _check_id(check: str, prefix: str) -> str:
     # ids only from safe characters; the check name itself is shown escaped
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in check)
-    return f"check-{safe}"
+    return f"{prefix}check-{safe}"
 
 
 def _message(f: Finding) -> str:
     m = f.measurement
     if m.insufficient and _status_of(f) == "insufficient-data":
+        if m.message and m.insufficient in m.message:
+            return f"Insufficient data: {m.message}"
         return f"Insufficient data: {m.insufficient}" + (f" ({m.message})" if m.message else "")
     return m.message or "(no message)"
 
@@ -343,70 +406,168 @@ _HEAD = ("status", "column", "metric", "value", "expected", "interval", "p", "ad
 _NUMERIC_HEAD = {"value", "expected", "interval", "p", "adj. p"}
 # fixed widths so that the tables of all checks line up
 _COLGROUP = "<colgroup>" + "".join(
-    f'<col style="width:{w}px">' for w in (150, 150, 210, 80, 80, 140, 72, 72, 170)
+    f'<col style="width:{w}px">' for w in (150, 150, 198, 80, 80, 140, 80, 80, 170)
 ) + "</colgroup>"
 
 
-def _check_section(check: str, items: list[tuple[int, Finding]], findings: list[Finding],
-                   ids: _Ids) -> str:
+def _check_section(check: str, items: list[tuple[int, Finding]], ids: _Ids, prefix: str,
+                   level: int) -> str:
     c = _counts(f for _, f in items)
-    tally = " ".join(_badge(s).replace("</span> ", f"</span> {c[s]} ", 1)
-                     for s in STATUS_ORDER if c[s])
-    out = [f'<section id="{_check_id(check)}"><h2>{esc(check)}</h2><p>{tally}</p>',
-           f'<table class="findings">{_COLGROUP}<thead><tr>']
+    tally = " ".join(_badge(s, count=c[s]) for s in STATUS_ORDER if c[s])
+    h = f"h{level}"
+    out = [f'<section id="{_check_id(check, prefix)}"><{h}>{esc(check)}</{h}><p>{tally}</p>',
+           f'<div class="scroll"><table class="findings">{_COLGROUP}<thead><tr>']
     out += [f'<th class="num">{h}</th>' if h in _NUMERIC_HEAD else f"<th>{h}</th>" for h in _HEAD]
     out.append("</tr></thead>")
     ordered = sorted(items, key=lambda it: (_RANK.get(_status_of(it[1]), 9), it[0]))
     for i, f in ordered:
-        out.append(_finding(i, f, ids))
-    out.append("</table></section>")
+        out.append(_finding(f"{prefix}f{i}", f, ids))
+    out.append("</table></div></section>")
     return "\n".join(out)
 
 
-def _finding(i: int, f: Finding, ids: _Ids) -> str:
+# --- folder scans --------------------------------------------------------------------------------
+
+_MAX_FILE_SECTIONS = 100
+# a file that could not be read or checked comes first (as in collapse_guard.scan)
+_FILE_ORDER = ("error", "fail", "warn", "insufficient-data", "pass")
+
+
+def _scan_page(scan: ScanReport) -> str:
+    ids = _Ids()
+    counts = scan.counts()
+    files = list(scan.files)
+    rank = {st: i for i, st in enumerate(_FILE_ORDER)}
+    order = sorted(range(len(files)), key=lambda k: (rank.get(files[k].status, 9), files[k].path))
+    detailed = [k for k in order if files[k].status != "pass" and files[k].findings]
+    shown = set(detailed[:_MAX_FILE_SECTIONS])
+    meta = [
+        ("Folder", f"<code>{esc(scan.root)}</code>"),
+        ("Reference", _reference_cell(scan.reference)),
+        ("Seed", esc(scan.seed)),
+        ("Tool", f"collapse-guard {esc(scan.tool_version)}"),
+    ]
+    parts = [_top(scan.status, "collapse-guard scan", scan.summary_sentence() + ".", meta)]
+    summary = ['<section id="summary"><h2>Summary</h2>', _count_chips(counts, _FILE_ORDER)]
+    if files:
+        summary.append('<h3>Files</h3><table class="files"><thead><tr><th>status</th>'
+                       '<th>file</th><th class="num">rows</th><th>reason</th></tr></thead><tbody>')
+        for k in order:
+            f = files[k]
+            path = esc(f.path)
+            link = f'<a href="#file{k}">{path}</a>' if k in shown else path
+            rows = "" if f.rows is None else fmt_num(float(f.rows))
+            kind = "" if f.kind == "data" else f' <span class="kind">{esc(f.kind)}</span>'
+            summary.append(f'<tr class="st-{_status_class(f.status)}"><td>{_badge(f.status)}</td>'
+                           f'<td class="path">{link}{kind}</td><td class="num">{rows}</td>'
+                           f"<td>{esc(f.reason)}</td></tr>")
+        summary.append("</tbody></table>")
+        if len(detailed) > len(shown):
+            summary.append(f"<p>Details are shown for the first {len(shown)} of {len(detailed)} "
+                           "files that need attention; the JSON report has them all.</p>")
+    else:
+        summary.append("<p>No data file was found.</p>")
+    summary += _images(scan)
+    if scan.skipped:
+        skipped = ", ".join(f"{n} {why}" for why, n in sorted(scan.skipped.items()))
+        summary.append(f"<p>Skipped: {esc(skipped)}.</p>")
+    summary += _notes(scan.notes)
+    summary.append("</section>")
+    parts.append("\n".join(summary))
+    for k in order:
+        if k not in shown:
+            continue
+        f = files[k]
+        findings = list(f.findings)
+        prefix = f"file{k}-"
+        block = [f'<section id="file{k}" class="file"><h2>{_badge(f.status)} '
+                 f"<code>{esc(f.path)}</code></h2><p>{esc(f.reason)}</p>"]
+        block += _attention(findings, prefix)
+        for check, items in _by_check(findings):
+            block.append(_check_section(check, items, ids, prefix=prefix, level=3))
+        block.append("</section>")
+        parts.append("\n".join(block))
+    return _page(f"collapse-guard scan: {_label(scan.status)} · {scan.root}", parts,
+                 scan.tool_version, scan.seed)
+
+
+def _images(scan: ScanReport) -> list[str]:
+    s = scan.images
+    if s is None or not (s.images or s.unreadable):
+        return []
+    out = ["<h3>Images</h3>"]
+    if s.images and s.share is not None and s.interval is not None:
+        lo, hi = s.interval
+        out.append(f"<p>{s.with_generator_marker} of {s.images} readable images "
+                   f"({_pct(s.share)}, 95% interval {_pct(lo)} to "
+                   f"{_pct(hi)}) carry at least one generator marker"
+                   + (f"; {s.unreadable} could not be read." if s.unreadable else ".") + "</p>")
+    if s.counts:
+        out.append('<table class="checks"><thead><tr><th>marker</th><th class="num">images</th>'
+                   "<th>meaning</th></tr></thead><tbody>")
+        for marker, n in s.counts.items():
+            out.append(f"<tr><td><code>{esc(marker)}</code></td><td class=\"num\">{n}</td>"
+                       f"<td>{esc(MARKERS.get(marker, ''))}</td></tr>")
+        out.append("</tbody></table>")
+    out.append(f"<p>{esc(NO_MARKER_NOTE)}</p>")
+    return out
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _finding(anchor: str, f: Finding, ids: _Ids) -> str:
     m = f.measurement
     s = _status_of(f)
     cls = _status_class(s)
     column = "<i>table</i>" if m.column is None else esc(m.column)
     interval = "–"
-    if m.interval is not None and len(m.interval) == 2:
-        interval = f"[{fmt_num(m.interval[0])}, {fmt_num(m.interval[1])}]"
+    if isinstance(m.interval, Sequence) and len(m.interval) == 2:
+        interval = esc(f"[{fmt_num(m.interval[0], 3)}, {fmt_num(m.interval[1], 3)}]")
     evidence = m.evidence if isinstance(m.evidence, Mapping) else {}
     thresholds = Thresholds.parse(evidence.get("thresholds"))
     gauge = effect_gauge(_finite(m.effect), thresholds, ids())
-    effect = f"<span>{fmt_num(m.effect)}</span>{gauge or ''}"
+    effect = f"<span>{esc(fmt_num(m.effect))}</span>{gauge or ''}"
     cells = [
         f"<td>{_badge(s)}</td>",
         f'<td class="col">{column}</td>',
         f'<td class="metric">{esc(m.metric)}</td>',
-        f'<td class="num">{fmt_num(m.value)}</td>',
-        f'<td class="num">{fmt_num(m.expected)}</td>',
-        f'<td class="num">{interval}</td>',
+        f'<td class="num">{esc(fmt_num(m.value))}</td>',
+        f'<td class="num">{esc(fmt_num(m.expected))}</td>',
+        f'<td class="num wrap">{interval}</td>',
         f'<td class="num">{_fmt_p(m.p_value)}</td>',
         f'<td class="num">{_fmt_p(f.p_adjusted)}</td>',
         f'<td class="effect">{effect}</td>',
     ]
-    subject = m.column if m.column is not None else m.metric
-    plots = []
-    for spec in _plot_specs(evidence):
-        plot = render_plot(spec, ids(), str(subject))
-        if plot is not None:
-            plots.append(f"<figure>{plot.svg}<figcaption>{plot.caption}</figcaption></figure>")
+    subject = str(m.column if m.column is not None else m.metric)
+    plots, drawn = [], []
+    for key in _plot_keys(evidence):
+        value = evidence[key]
+        drawn_here = False
+        for spec in value if isinstance(value, (list, tuple)) else [value]:
+            plot = render_plot(spec, ids(), subject, metric=str(m.metric))
+            if plot is not None:
+                drawn_here = True
+                plots.append(f"<figure>{plot.svg}<figcaption>{plot.caption}</figcaption>"
+                             "</figure>")
+        if drawn_here:
+            drawn.append(key)
     body = [f'<p class="message">{esc(_message(f))}</p>']
-    rest = _evidence_list(evidence)
+    rest = _evidence_list(evidence, drawn)
     if thresholds is not None:
         rest = f"<dt>thresholds</dt><dd>{esc(thresholds.describe())}</dd>" + rest
     if plots or rest:
         is_open = " open" if s in _ATTENTION else ""
         label = "Evidence and plot" if plots else "Evidence"
-        body.append(f"<details{is_open}><summary>{label}</summary>")
+        body.append(f'<details{is_open}><summary>{label}</summary><div class="evidence">')
         if plots:
             body.append(f'<div class="plots">{"".join(plots)}</div>')
         if rest:
             body.append(f'<dl class="ev">{rest}</dl>')
-        body.append("</details>")
+        body.append("</div></details>")
     return (
-        f'<tbody id="f{i}" class="st-{cls}"><tr class="row">{"".join(cells)}</tr>'
+        f'<tbody id="{anchor}" class="st-{cls}"><tr class="row">{"".join(cells)}</tr>'
         f'<tr class="detail"><td></td><td colspan="{len(_HEAD) - 1}">{"".join(body)}</td></tr>'
         "</tbody>"
     )
@@ -415,7 +576,7 @@ def _finding(i: int, f: Finding, ids: _Ids) -> str:
 def _finite(x: float | None) -> float | None:
     try:
         return float(x) if x is not None and math.isfinite(float(x)) else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -431,54 +592,109 @@ def _fmt_p(p: float | None) -> str:
     return f"{p:.3g}"
 
 
-def _plot_specs(evidence: Mapping[str, Any]) -> list[object]:
-    specs: list[object] = []
-    for key in ("plot", "plots"):
-        value = evidence.get(key)
-        if isinstance(value, Mapping):
-            specs.append(value)
-        elif isinstance(value, (list, tuple)):
-            specs += [v for v in value if isinstance(v, Mapping)]
-    return specs
+def _is_plot(value: object) -> bool:
+    return isinstance(value, Mapping) and value.get("type") in PLOT_TYPES
 
 
-def _evidence_list(evidence: Mapping[str, Any]) -> str:
+def _plot_keys(evidence: Mapping[str, Any]) -> list[str]:
+    """Evidence keys holding plot shapes: ``plot`` first, then any other key whose value is one
+    (or a list of them), so a check may attach several pictures."""
+    keys = [k for k in ("plot", "plots") if k in evidence]
+    keys += [k for k in evidence if k not in keys]
+    out = []
+    for key in keys:
+        value = evidence[key]
+        if _is_plot(value) or (isinstance(value, (list, tuple)) and value
+                               and all(_is_plot(v) for v in value)):
+            out.append(key)
+    return out
+
+
+def _evidence_list(evidence: Mapping[str, Any], drawn: Iterable[str]) -> str:
+    hidden = set(_HIDDEN_EVIDENCE) | set(drawn)
     out = []
     for key, value in evidence.items():
-        if key in _HIDDEN_EVIDENCE:
+        if key in hidden:
             continue
         out.append(f"<dt>{esc(key)}</dt><dd>{_evidence_value(jsonable(value))}</dd>")
     return "".join(out)
 
 
+def _is_scalar(v: object) -> bool:
+    return v is None or isinstance(v, (str, int, float, bool))
+
+
+def _is_cell(v: object) -> bool:
+    """A value that fits in a table cell: a scalar or a short list of scalars (an interval)."""
+    return _is_scalar(v) or (isinstance(v, (list, tuple)) and len(v) <= 4
+                             and all(_is_scalar(x) and not isinstance(x, str) for x in v))
+
+
 def _evidence_value(value: Any) -> str:
-    if value is None or isinstance(value, (bool, str)):
-        return f"<code>{esc(json.dumps(value, ensure_ascii=False))}</code>" if not isinstance(
-            value, str) else esc(value)
-    if isinstance(value, (int, float)):
-        return esc(fmt_num(float(value), 6))
-    if isinstance(value, Sequence) and all(
-            v is None or isinstance(v, (str, int, float, bool)) for v in value):
+    """Evidence as people read it: numbers formatted, lists as chips, records as a table."""
+    if isinstance(value, str):
+        if "\n" in value or len(value) > 300:
+            return f"<pre>{esc(_truncate(value))}</pre>"
+        return esc(value)
+    if _is_scalar(value):
+        return esc(_scalar_text(value))
+    if isinstance(value, Sequence) and all(_is_scalar(v) for v in value):
         if not value:
             return "<i>none</i>"
         chips = "".join(f"<code>{esc(_scalar_text(v))}</code>" for v in value[:_MAX_ITEMS])
         more = f" … and {len(value) - _MAX_ITEMS} more" if len(value) > _MAX_ITEMS else ""
         return f'<span class="chips">{chips}</span>{more}'
-    text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False)
-    if len(text) > _MAX_JSON:
-        text = text[:_MAX_JSON] + f"\n… ({len(text) - _MAX_JSON} more characters)"
-    return f"<pre>{esc(text)}</pre>"
+    if isinstance(value, Mapping) and 0 < len(value) <= _MAX_ITEMS and all(
+            _is_scalar(v) for v in value.values()):
+        cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(_scalar_text(v))}</td></tr>"
+                        for k, v in value.items())
+        return f'<table class="kv">{cells}</table>'
+    if (isinstance(value, Sequence) and value
+            and all(isinstance(v, Mapping) and all(_is_cell(x) for x in v.values())
+                    for v in value)):
+        return _records(value)
+    return f"<pre>{esc(_truncate(json.dumps(value, ensure_ascii=False, indent=1)))}</pre>"
 
 
-def _scalar_text(v: str | float | bool | None) -> str:
+def _records(records: Sequence[Mapping[str, Any]]) -> str:
+    """A list of flat records (e.g. vanished categories with their counts) as a small table."""
+    keys: list[str] = []
+    for r in records:
+        keys += [k for k in r if k not in keys]
+    keys = keys[:8]
+    head = "".join(f"<th>{esc(k)}</th>" for k in keys)
+    body = "".join(
+        "<tr>" + "".join(
+            f'<td class="num">{esc(_scalar_text(r.get(k)))}</td>'
+            if isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool)
+            else f"<td>{esc(_scalar_text(r.get(k)))}</td>" for k in keys) + "</tr>"
+        for r in records[:_MAX_ITEMS]
+    )
+    more = (f"<p>… and {len(records) - _MAX_ITEMS} more</p>"
+            if len(records) > _MAX_ITEMS else "")
+    return (f'<div class="records"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+            f"</table></div>{more}")
+
+
+def _truncate(text: str) -> str:
+    if len(text) <= _MAX_JSON:
+        return text
+    return text[:_MAX_JSON] + f"\n… ({len(text) - _MAX_JSON} more characters)"
+
+
+def _scalar_text(v: object) -> str:
     if isinstance(v, str):
         return v
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_scalar_text(x) for x in v) + "]"
     if isinstance(v, bool) or v is None:
         return json.dumps(v)
-    return fmt_num(float(v), 6)
+    if isinstance(v, (int, float)):
+        return fmt_num(float(v), 6)
+    return str(v)
 
 
-def _footer(report: Report) -> str:
+def _footer(version: str, seed: object) -> str:
     legend = [
         ("✖ fail", ("significant after multiple-testing control and the effect is beyond the "
                    "fail threshold")),
@@ -490,6 +706,6 @@ def _footer(report: Report) -> str:
                   "effect gauges show green/amber/red zones with the effect as a black mark")),
     ]
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in legend)
-    return (f"<footer><dl>{rows}</dl><p>Generated by collapse-guard {esc(report.tool_version)} "
-            f"with seed {esc(report.seed)}. This page contains no scripts and loads nothing from "
+    return (f"<footer><dl>{rows}</dl><p>Generated by collapse-guard {esc(version)} "
+            f"with seed {esc(seed)}. This page contains no scripts and loads nothing from "
             "the network.</p></footer>")

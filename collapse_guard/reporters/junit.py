@@ -37,6 +37,7 @@ class JUnitReporter:
 
     name = "junit"
     description = "JUnit XML: one test case per check and column (Jenkins, GitLab, Azure)"
+    supports_scan = True  # render() also accepts a ScanReport
 
     def render(self, report: Report | ScanReport) -> str:
         files = file_results(report)

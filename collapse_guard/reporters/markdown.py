@@ -43,6 +43,7 @@ class MarkdownReporter:
 
     name = "markdown"
     description = "Markdown summary for CI job summaries and pull-request comments"
+    supports_scan = True  # render() also accepts a ScanReport
 
     def render(self, report: Report | ScanReport) -> str:
         return render_markdown(report)
@@ -106,12 +107,12 @@ def _findings_block(findings: Iterable[Finding]) -> list[str]:
     good = [f for f in findings if f.status is Status.PASS]
     lines: list[str] = []
     if bad:
-        lines += _table(bad) + [""]
+        lines += [*_table(bad), ""]
     elif findings:
         lines += ["Nothing needs attention.", ""]
     if good:
         lines += [f"<details><summary>{len(good)} findings passed</summary>", ""]
-        lines += _table(good) + ["", "</details>", ""]
+        lines += [*_table(good), "", "</details>", ""]
     return lines
 
 

@@ -43,6 +43,7 @@ class SarifReporter:
 
     name = "sarif"
     description = "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers"
+    supports_scan = True  # render() also accepts a ScanReport
 
     def __init__(self, describe: Callable[[str, str], str | None] | None = None) -> None:
         # describe(check, metric) -> rule description; the default asks the installed checks.
@@ -154,7 +155,7 @@ def _describe_installed(check: str, metric: str) -> str | None:
         from ..plugins import get_checks
 
         spec = get_checks()[check].metrics.get(metric)
-    except Exception:  # noqa: BLE001 - a description is optional; never fail a report for it
+    except Exception:  # a description is optional; never fail a report for it
         return None
     return None if spec is None else f"{check}: {spec.description}"
 

@@ -49,9 +49,13 @@ def esc(value: object) -> str:
 
 def fmt_num(x: float | None, digits: int = 4) -> str:
     """Format a number for people: thousands separators, ``digits`` significant digits."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None:
         return "–"
-    x = float(x)
+    try:
+        x = float(x)
+    except (TypeError, ValueError, OverflowError):
+        # a third-party check may put anything here; show it rather than fail the report
+        return str(x)
     if math.isnan(x):
         return "–"
     if math.isinf(x):
@@ -59,8 +63,8 @@ def fmt_num(x: float | None, digits: int = 4) -> str:
     if x == 0:
         return "0"
     ax = abs(x)
-    if x.is_integer() and ax < 1e15:
-        return f"{int(x):,}".replace("-", "−")
+    if (x.is_integer() or ax >= 10**digits) and ax < 1e9:
+        return f"{round(x):,}".replace("-", "−")
     if ax >= 1e9 or ax < 1e-4:
         text = f"{x:.{max(digits - 2, 1)}e}"
         mant, _, exp = text.partition("e")
@@ -165,7 +169,7 @@ def log_ticks(lo: float, hi: float) -> tuple[float, float, list[float]]:
     e1 = e0 + every * math.ceil((e1 - e0) / every)
     ticks = [10.0**e for e in range(e0, e1 + 1, every)]
     if e1 - e0 <= 2:
-        ticks = sorted(t * m for t in ticks[:-1] for m in (1, 2, 5)) + [ticks[-1]]
+        ticks = [*sorted(t * m for t in ticks[:-1] for m in (1, 2, 5)), ticks[-1]]
     return ticks[0], ticks[-1], ticks
 
 
@@ -266,7 +270,7 @@ def _frame(x: Axis, y: Axis, xticks: Sequence[tuple[float, str]],
 
 def _value_axis(values: np.ndarray, px0: float, px1: float,
                 allow_log: bool = True) -> tuple[Axis, list[tuple[float, str]]]:
-    """A y axis for data values: log10 when all positive and max/min >= 20 (skewed, e.g. incomes)."""
+    """A y axis for data values: log10 when all positive with max/min >= 20 (e.g. incomes)."""
     lo, hi = float(values.min()), float(values.max())
     if allow_log and lo > 0 and hi / lo >= 20:
         dlo, dhi, ticks = log_ticks(lo, hi)
@@ -277,7 +281,7 @@ def _value_axis(values: np.ndarray, px0: float, px1: float,
 
 def _share_axis(top: float, px0: float, px1: float) -> tuple[Axis, list[tuple[float, str]]]:
     """An axis from 0 for shares (percent labels) or, above 1, plain numbers."""
-    _dlo, dhi, ticks = linear_ticks(0.0, top if top > 0 else 1.0, 4)
+    _dlo, dhi, ticks = linear_ticks(0.0, top if top > 0 else 1.0, 5)
     as_share = dhi <= 1.0
     labels = [(t, fmt_share(t) if as_share else fmt_num(t, 3)) for t in ticks]
     return Axis("linear", 0.0, dhi, px0, px1), labels
@@ -342,20 +346,23 @@ def _tail_bands(x: Axis, y: Axis, plo: float, phi: float) -> list[str]:
     out: list[str] = []
     for cut in (0.01, 0.05, 0.1):
         if plo < cut and x(cut) - x.px0 >= 0.06 * width and cut < phi:
-            out.append(_band(x.px0, x(cut), y, f"lowest {_p_label(cut)}"))
+            out.append(_band(x.px0, x(cut), y, f"lowest {_p_label(cut)}", at_top=True))
             break
     for cut in (0.99, 0.95, 0.9):
         if phi > cut and x.px1 - x(cut) >= 0.06 * width and cut > plo:
-            out.append(_band(x(cut), x.px1, y, f"highest {_p_label(1 - cut)}"))
+            out.append(_band(x(cut), x.px1, y, f"highest {_p_label(1 - cut)}", at_top=False))
             break
     return out
 
 
-def _band(a: float, b: float, y: Axis, label: str) -> str:
+def _band(a: float, b: float, y: Axis, label: str, at_top: bool) -> str:
+    # quantile curves rise left to right, so the lower tail's label goes on top and the upper
+    # tail's at the bottom, away from the curves
     top, bottom = y.px1, y.px0
     return (f'<rect x="{_n(a)}" y="{_n(top)}" width="{_n(b - a)}" height="{_n(bottom - top)}" '
             f'fill="#f6f8fa" stroke="none"/>'
-            + _txt((a + b) / 2, top + 13, label, anchor="middle", size=10))
+            + _txt((a + b) / 2, top + 13 if at_top else bottom - 6, label, anchor="middle",
+                   size=10))
 
 
 def _curve(x: Axis, y: Axis, probs: np.ndarray, values: np.ndarray, colour: str,
@@ -438,8 +445,9 @@ def bars_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
     missing = [labels[i] for i in range(n) if bat[i] <= 0 < ref[i]]
     caption = f"{n} labels of {subject}."
     if missing:
-        caption += (f" {len(missing)} present in the reference are absent from the batch, e.g. "
-                    + ", ".join(repr(_clip(m, 30)) for m in missing[:5]) + ".")
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        caption += (f" {len(missing)} reference label(s) absent from the batch: "
+                    + ", ".join(f"“{_clip(m, 30)}”" for m in missing[:5]) + more + ".")
     caption += note
     title = _text(spec.get("title"), f"Shares of {subject}: reference vs batch")
     return Plot(_svg(_W, height, uid, title, caption, body), esc(caption))
@@ -524,6 +532,8 @@ def null_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
     xlo, xhi, ticks = linear_ticks(lo, hi, 6)
     x = Axis("linear", xlo, xhi, _L, _W - _R)
     bins = int(min(40, max(10, round(math.sqrt(null.size)))))
+    # when the observed value is far from a narrow null, keep each bin at least ~4 px wide
+    bins = max(1, min(bins, int((x(nhi) - x(nlo)) / 4)))
     if nhi > nlo:
         counts, edges = np.histogram(null, bins=bins, range=(nlo, nhi))
     else:
@@ -537,7 +547,7 @@ def null_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
                   _text(spec.get("x_label"), subject), _text(spec.get("y_label"), "null draws"))
     for c, a, b in zip(counts.tolist(), edges[:-1].tolist(), edges[1:].tolist(), strict=True):
         if c > 0:
-            body.append(f'<rect x="{_n(x(a))}" y="{_n(y(c))}" width="{_n(max(x(b) - x(a), 1))}" '
+            body.append(f'<rect x="{_n(x(a))}" y="{_n(y(c))}" width="{_n(max(x(b) - x(a), 3))}" '
                         f'height="{_n(y.px0 - y(c))}" fill="{REF}" fill-opacity="0.35" '
                         f'stroke="{REF}" stroke-width="0.6"/>')
     ox = x(observed)
@@ -569,7 +579,7 @@ _PLOTS: dict[str, Callable[[Mapping[str, Any], str, str], Plot | None]] = {
 PLOT_TYPES = tuple(_PLOTS)
 
 
-def render_plot(spec: object, uid: str, subject: str) -> Plot | None:
+def render_plot(spec: object, uid: str, subject: str, metric: str | None = None) -> Plot | None:
     """Draw one ``evidence["plot"]`` shape, or return None for an unknown or malformed one.
 
     Parameters
@@ -582,12 +592,19 @@ def render_plot(spec: object, uid: str, subject: str) -> Plot | None:
         A prefix unique within the page, for the SVG's title/desc ids.
     subject
         What the values are (usually the column name), used in labels and titles.
+    metric
+        The finding's metric; a null distribution is a distribution of the metric, so its axis
+        is named after it.
     """
     if not isinstance(spec, Mapping):
         return None
     kind = spec.get("type")
     draw = _PLOTS.get(kind) if isinstance(kind, str) else None
-    return draw(spec, uid, subject) if draw is not None else None
+    if draw is None:
+        return None
+    if kind == "null" and metric:
+        subject = f"{metric} of {subject}" if subject != metric else metric
+    return draw(spec, uid, subject)
 
 
 # --- effect gauge -------------------------------------------------------------------------------

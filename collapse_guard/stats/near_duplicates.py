@@ -1,12 +1,12 @@
 """Within-batch near-duplicate documents by MinHash and locality-sensitive hashing (LSH).
 
 Documents are hashed-token arrays (see ``text_diversity``). Each document becomes a set of word
-``shingle``-grams; its MinHash signature holds, for each of ``num_perm`` hash functions, the smallest
-hashed shingle. The share of equal signature entries estimates the Jaccard similarity of two
-documents (Broder 1997). LSH banding (Leskovec, Rajaraman & Ullman, *Mining of Massive Datasets*,
-ch. 3) cuts each signature into ``bands`` bands of ``rows`` entries: documents sharing any whole band
-become candidates, and a candidate is kept when its estimated Jaccard similarity reaches
-``threshold``. Near-duplicate clusters are the connected components of kept pairs; the
+``shingle``-grams; its MinHash signature holds, for each of ``num_perm`` hash functions, the
+smallest hashed shingle. The share of equal signature entries estimates the Jaccard similarity of
+two documents (Broder 1997). LSH banding (Leskovec, Rajaraman & Ullman, *Mining of Massive
+Datasets*, ch. 3) cuts each signature into ``bands`` bands of ``rows`` entries: documents sharing
+any whole band become candidates, and a candidate is kept when its estimated Jaccard similarity
+reaches ``threshold``. Near-duplicate clusters are the connected components of kept pairs; the
 near-duplicate share is the share of documents a deduplication would remove (all but one per
 cluster), as in datatrove's and NeMo Curator's MinHash deduplication.
 
@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..hashing import mix
-from .text_diversity import document_hashes, ngram_hashes, validate_docs
+from .text_diversity import document_hashes, n_distinct, ngram_hashes, validate_docs
 
 _EMPTY = np.iinfo(np.uint64).max
 
@@ -73,17 +73,17 @@ def minhash_signatures(
         raise ValueError(f"shingle must be positive, got {shingle}")
     tok, off = validate_docs(tokens, offsets)
     n_docs = len(off) - 1
-    sig = np.full(n_docs * num_perm, _EMPTY, dtype=np.uint64)
+    flat = np.full(n_docs * num_perm, _EMPTY, dtype=np.uint64)
     hashes, docs = shingles(tok, off, shingle)
     if len(hashes) == 0:
-        return sig.reshape(n_docs, num_perm)
+        return flat.reshape(n_docs, num_perm)
     bits = num_perm.bit_length() - 1
     h = mix(hashes, seed=seed + 0x5EED)
     bins = (h >> np.uint64(64 - bits)).astype(np.int64)
     # Values keep the low bits only, so a densified copy (value + offset) cannot reach _EMPTY.
     values = h & np.uint64((1 << (64 - bits - 2)) - 1)
-    np.minimum.at(sig, docs * num_perm + bins, values)
-    sig = sig.reshape(n_docs, num_perm)
+    np.minimum.at(flat, docs * num_perm + bins, values)
+    sig = flat.reshape(n_docs, num_perm)
     empty = sig == _EMPTY
     has_any = ~empty.all(axis=1)
     fill = empty.any(axis=1) & has_any
@@ -166,7 +166,7 @@ def near_duplicates(
     sig = np.asarray(signatures, dtype=np.uint64)
     if sig.ndim != 2:
         raise ValueError("signatures must be a 2-D array")
-    n_all, num_perm = sig.shape
+    num_perm = sig.shape[1]
     if not 1 <= bands <= num_perm:
         raise ValueError(f"bands must be between 1 and num_perm ({num_perm}), got {bands}")
     rows = num_perm // bands
@@ -175,7 +175,7 @@ def near_duplicates(
     n = len(idx)
     exact_docs = 0
     if doc_hashes is not None and n:
-        exact_docs = n - len(np.unique(np.asarray(doc_hashes)[idx]))
+        exact_docs = n - n_distinct(np.asarray(doc_hashes)[idx])
     if n < 2:
         return NearDuplicates(n, 0, 0.0, exact_docs, exact_docs / n if n else 0.0)
     s = sig[idx]

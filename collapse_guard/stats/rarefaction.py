@@ -16,18 +16,18 @@ import numpy as np
 from scipy import stats
 
 __all__ = [
-    "Rarefaction",
     "CountTest",
-    "rarefaction",
+    "Rarefaction",
     "absence_probabilities",
-    "singleton_probabilities",
+    "good_turing_missing_mass",
+    "missing_categories_test",
+    "poisson_binomial_cdf",
     "poisson_binomial_pmf",
     "poisson_binomial_sf",
-    "poisson_binomial_cdf",
-    "missing_categories_test",
-    "singletons_test",
-    "good_turing_missing_mass",
+    "rarefaction",
     "share_excess_test",
+    "singleton_probabilities",
+    "singletons_test",
 ]
 
 # Above this many categories the pairwise covariance sum of the rarefaction variance is
@@ -101,7 +101,8 @@ def rarefaction(counts: np.ndarray, n: int) -> Rarefaction:
             for start in range(0, k, 512):
                 pi = p[start : start + 512, None]
                 qi = q[start : start + 512, None]
-                joint = np.exp(n * np.log1p(-np.minimum(pi + p[None, :], 1.0)))
+                with np.errstate(divide="ignore"):  # p_i + p_j = 1 gives log(0) = -inf, exp -> 0
+                    joint = np.exp(n * np.log1p(-np.minimum(pi + p[None, :], 1.0)))
                 block = joint - qi * q[None, :]
                 idx_i = np.arange(start, min(k, start + 512))[:, None]
                 cov += float(np.sum(np.where(idx_i < np.arange(k)[None, :], block, 0.0)))

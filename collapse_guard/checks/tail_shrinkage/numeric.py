@@ -1,47 +1,71 @@
-"""Numeric tails: exceedance beyond reference quantiles and robust spread ratios."""
+"""Numeric tails: exceedance beyond reference quantiles, robust spread ratios, Hill tail index.
+
+Every statistic is calibrated at the batch's own size: exceedance counts against a beta-binomial
+null that carries the reference sample's uncertainty (``stats.tails.exceedance_test``); spread
+and Hill ratios against a permutation null of the pooled values re-split at the two sizes.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 import numpy as np
-from scipy import stats
 
 from ...context import CheckContext
 from ...profile import NumericProfile
 from ...protocols import MetricSpec, OptionSpec
 from ...results import Measurement
+from ...stats.tails import (
+    exceedance_test,
+    hill_xi,
+    needed_batch_size,
+    permutation_ratio_tests,
+    spread,
+    tail_threshold,
+)
 
+# metric -> (side, tail probability, label). The q0.001/q0.999 tails are only measured when the
+# batch is large enough to detect the configured effect there (see ``measure``).
 TAILS = {
     "lower_tail_mass_q01": ("lower", 0.01, "p1"),
     "upper_tail_mass_q99": ("upper", 0.01, "p99"),
 }
+EXTREME_TAILS = {
+    "lower_tail_mass_q001": ("lower", 0.001, "p0.1"),
+    "upper_tail_mass_q999": ("upper", 0.001, "p99.9"),
+}
 
 METRICS: dict[str, MetricSpec] = {
     name: MetricSpec(
-        f"batch mass {'below the reference p1' if side == 'lower' else 'above the reference p99'} "
-        "divided by the reference's own (1 = unchanged, 0 = tail gone)",
+        f"batch mass {'below the reference ' if side == 'lower' else 'above the reference '}"
+        f"{label} divided by the reference's own (1 = unchanged, 0 = tail gone)",
         worse="lower",
         warn=0.7,
         fail=0.5,
         bounds=(0.0, 1.0),
     )
-    for name, (side, _, _) in TAILS.items()
+    for name, (side, _, label) in {**TAILS, **EXTREME_TAILS}.items()
 }
 METRICS["spread_ratio_q99_q01"] = MetricSpec(
-    "batch (p99 - p1) divided by the reference's (1 = unchanged)", worse="lower", warn=0.85, fail=0.7,
-    bounds=(0.0, 1.0),
+    "batch (p99 - p1) divided by the reference's (1 = unchanged)",
+    worse="lower", warn=0.85, fail=0.7, bounds=(0.0, 1.0),
 )
 METRICS["spread_ratio_iqr"] = MetricSpec(
     "batch interquartile range divided by the reference's", worse="lower", warn=0.85, fail=0.7,
     bounds=(0.0, 1.0),
 )
+METRICS["hill_tail_index"] = MetricSpec(
+    "Hill tail index xi (k = ceil(sqrt(n))) of the batch divided by the reference's; below 1 = "
+    "lighter upper tail (positive heavy-tailed columns only)",
+    worse="lower", warn=0.75, fail=0.5, bounds=(0.0, 1.0),
+)
 
 OPTIONS: dict[str, OptionSpec] = {
     "null_draws": OptionSpec(
-        200,
-        "size-matched reference subsamples drawn for the spread-ratio null",
+        100,
+        "permutations of the pooled values for the spread-ratio and Hill nulls",
         lambda v: isinstance(v, int) and 20 <= v <= 10_000,
         "an integer between 20 and 10000",
     ),
@@ -51,9 +75,20 @@ OPTIONS: dict[str, OptionSpec] = {
         lambda v: isinstance(v, (int, float)) and 0 < v < 1,
         "a number between 0 and 1",
     ),
+    "hill_min_xi": OptionSpec(
+        0.2,
+        "reference Hill index from which a positive column counts as heavy-tailed",
+        lambda v: isinstance(v, (int, float)) and 0 < v < 10,
+        "a number between 0 and 10",
+    ),
 }
 
 MIN_REFERENCE = 100
+MIN_BATCH_SPREAD = 20
+PERMUTATION_CAP = 20_000
+# The Hill estimate uses ceil(sqrt(n)) order statistics; below this batch size that is fewer
+# than ~30 points, too few for a tail index (science.md §2.4).
+MIN_HILL_BATCH = 1000
 
 
 def fmt(x: float) -> str:
@@ -65,110 +100,14 @@ def fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
-def needed_rows(p0: float, ratio: float, alpha: float, power: float) -> int:
-    """Smallest batch size at which a one-sided exact binomial test at ``alpha`` detects a tail
-    whose mass fell from ``p0`` to ``ratio * p0`` with the given power."""
-    p1 = p0 * ratio
-
-    def powered(n: int) -> bool:
-        crit = int(stats.binom.ppf(alpha, n, p0))
-        while crit >= 0 and stats.binom.cdf(crit, n, p0) > alpha:
-            crit -= 1
-        return crit >= 0 and stats.binom.cdf(crit, n, p1) >= power
-
-    lo, hi = 1, 16
-    while not powered(hi):
-        lo, hi = hi, hi * 2
-        if hi > 1 << 34:
-            return hi
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if powered(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return hi
-
-
-def exceedance(ref: np.ndarray, batch: np.ndarray, mass: float, side: str) -> dict[str, float]:
-    """Beta-binomial exceedance test of a batch against a reference order statistic.
-
-    The threshold t is the reference order statistic with ``k ≈ mass * m`` values beyond it. For
-    continuous data the true mass beyond t is Beta(k + 1, m - k) exactly, so the batch count
-    beyond t is Beta-Binomial(n, k + 1, m - k) under H0 (this includes the reference's own sampling
-    error). Ties at t (discrete data) use the Jeffreys posterior Beta(k + 1/2, m - k + 1/2).
-    """
-    m, n = len(ref), len(batch)
-    k = max(int(round(mass * m)), 1)
-    if side == "upper":
-        t = float(ref[m - k - 1])
-        ref_beyond = int(np.sum(ref > t))
-        batch_beyond = int(np.sum(batch > t))
-    else:
-        t = float(ref[k])
-        ref_beyond = int(np.sum(ref < t))
-        batch_beyond = int(np.sum(batch < t))
-    ties = int(np.sum(ref == t)) > 1
-    a, b = (ref_beyond + 0.5, m - ref_beyond + 0.5) if ties else (ref_beyond + 1.0, float(m - ref_beyond))
-    p0 = a / (a + b)
-    p_value = float(stats.betabinom.cdf(batch_beyond, n, a, b))
-    lo, hi = stats.beta.ppf([0.025, 0.975], [batch_beyond, batch_beyond + 1], [n - batch_beyond + 1, n - batch_beyond])
-    return {
-        "threshold": t,
-        "reference_mass": p0,
-        "batch_count": batch_beyond,
-        "batch_mass": batch_beyond / n,
-        "expected_count": n * p0,
-        "p_value": p_value,
-        "low": 0.0 if batch_beyond == 0 else float(lo),
-        "high": 1.0 if batch_beyond == n else float(hi),
-    }
-
-
-def spread(values: np.ndarray, lo: float, hi: float) -> float:
-    q = np.quantile(values, [lo, hi])
-    return float(q[1] - q[0])
-
-
-def spread_null(
-    ref: np.ndarray, batch: np.ndarray, lo: float, hi: float, rng: np.random.Generator, draws: int
-) -> dict[str, float] | None:
-    """Spread ratio with a size-matched null: reference subsamples of the batch's size.
-
-    The null gives the sd of log(spread ratio) at size n; the reference's own error adds n/m of
-    that variance. The p-value is one-sided normal on the log ratio.
-    """
-    m, n = len(ref), len(batch)
-    s_ref = spread(ref, lo, hi)
-    if s_ref <= 0:
-        return None
-    ratio = spread(batch, lo, hi) / s_ref
-    replace = n > m // 2
-    size = n if replace else n
-    null = np.empty(draws)
-    for i in range(draws):
-        sub = ref[rng.choice(m, size=size, replace=replace)]
-        null[i] = spread(sub, lo, hi) / s_ref
-    with np.errstate(divide="ignore"):
-        log_null = np.log(null[null > 0])
-    if len(log_null) < draws // 2:
-        return None
-    sd = float(np.std(log_null, ddof=1)) * math.sqrt(1.0 + n / m)
-    center = float(np.mean(log_null))
-    if ratio <= 0:
-        p_value = 0.0 if sd > 0 else 1.0
-        z = -math.inf
-    else:
-        z = (math.log(ratio) - center) / sd if sd > 0 else 0.0
-        p_value = float(stats.norm.cdf(z))
-    return {
-        "ratio": ratio,
-        "p_value": p_value,
-        "low": ratio * math.exp(-1.96 * sd),
-        "high": ratio * math.exp(1.96 * sd),
-        "reference_spread": s_ref,
-        "batch_spread": ratio * s_ref,
-    }
+def _insufficient_all(column: str, why: str) -> Iterator[Measurement]:
+    for metric in (*TAILS, "spread_ratio_q99_q01", "spread_ratio_iqr"):
+        yield Measurement(
+            column,
+            metric,
+            message=f"{column}: tails cannot be tested because {why}",
+            insufficient=why,
+        )
 
 
 def measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
@@ -177,80 +116,196 @@ def measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     ref_col = ctx.reference.column(column)
     bat_col = ctx.batch.column(column)
     assert isinstance(ref_col, NumericProfile) and isinstance(bat_col, NumericProfile)
-    ref, batch = ref_col.values, bat_col.values
+    ref = np.asarray(ref_col.values, dtype=float)
+    batch = np.sort(np.asarray(bat_col.values, dtype=float))
     m, n = len(ref), len(batch)
     if m < MIN_REFERENCE or ref_col.is_constant:
-        why = "is constant" if ref_col.is_constant else f"has only {m} values (needs {MIN_REFERENCE})"
-        for metric in METRICS:
-            yield Measurement(
-                column, metric, message=f"{column}: tails cannot be tested because the reference {why}",
-                insufficient=f"reference column {why}",
-            )
+        why = (
+            "the reference column is constant"
+            if ref_col.is_constant
+            else f"the reference column has only {m} values (needs {MIN_REFERENCE})"
+        )
+        yield from _insufficient_all(column, why)
+        return
+    if n == 0:
+        yield from _insufficient_all(column, "the batch column has no non-null value")
         return
     power = float(ctx.option("power", column))
-    sampled = "" if bat_col.sample_fraction >= 1 else f" (a seeded sample of {n:,} of {bat_col.count:,} rows)"
-    for metric, (side, mass, label) in TAILS.items():
-        r = exceedance(ref, batch, mass, side)
-        effect = r["batch_mass"] / r["reference_mass"]
-        _, fail = ctx.config.thresholds(ctx.check, metric, column)
-        need = needed_rows(r["reference_mass"], fail, ctx.config.alpha, power)
-        word = "below" if side == "lower" else "above"
-        batch_q = float(np.quantile(batch, mass if side == "lower" else 1 - mass)) if n else float("nan")
-        moved = "fell" if batch_q < r["threshold"] else "rose"
-        message = (
-            f"{column}: {label} {moved} from {fmt(r['threshold'])} to {fmt(batch_q)}; "
-            f"{r['batch_count']:,} rows {word} the reference {label} where "
-            f"{r['expected_count']:,.0f} were expected{sampled}"
+    sampled = (
+        "" if bat_col.sample_fraction >= 1 else f" (a seeded sample of {n:,} of {bat_col.count:,} rows)"
+    )
+    plot = _quantile_plot(ref, batch)
+    for metric, (side, mass, label) in {**TAILS, **EXTREME_TAILS}.items():
+        tail = _tail(ctx, column, metric, side, mass, label, ref, batch, power, sampled, plot,
+                     metric in TAILS)
+        if tail is not None:
+            yield tail
+    yield from _spreads_and_hill(ctx, column, ref, batch)
+
+
+def _tail(
+    ctx: CheckContext,
+    column: str,
+    metric: str,
+    side: str,
+    mass: float,
+    label: str,
+    ref: np.ndarray,
+    batch: np.ndarray,
+    power: float,
+    sampled: str,
+    plot: dict[str, object],
+    always: bool,
+) -> Measurement | None:
+    m, n = len(ref), len(batch)
+    upper = side == "upper"
+    t, y = tail_threshold(ref, 1.0 - mass if upper else mass)
+    _, fail = ctx.config.thresholds(ctx.check, metric, column)
+    need = needed_batch_size(y / m, fail, ctx.config.alpha, power, reference=(y, m)) if y else None
+    if not always and (need is None or n < need):
+        return None  # the extreme tails are only reported where they have power
+    word = "above" if upper else "below"
+    if y == 0:
+        why = (
+            f"no reference value lies strictly {word} its {label} ({fmt(t)}): the column has "
+            "too many ties there"
         )
-        evidence = {
-            "threshold": r["threshold"],
-            "batch_quantile": batch_q,
-            "batch_count": r["batch_count"],
-            "expected_count": r["expected_count"],
-            "batch_rows": n,
-            "reference_sample": m,
-            "needed_rows": need,
-            "plot": _quantile_plot(ref, batch),
-        }
-        insufficient = None
-        if n < need and r["p_value"] > ctx.config.warn_alpha:
-            insufficient = (
-                f"a batch of {n:,} rows cannot reliably detect the {label} tail mass falling to "
-                f"{fail:.0%} of the reference; needs about {need:,} rows"
-            )
-        yield Measurement(
-            column, metric, value=r["batch_mass"], expected=r["reference_mass"],
-            interval=(r["low"], r["high"]), p_value=r["p_value"], effect=effect,
-            message=message, evidence=evidence, insufficient=insufficient,
+        return Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
+    k = int(n - np.searchsorted(batch, t, side="right")) if upper else int(
+        np.searchsorted(batch, t, side="left")
+    )
+    r = exceedance_test(k, n, y, m, t, upper)
+    batch_q = float(np.quantile(batch, 1.0 - mass if upper else mass))
+    moved = "fell" if batch_q < t else "rose" if batch_q > t else "stayed"
+    extreme = _extremes(ref, batch, t, upper)
+    message = (
+        f"{column}: {label} {moved} from {fmt(t)} to {fmt(batch_q)}; {k:,} rows {word} the "
+        f"reference {label} where {r.expected_count:,.0f} were expected{sampled}"
+        + (f"; {extreme}" if extreme and r.ratio < 1 else "")
+    )
+    evidence = {
+        "threshold": t,
+        "batch_quantile": batch_q,
+        "batch_count": k,
+        "expected_count": r.expected_count,
+        "reference_count": y,
+        "batch_rows": n,
+        "reference_sample": m,
+        "needed_rows": need,
+        "plot": plot,
+    }
+    insufficient = None
+    if (need is None or n < need) and r.p_value > ctx.config.warn_alpha:
+        needs = (
+            f"needs about {need:,} rows"
+            if need is not None
+            else f"the reference sample ({m:,} values) is too small to pin this tail down"
         )
-    draws = int(ctx.option("null_draws", column))
-    for metric, (lo, hi, label) in {
+        insufficient = (
+            f"a batch of {n:,} rows cannot reliably detect the {label} tail mass falling to "
+            f"{fail:.0%} of the reference; {needs}"
+        )
+    return Measurement(
+        column, metric, value=r.batch_mass, expected=r.reference_mass, interval=r.interval,
+        p_value=r.p_value, effect=r.ratio, message=message, evidence=evidence,
+        insufficient=insufficient,
+    )
+
+
+def _extremes(ref: np.ndarray, batch: np.ndarray, t: float, upper: bool) -> str:
+    """Name the reference's extreme values that the batch no longer reaches."""
+    if upper:
+        top = float(batch[-1])
+        beyond = ref[ref > top]
+        if len(beyond) == 0:
+            return ""
+        return (f"the batch maximum is {fmt(top)}, below {len(beyond):,} reference values "
+                f"up to {fmt(float(ref[-1]))}")
+    low = float(batch[0])
+    beyond = ref[ref < low]
+    if len(beyond) == 0:
+        return ""
+    return (f"the batch minimum is {fmt(low)}, above {len(beyond):,} reference values "
+            f"down to {fmt(float(ref[0]))}")
+
+
+def _spreads_and_hill(
+    ctx: CheckContext, column: str, ref: np.ndarray, batch: np.ndarray
+) -> Iterator[Measurement]:
+    n = len(batch)
+    spreads = {
         "spread_ratio_q99_q01": (0.01, 0.99, "p99 - p1"),
         "spread_ratio_iqr": (0.25, 0.75, "IQR"),
-    }.items():
-        if n < 20:
-            yield Measurement(column, metric, message=f"{column}: {n} batch values are too few for a spread",
-                              insufficient=f"only {n} batch values")
-            continue
-        s = spread_null(ref, batch, lo, hi, ctx.rng(column, metric), draws)
-        if s is None:
-            yield Measurement(column, metric, message=f"{column}: the reference {label} is zero",
-                              insufficient=f"reference {label} is zero")
+    }
+    if n < MIN_BATCH_SPREAD:
+        for metric in spreads:
+            why = f"only {n} batch values (a spread needs {MIN_BATCH_SPREAD})"
+            yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
+        return
+    statistics: dict[str, Callable[[np.ndarray], float]] = {
+        metric: partial(spread, lo=lo, hi=hi) for metric, (lo, hi, _) in spreads.items()
+    }
+    hill_ref = hill_xi(ref)
+    heavy = (
+        ref[0] > 0
+        and math.isfinite(hill_ref)
+        and hill_ref >= float(ctx.option("hill_min_xi", column))
+        and n >= MIN_HILL_BATCH
+    )
+    if heavy:
+        statistics["hill_tail_index"] = partial(hill_xi, k=None)
+    draws = int(ctx.option("null_draws", column))
+    tests = permutation_ratio_tests(
+        ref, batch, statistics, ctx.rng(column, "spread"), draws, PERMUTATION_CAP
+    )
+    for metric, (_lo, _hi, label) in spreads.items():
+        s = tests[metric]
+        if not math.isfinite(s.p_value):
+            why = f"the reference {label} is zero" if s.reference <= 0 else f"the batch {label} is zero"
+            if s.reference > 0 and s.batch <= 0:
+                # A batch with no spread at all is the end point of collapse, not missing data.
+                yield Measurement(
+                    column, metric, value=0.0, expected=1.0, p_value=None, effect=0.0,
+                    message=(f"{column}: the batch {label} is 0 against {fmt(s.reference)} in "
+                             "the reference: its values have collapsed onto one point"),
+                    evidence={"reference_spread": s.reference, "batch_spread": s.batch},
+                )
+                continue
+            yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
             continue
         yield Measurement(
-            column, metric, value=s["ratio"], expected=1.0, interval=(s["low"], s["high"]),
-            p_value=s["p_value"], effect=s["ratio"],
+            column, metric, value=s.ratio, expected=math.exp(s.null_mean), interval=s.interval,
+            p_value=s.p_value, effect=s.ratio,
             message=(
-                f"{column}: {label} is {fmt(s['batch_spread'])} vs {fmt(s['reference_spread'])} in the "
-                f"reference ({s['ratio']:.0%} of it)"
+                f"{column}: {label} is {fmt(s.batch)} vs {fmt(s.reference)} in the reference "
+                f"({s.ratio:.0%} of it)"
             ),
-            evidence={"reference_spread": s["reference_spread"], "batch_spread": s["batch_spread"],
-                      "null_draws": draws, "batch_rows": n},
+            evidence={"reference_spread": s.reference, "batch_spread": s.batch,
+                      "null_draws": s.draws, "null_sd_log_ratio": s.null_sd, "batch_rows": n},
         )
+    if heavy:
+        h = tests["hill_tail_index"]
+        if math.isfinite(h.p_value):
+            alpha_b = 1 / h.batch if h.batch > 0 else math.inf
+            yield Measurement(
+                column, "hill_tail_index", value=h.batch, expected=h.reference,
+                interval=(h.interval[0] * h.reference, h.interval[1] * h.reference),
+                p_value=h.p_value, effect=h.ratio,
+                message=(
+                    f"{column}: the upper tail is {'lighter' if h.ratio < 1 else 'not lighter'}: "
+                    f"Hill index {h.batch:.3g} vs "
+                    f"{h.reference:.3g} in the reference (tail exponent {alpha_b:.3g} vs "
+                    f"{1 / h.reference:.3g}; larger exponent = fewer extreme values)"
+                ),
+                evidence={"xi_batch": h.batch, "xi_reference": h.reference,
+                          "k_batch": math.ceil(math.sqrt(min(n, PERMUTATION_CAP))),
+                          "null_draws": h.draws},
+            )
 
 
 def _quantile_plot(ref: np.ndarray, batch: np.ndarray) -> dict[str, object]:
-    probs = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999]
+    probs = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99,
+             0.995, 0.999]
     return {
         "type": "quantiles",
         "probs": probs,

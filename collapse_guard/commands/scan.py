@@ -1,0 +1,220 @@
+"""``collapse-guard scan PATH... [-r REFERENCE]``: a one-off audit of every data file in a folder.
+
+A thin adapter over :func:`collapse_guard.scan.scan_paths`: parse options, show a progress bar on
+a terminal, render the :class:`~collapse_guard.scan.ScanReport`, map it to an exit code.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from ..scan import Progress, ScanReport
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(text: str) -> int:
+    """Parse ``512M``, ``10GiB``, ``1e6``-free sizes into bytes (binary units)."""
+    match = _SIZE.match(text)
+    if not match:
+        raise click.BadParameter(f"{text!r} is not a size such as 500M or 10G",
+                                 param_hint="--max-decompressed-bytes")
+    unit = (match.group(2) or "").lower().rstrip("b").rstrip("i")
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+def exit_code(scan: ScanReport, fail_on: str) -> int:
+    """2 when a file could not be read or checked; 1 on a failure (or warning with
+    ``--fail-on warn``); otherwise 0."""
+    counts = scan.counts()
+    if counts["error"]:
+        return 2
+    if counts["fail"] or (fail_on == "warn" and counts["warn"]):
+        return 1
+    return 0
+
+
+def render_text(scan: ScanReport, verbose: bool = False, width: int | None = None) -> str:
+    """The scan for a terminal or a log: one line per file, then what needs attention."""
+    from rich.console import Console
+
+    console = Console(file=None, record=True, width=width or 120, force_terminal=False,
+                      color_system=None, soft_wrap=True)
+    with console.capture() as capture:
+        write_text(scan, console, verbose)
+    return capture.get()
+
+
+def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
+    from rich.table import Table
+
+    styles = {"pass": "green", "warn": "yellow", "fail": "bold red", "error": "bold red",
+              "insufficient-data": "dim"}
+    table = Table("file", "status", "rows", "reason", show_edge=False, pad_edge=False,
+                  title=f"collapse-guard scan of {scan.root}", title_justify="left")
+    for f in scan.files:
+        if f.status == "pass" and not verbose and len(scan.files) > 20:
+            continue
+        rows = "" if f.rows is None else f"{f.rows:,}"
+        table.add_row(f.path, f"[{styles.get(f.status, '')}]{f.status}[/]", rows, f.reason)
+    console.print(table)
+    for f in scan.files:
+        bad = [x for x in f.findings if x.status.value != "pass" or verbose]
+        if not bad:
+            continue
+        console.print(f"\n[bold]{f.path}[/]: {f.status}")
+        for x in bad:
+            where = f" `{x.column}`" if x.column else ""
+            console.print(f"  {x.status.value:<17} {x.check}{where} {x.metric}: {x.message}",
+                          markup=False, highlight=False)
+    if scan.images is not None and scan.images.counts:
+        console.print("\nimage markers: " + ", ".join(
+            f"{m} {n}" for m, n in scan.images.counts.items()), highlight=False)
+    for note in scan.notes:
+        console.print(f"note: {note}", markup=False, highlight=False, style="dim")
+    console.print(f"\n{scan.status}: {scan.summary_sentence()}", markup=False, highlight=False)
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr, only when stderr is a terminal."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=console, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(done: int, total: int | None, path: str) -> None:
+            bar.update(task, completed=done, total=total, description=path[-60:])
+
+        yield update
+
+
+def _reporter(fmt: str) -> Any:
+    """The reporter for ``--format``, checked before scanning (None for the built-in text)."""
+    from ..plugins import get_reporters
+
+    if fmt == "text":
+        return None
+    reporters = get_reporters()
+    if fmt not in reporters:
+        raise click.BadParameter(f"unknown format {fmt!r}; choose one of: {', '.join(reporters)}",
+                                 param_hint="--format")
+    reporter = reporters[fmt]
+    if not (getattr(reporter, "supports_scan", False) or fmt == "json"):
+        able = sorted(n for n, r in reporters.items() if getattr(r, "supports_scan", False))
+        raise click.BadParameter(
+            f"format {fmt!r} cannot render a scan; use text, json or one of: {', '.join(able)}",
+            param_hint="--format")
+    return reporter
+
+
+def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool) -> None:
+    if reporter is None:
+        if output is None and sys.stdout.isatty():
+            from rich.console import Console
+
+            write_text(scan, Console(soft_wrap=True), verbose)
+            return
+        text = render_text(scan, verbose)
+    else:
+        text = reporter.render(scan)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"collapse-guard: {scan.status}; report written to {output}", err=True)
+
+
+def make_command() -> click.Command:
+    """Build the ``scan`` command with the CLI's shared options."""
+    from ..cli import _config, _parse_columns, _split, common_options, report_options
+
+    @click.command("scan")
+    @click.argument("paths", nargs=-1, required=True, type=click.Path())
+    @click.option("--reference", "-r", type=click.Path(), default=None,
+                  envvar="COLLAPSE_GUARD_REFERENCE", show_envvar=True,
+                  help="Reference file made by `profile`; without one, the reference-free checks run.")
+    @click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+                  help="Leave out paths matching this gitignore-style pattern. Repeatable.")
+    @click.option("--no-gitignore", is_flag=True, help="Do not respect .gitignore files.")
+    @click.option("--max-decompressed-bytes", "max_decompressed", default=None, metavar="SIZE",
+                  help="Stop reading a .gz file after this many bytes, e.g. 2G (default 10G).")
+    @report_options
+    @common_options
+    def scan(paths: tuple[str, ...], reference: str | None, exclude: tuple[str, ...],
+             no_gitignore: bool, max_decompressed: str | None, fmt: str, output: str | None,
+             fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], verbose: bool,
+             columns: tuple[str, ...], config_path: str | None, seed: int | None,
+             traceback: bool) -> None:
+        """Audit every data file and image under folders (or the files given).
+
+        \b
+        Each file is checked on its own and gets a status and the reason for it; a summary of
+        the folder follows. With --reference every file is compared with it; without one the
+        reference-free checks run (repetition and near-duplicates, marker vocabulary against a
+        pre-LLM English baseline, image provenance markers, provenance columns). .gitignore is
+        respected; nothing under the folder is written. Exit codes: 0 nothing failed, 1 a file
+        failed, 2 a file could not be read or the scan could not run.
+        """
+        from ..api import load_reference
+        from ..readers import DEFAULT_LIMITS, ReadLimits
+        from ..scan import scan_paths
+
+        reporter = _reporter(fmt)
+        cfg = _config(config_path, fail_on=fail_on, select=_split(select) or None,
+                      ignore=_split(ignore), columns=_parse_columns(columns), seed=seed)
+        for p in paths:
+            if not Path(p).exists() and not Path(p).is_symlink():
+                raise click.BadParameter(f"{p}: no such file or folder; check the path",
+                                         param_hint="PATH")
+        ref = load_reference(reference) if reference else None
+        limits = None
+        if max_decompressed is not None:
+            limits = ReadLimits(max_decompressed_bytes=parse_size(max_decompressed),
+                                max_compression_ratio=DEFAULT_LIMITS.max_compression_ratio,
+                                max_line_bytes=DEFAULT_LIMITS.max_line_bytes)
+        excluded = list(exclude)
+        with _progress_bar(sys.stderr.isatty()) as progress:
+            report = scan_paths(list(paths), reference=ref, config=cfg, exclude=excluded,
+                                gitignore=not no_gitignore, limits=limits, progress=progress,
+                                raise_errors=traceback)
+        _emit(report, reporter, output, verbose)
+        sys.exit(exit_code(report, cfg.fail_on))
+
+    return scan
+
+
+_COMMAND: list[click.Command] = []
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    # One command object per process, so that registering twice (main() called again, as tests
+    # do) adds the same command rather than a clashing twin.
+    if not _COMMAND:
+        _COMMAND.append(make_command())
+    cli.add_command(_COMMAND[0])
+
+
+@hookimpl
+def register_checks(register: Callable[[Any], None]) -> None:
+    from ..scan import ProvenanceColumnsCheck
+
+    register(ProvenanceColumnsCheck())

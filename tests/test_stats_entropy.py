@@ -1,0 +1,163 @@
+"""Entropy estimators, Hill numbers, rarefaction and the size-matched null comparison."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from collapse_guard.stats.entropy import (
+    as_counts,
+    chao_shen_entropy,
+    compare_with_null,
+    entropy_estimates,
+    finite_population_inflation,
+    hill_number,
+    miller_madow_entropy,
+    plugin_entropy,
+    rarefied_hill,
+    top_share,
+)
+
+
+def test_hand_values_two_singletons() -> None:
+    # counts (1, 1): H = ln 2; MM adds (2 - 1) / (2 * 2); Chao-Shen sets f1 = n - 1 = 1, so
+    # C = 1/2, p~ = 1/4 each, inclusion = 1 - (3/4)^2 = 7/16, H = 2 * (1/4) ln 4 / (7/16).
+    assert plugin_entropy([1, 1]) == pytest.approx(math.log(2))
+    assert miller_madow_entropy([1, 1]) == pytest.approx(math.log(2) + 0.25)
+    assert chao_shen_entropy([1, 1]) == pytest.approx(0.5 * math.log(4) / (7 / 16))
+    assert chao_shen_entropy([1, 1]) == pytest.approx(1.584336, abs=1e-6)
+
+
+def test_hand_values_two_one_one() -> None:
+    # counts (2, 1, 1), n = 4: p = (1/2, 1/4, 1/4).
+    h = 0.5 * math.log(2) + 2 * 0.25 * math.log(4)
+    assert plugin_entropy([2, 1, 1]) == pytest.approx(h)
+    assert plugin_entropy([2, 1, 1]) == pytest.approx(1.039721, abs=1e-6)
+    assert miller_madow_entropy([2, 1, 1]) == pytest.approx(h + 2 / 8)
+    # Chao-Shen: f1 = 2, C = 1/2, p~ = (1/4, 1/8, 1/8).
+    cs = 0.25 * math.log(4) / (1 - 0.75**4) + 2 * 0.125 * math.log(8) / (1 - 0.875**4)
+    assert chao_shen_entropy([2, 1, 1]) == pytest.approx(cs)
+    assert chao_shen_entropy([2, 1, 1]) == pytest.approx(1.763240, abs=1e-6)
+    assert hill_number([2, 1, 1], 0) == 3
+    assert hill_number([2, 1, 1], 1) == pytest.approx(2 * math.sqrt(2))
+    assert hill_number([2, 1, 1], 2) == pytest.approx(1 / 0.375)
+    # Order 3 from the general formula (sum p^3)^(-1/2).
+    assert hill_number([2, 1, 1], 3) == pytest.approx((0.125 + 2 / 64) ** -0.5)
+
+
+def test_zeros_are_ignored_and_bad_counts_refused() -> None:
+    assert plugin_entropy([0, 3, 0, 3]) == pytest.approx(math.log(2))
+    assert plugin_entropy([]) == 0.0
+    assert chao_shen_entropy([5]) == 0.0
+    with pytest.raises(ValueError, match="non-negative"):
+        as_counts([1, -1])
+    with pytest.raises(ValueError, match="whole numbers"):
+        as_counts([1.5, 2])
+    with pytest.raises(ValueError, match="1-D"):
+        as_counts(np.array([[1, 2]]))
+
+
+def _subsample_expectations(counts: list[int], m: int) -> tuple[float, float, float]:
+    labels = np.repeat(np.arange(len(counts)), counts)
+    richness, shannon, simpson = [], [], []
+    for subset in itertools.combinations(range(len(labels)), m):
+        c = np.bincount(labels[list(subset)])
+        c = c[c > 0]
+        p = c / m
+        richness.append(len(c))
+        shannon.append(-np.sum(p * np.log(p)))
+        simpson.append(np.sum(p**2))
+    return float(np.mean(richness)), float(np.mean(shannon)), float(np.mean(simpson))
+
+
+@pytest.mark.parametrize("m", [2, 3, 5])
+def test_rarefaction_matches_enumeration_of_all_subsamples(m: int) -> None:
+    counts = [4, 2, 1, 1]
+    richness, shannon, simpson = _subsample_expectations(counts, m)
+    assert rarefied_hill(counts, m, 0) == pytest.approx(richness)
+    assert rarefied_hill(counts, m, 1) == pytest.approx(math.exp(shannon))
+    assert rarefied_hill(counts, m, 2) == pytest.approx(1 / simpson)
+
+
+def test_rarefaction_hand_value_and_full_size() -> None:
+    # S(2) for (2, 1, 1): 1 - C(2,2)/C(4,2) + 2 * (1 - C(3,2)/C(4,2)) = 5/6 + 1.
+    assert rarefied_hill([2, 1, 1], 2, 0) == pytest.approx(11 / 6)
+    for q in (0, 1, 2):
+        assert rarefied_hill([7, 3, 2, 1], 13, q) == pytest.approx(hill_number([7, 3, 2, 1], q))
+    with pytest.raises(ValueError, match="between 1"):
+        rarefied_hill([2, 1], 4, 0)
+
+
+def _zipf_probs(s: float, v: int) -> np.ndarray:
+    w = np.arange(1, v + 1, dtype=np.float64) ** -s
+    return w / w.sum()
+
+
+def test_known_distribution_uniform() -> None:
+    rng = np.random.default_rng(0)
+    counts = rng.multinomial(20_000, np.full(10, 0.1))
+    est = entropy_estimates(counts)
+    for value in (est.plugin, est.miller_madow, est.chao_shen):
+        assert value == pytest.approx(math.log(10), abs=0.003)
+    assert est.hill_q0 == 10
+    assert est.hill_q2 == pytest.approx(10, abs=0.1)
+
+
+def test_known_distribution_zipf_bias_order() -> None:
+    # science.md section 3.1: Zipf(1.1) over 50,000 types has H = 6.463 nats; at n = 20,000
+    # the plug-in is about 6.02, Miller-Madow 6.14, Chao-Shen 6.40 (mean of 5 draws).
+    p = _zipf_probs(1.1, 50_000)
+    assert -np.sum(p * np.log(p)) == pytest.approx(6.463, abs=0.001)
+    rng = np.random.default_rng(1)
+    draws = [entropy_estimates(rng.multinomial(20_000, p)) for _ in range(5)]
+    plug = np.mean([d.plugin for d in draws])
+    mm = np.mean([d.miller_madow for d in draws])
+    cs = np.mean([d.chao_shen for d in draws])
+    assert plug < mm < cs
+    assert plug == pytest.approx(6.02, abs=0.05)
+    assert mm == pytest.approx(6.14, abs=0.05)
+    assert cs == pytest.approx(6.40, abs=0.05)
+
+
+def test_top_share() -> None:
+    assert top_share([5, 3, 1, 1], 2) == pytest.approx(0.8)
+    assert top_share([], 3) == 0.0
+
+
+def test_compare_with_null_gaussian_tail_beyond_range() -> None:
+    rng = np.random.default_rng(0)
+    null = rng.normal(10.0, 1.0, 200)
+    res = compare_with_null(4.0, null, worse="lower")
+    z = (4.0 - null.mean()) / null.std(ddof=1)
+    assert res.p_value == pytest.approx(sps.norm.cdf(z))
+    assert res.p_value < 1e-6
+    assert len(res.null) <= 50
+
+
+def test_compare_with_null_inside_range_uses_permutation_p() -> None:
+    null = np.arange(100, dtype=float)
+    res = compare_with_null(9.5, null, worse="lower")
+    # 10 null draws are <= 9.5: (1 + 10) / 101 is larger than the Gaussian tail here.
+    assert res.p_value == pytest.approx(max(11 / 101, sps.norm.cdf(res.z)))
+    high = compare_with_null(95.0, null, worse="higher", expected=50.0)
+    assert high.expected == 50.0
+    assert high.p_value >= 5 / 101
+
+
+def test_compare_with_null_inflation_and_floor() -> None:
+    null = np.array([1.0, 2.0, 3.0])
+    base = compare_with_null(0.0, null, worse="lower")
+    wide = compare_with_null(0.0, null, worse="lower", inflate=2.0)
+    assert wide.sd == pytest.approx(2 * base.sd)
+    assert wide.p_value > base.p_value
+    flat = compare_with_null(0.1, np.zeros(10), worse="higher", min_sd=0.05)
+    assert flat.sd == 0.05
+    assert flat.z == pytest.approx(2.0)
+    assert finite_population_inflation(0.5) == pytest.approx(math.sqrt(3))
+    assert finite_population_inflation(0.0) == 1.0
+    with pytest.raises(ValueError):
+        compare_with_null(1.0, [1.0], worse="lower")

@@ -1,0 +1,79 @@
+"""Marker statistics against published and hand-computed values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from collapse_guard.stats.markers import (
+    docs_containing,
+    excess_share,
+    excess_share_vs_model,
+    expected_marker_probability,
+    rate_excess,
+    wilson_interval,
+)
+
+
+def test_wilson_matches_scipy() -> None:
+    ci = stats.binomtest(81, 263).proportion_ci(method="wilson")
+    assert wilson_interval(81, 263) == pytest.approx((ci.low, ci.high), abs=1e-12)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_newcombe_hybrid_interval_published_example() -> None:
+    # Newcombe (1998), Table II example (a): 56/70 vs 48/80, method 10 gives 0.0524 to 0.3339.
+    res = excess_share(56, 70, 48, 80)
+    assert res.delta == pytest.approx(0.2)
+    assert res.interval == pytest.approx((0.0524, 0.3339), abs=1e-4)
+    fisher = stats.fisher_exact([[56, 14], [48, 32]], alternative="greater")[1]
+    assert res.p_value == pytest.approx(fisher)
+
+
+def test_excess_share_is_a_lower_bound_on_the_machine_share() -> None:
+    # 10% machine documents, half of which carry a marker, over a 5% human marker rate:
+    # delta = 0.1 * (0.5 - 0.05) = 0.045 <= 0.1.
+    rng = np.random.default_rng(0)
+    n = 4000
+    machine = rng.random(n) < 0.1
+    has = np.where(machine, rng.random(n) < 0.5, rng.random(n) < 0.05)
+    ref = rng.random(20000) < 0.05
+    res = excess_share(int(has.sum()), n, int(ref.sum()), ref.size)
+    assert res.delta == pytest.approx(0.045, abs=0.015)
+    assert res.delta <= 0.1
+    assert res.p_value < 1e-6
+    clean = rng.random(n) < 0.05
+    assert excess_share(int(clean.sum()), n, int(ref.sum()), ref.size).p_value > 0.01
+
+
+def test_expected_probability_and_model_baseline() -> None:
+    # 1 - (1 - 0.01)^100 = 0.6339676587...
+    assert expected_marker_probability(np.array([100]), 0.01)[0] == pytest.approx(0.6339676587)
+    assert expected_marker_probability(np.array([0, 5]), 0.0).tolist() == [0.0, 0.0]
+    pi = np.full(1000, 0.1)
+    rng = np.random.default_rng(1)
+    honest = excess_share_vs_model(rng.random(1000) < 0.1, pi)
+    inflated = excess_share_vs_model(rng.random(1000) < 0.2, pi)
+    assert honest.p_value > 0.01
+    assert inflated.p_value < 1e-6
+    assert inflated.share_baseline == pytest.approx(0.1)
+    assert inflated.interval[0] < inflated.delta < inflated.interval[1]
+
+
+def test_rate_excess_is_the_conditional_binomial_test() -> None:
+    res = rate_excess(30, 10_000, 40, 40_000)
+    assert res.rate_batch == pytest.approx(3.0)
+    assert res.rate_reference == pytest.approx(1.0)
+    assert res.ratio == pytest.approx(3.0)
+    assert res.p_value == pytest.approx(stats.binomtest(30, 70, 0.2, "greater").pvalue)
+    assert rate_excess(0, 10, 0, 10).p_value == 1.0
+    with pytest.raises(ValueError, match="tokens on both sides"):
+        rate_excess(1, 0, 1, 10)
+
+
+def test_docs_containing_counts_per_document() -> None:
+    counts = docs_containing(
+        np.array([0, 0, 1, 2, 2, 2]), np.array([5, 6, 7, 5, 5, 8], dtype=np.uint64), np.array([5, 8]), 4
+    )
+    assert counts.tolist() == [1, 0, 3, 0]

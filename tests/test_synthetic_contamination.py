@@ -1,0 +1,270 @@
+"""synthetic-contamination end to end: both directions with fixed seeds, bad input, scan mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import collapse_guard as cg
+from collapse_guard.checks.synthetic_contamination import (
+    SyntheticContamination,
+    load_markers,
+    surface_counts,
+)
+from collapse_guard.config import Config
+from collapse_guard.kinds import Kind
+from collapse_guard.profile import ProfileSettings, build_profile
+from collapse_guard.runner import run_checks
+
+NAME = "synthetic-contamination"
+FAST = {"checks": {NAME: {"n_boot": 100, "max_rows": 3000}}}
+VOCAB = np.array([f"w{i}" for i in range(800)])
+
+
+def _markov(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    trans = np.zeros((VOCAB.size, VOCAB.size))
+    for i in range(VOCAB.size):
+        nxt = rng.choice(VOCAB.size, 25, replace=False, p=_zipf(VOCAB.size))
+        trans[i, nxt] = rng.dirichlet(np.full(25, 0.3))
+    return trans
+
+
+def _zipf(k: int) -> np.ndarray:
+    p = np.arange(1, k + 1) ** -1.1
+    return p / p.sum()
+
+
+TRANS = _markov()
+
+
+def _human(n: int, seed: int) -> list[str]:
+    """First-order Markov text: each word has 25 possible successors."""
+    return _sample(TRANS, n, seed)
+
+
+def _sample(trans: np.ndarray, n: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(15, 50, n)
+    state = rng.choice(VOCAB.size, n, p=_zipf(VOCAB.size))
+    out = np.empty((n, lengths.max()), dtype=np.int64)
+    cum = np.cumsum(trans, axis=1)
+    for t in range(lengths.max()):
+        out[:, t] = state
+        u = rng.random(n) * cum[state, -1]
+        state = np.minimum((cum[state] < u[:, None]).sum(axis=1), VOCAB.size - 1)
+    return [" ".join(VOCAB[out[i, : lengths[i]]]) for i in range(n)]
+
+
+def _bigram_generator() -> np.ndarray:
+    """A bigram model fitted to other human text, sharpened to temperature 0.5."""
+    idx = {w: i for i, w in enumerate(VOCAB)}
+    counts = np.zeros((VOCAB.size, VOCAB.size))
+    for d in _human(1500, 1000):
+        ids = [idx[w] for w in d.split()]
+        np.add.at(counts, (ids[:-1], ids[1:]), 1.0)
+    sharpened = counts**2
+    sharpened[sharpened.sum(axis=1) == 0] = 1.0
+    return sharpened / sharpened.sum(axis=1, keepdims=True)
+
+
+GENERATOR = _bigram_generator()
+
+
+def _machine(n: int, seed: int) -> list[str]:
+    """Machine text: the same fitted generator for the batch and the synthetic sample."""
+    return _sample(GENERATOR, n, seed)
+
+
+@pytest.fixture(scope="module")
+def text_reference() -> cg.Profile:
+    return cg.profile(pd.DataFrame({"text": _human(1500, 1)}))
+
+
+def _mixed(n: int, alpha: float, seed: int) -> pd.DataFrame:
+    k = int(round(alpha * n))
+    docs = _human(n - k, seed) + _machine(k, seed + 7) if k else _human(n, seed)
+    return pd.DataFrame({"text": docs})
+
+
+def _findings(report: Any) -> dict[tuple[str | None, str], Any]:
+    return {(f.column, f.metric): f for f in report.findings if f.check == NAME}
+
+
+def _headline(report: Any) -> Any:
+    return _findings(report)[(None, "synthetic_share")]
+
+
+def test_text_with_synthetic_reference_both_directions(text_reference: cg.Profile) -> None:
+    synthetic = pd.DataFrame({"text": _machine(500, 99)})
+    dirty = cg.check(_mixed(600, 0.3, 5), text_reference, select=[NAME], config=FAST,
+                     synthetic_reference=synthetic)
+    head = _headline(dirty)
+    lo, hi = head.measurement.interval
+    assert lo <= 0.3 <= hi
+    assert abs(head.measurement.value - 0.3) < 0.08
+    assert head.status.value == "fail"
+    assert "mixture MLE" in head.measurement.evidence["method"]
+    clean = cg.check(_mixed(600, 0.0, 6), text_reference, select=[NAME], config=FAST,
+                     synthetic_reference=synthetic)
+    assert _headline(clean).measurement.value <= 0.03
+    assert clean.status == "pass"
+
+
+def test_text_without_synthetic_reference_both_directions(text_reference: cg.Profile) -> None:
+    dirty = cg.check(_mixed(600, 0.3, 8), text_reference, select=[NAME], config=FAST)
+    head = _headline(dirty)
+    assert head.status.value in ("warn", "fail")
+    assert head.measurement.evidence["kind"] == "lower bound"
+    # a lower bound: not far above the truth
+    assert head.measurement.value <= 0.3 + 0.05
+    found = _findings(dirty)
+    assert found[("text", "loglik_typicality_shift")].measurement.value > 0
+    assert "plot" in found[("text", "loglik_typicality_shift")].measurement.evidence
+    clean = cg.check(_mixed(600, 0.0, 9), text_reference, select=[NAME], config=FAST)
+    assert clean.status == "pass", [f.message for f in clean.findings if f.status.value != "pass"]
+
+
+def test_marker_vocabulary_and_assistant_phrases(text_reference: cg.Profile) -> None:
+    docs = _human(500, 11)
+    rng = np.random.default_rng(0)
+    for i in rng.choice(500, 100, replace=False):
+        docs[i] = "we delve into the intricate realm of " + docs[i]
+    for i in range(5):
+        docs[i] += ". As an AI language model, I hope this helps"
+    report = cg.check(pd.DataFrame({"text": docs}), text_reference, select=[NAME], config=FAST)
+    found = _findings(report)
+    markers = found[("text", "excess_marker_docs")]
+    assert markers.measurement.value == pytest.approx(0.2, abs=0.03)
+    assert markers.status.value == "fail"
+    assert "'delve'" in markers.message or "'intricate'" in markers.message
+    phrases = found[("text", "assistant_phrase_docs")]
+    assert phrases.measurement.evidence["documents_with_phrase"] == 5
+    assert phrases.status.value in ("warn", "fail")
+
+
+def test_reference_free_scan_mode_uses_wordfreq_baseline() -> None:
+    docs = [f"a plain sentence about the weather number {i} and nothing else at all" for i in range(400)]
+    for i in range(0, 400, 4):
+        docs[i] = "this pivotal study delves into the multifaceted realm " + docs[i]
+    batch = build_profile([pd.DataFrame({"text": docs})], settings=ProfileSettings.batch())
+    check = SyntheticContamination()
+    report = run_checks(None, batch, {NAME: check}, Config(checks={NAME: {"n_boot": 100}}))
+    found = _findings(report)
+    assert found[("text", "excess_marker_docs")].measurement.value > 0.2
+    assert "wordfreq" in found[("text", "excess_marker_docs")].message
+    head = _headline(report)
+    assert head.measurement.value > 0.2 and head.status.value == "fail"
+
+
+def test_synthetic_reference_in_another_language_gives_a_warning_not_a_number(
+    text_reference: cg.Profile,
+) -> None:
+    german = pd.DataFrame({"text": [
+        f"der schnelle braune fuchs springt über den faulen hund nummer {i} und läuft weiter"
+        for i in range(200)
+    ]})
+    report = cg.check(_mixed(400, 0.0, 12), text_reference, select=[NAME], config=FAST,
+                      synthetic_reference=german)
+    mix = _findings(report)[("text", "mixture_share")]
+    assert mix.status.value == "insufficient-data"
+    assert "another language" in mix.measurement.insufficient
+    assert mix.measurement.value is None
+    assert _headline(report).measurement.evidence["kind"] == "lower bound"
+
+
+def test_empty_synthetic_sample_is_insufficient(text_reference: cg.Profile) -> None:
+    empty = build_profile([pd.DataFrame({"text": ["!!! ???"] * 40})], kinds={"text": Kind.TEXT},
+                          synthetic=True)
+    report = cg.check(_mixed(300, 0.0, 13), text_reference, select=[NAME], config=FAST,
+                      synthetic_reference=empty)
+    mix = _findings(report)[("text", "mixture_share")]
+    assert mix.status.value == "insufficient-data"
+    assert "0 non-empty documents" in mix.measurement.insufficient
+
+
+def _copula(human: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Gaussian copula with parametric margins (normal, or lognormal for skewed positive columns),
+    as synthetic-data libraries fit by default: correlations kept, whole numbers lost."""
+    from scipy import stats
+
+    x = human.to_numpy(dtype=float)
+    z = stats.norm.ppf((stats.rankdata(x, axis=0) - 0.5) / len(x))
+    u = stats.norm.cdf(rng.multivariate_normal(np.zeros(x.shape[1]), np.corrcoef(z.T), n))
+    cols = {}
+    for j, c in enumerate(human.columns):
+        v = x[:, j]
+        if v.min() > 0 and stats.skew(v) > 1:
+            cols[c] = np.exp(stats.norm.ppf(u[:, j], np.log(v).mean(), np.log(v).std()))
+        else:
+            cols[c] = stats.norm.ppf(u[:, j], v.mean(), v.std())
+    return pd.DataFrame(cols)
+
+
+def _table(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    age = rng.integers(18, 90, n)
+    return pd.DataFrame({"age": age.astype(float), "income": rng.lognormal(10 + 0.01 * age, 0.7),
+                         "visits": rng.poisson(3, n).astype(float)})
+
+
+def test_tabular_copula_rows_detected_and_clean_passes() -> None:
+    rng = np.random.default_rng(21)
+    ref = cg.profile(_table(3000, rng))
+    fake = _copula(_table(2000, rng), 600, rng)
+    dirty = pd.concat([_table(1400, rng), fake], ignore_index=True)
+    report = cg.check(dirty, ref, select=[NAME], config=FAST)
+    rows = _findings(report)[(None, "unexplained_share")]
+    assert rows.status.value == "fail"
+    assert 0.1 < rows.measurement.value <= 0.3 + 0.05
+    assert any("whole numbers" in h for h in rows.measurement.evidence["hints"])
+    clean = cg.check(_table(2000, rng), ref, select=[NAME], config=FAST)
+    assert clean.status == "pass"
+
+
+def test_copies_of_reference_rows_and_single_column_table() -> None:
+    rng = np.random.default_rng(5)
+    human = pd.DataFrame({"x": rng.normal(size=3000)})
+    ref = cg.profile(human)
+    leaked = pd.concat([pd.DataFrame({"x": rng.normal(size=800)}), human.iloc[:200]],
+                       ignore_index=True)
+    report = cg.check(leaked, ref, select=[NAME], config=FAST)
+    copies = _findings(report)[(None, "reference_copies")]
+    assert copies.measurement.evidence["exact_share"] > 0.1
+    assert copies.status.value == "fail"
+    assert "exact copies" in copies.message
+    assert _headline(report).measurement.value is not None
+
+
+def test_provenance_column_declares_machine_rows() -> None:
+    rng = np.random.default_rng(3)
+    ref = cg.profile(pd.DataFrame({"x": rng.normal(size=500),
+                                   "language_creators": ["found"] * 500}))
+    batch = pd.DataFrame({"x": rng.normal(size=400),
+                          "language_creators": ["machine-generated"] * 100 + ["found"] * 300})
+    report = cg.check(batch, ref, select=[NAME], config=FAST)
+    prov = _findings(report)[("language_creators", "declared_synthetic_share")]
+    assert prov.measurement.value == pytest.approx(0.25)
+    assert "machine-generated" in prov.message
+    assert _headline(report).measurement.value >= 0.25
+
+
+def test_nothing_to_measure_is_insufficient_not_pass() -> None:
+    batch = build_profile([pd.DataFrame({"text": ["short text here ok"] * 5})],
+                          settings=ProfileSettings.batch())
+    report = run_checks(None, batch, {NAME: SyntheticContamination()}, Config())
+    head = _headline(report)
+    assert head.status.value == "insufficient-data"
+    assert "documents" in head.measurement.insufficient
+
+
+def test_marker_list_cites_sources_and_surface_counts() -> None:
+    data = load_markers()
+    for section in ("style_words", "stock_phrases", "cutoff_disclaimers", "characters"):
+        assert "source" in data[section] and len(data[section]["source"]) > 40
+    assert "delve" in data["style_words"]["words"]
+    counts = surface_counts(["a \u2014 b \u201cquoted\u201d", None, "plain"])
+    assert counts == {"docs": 3, "chars": 19, "em_dash": 1, "em_dash_docs": 1,
+                      "curly_quote": 2, "curly_quote_docs": 1}

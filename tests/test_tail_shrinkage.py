@@ -1,0 +1,175 @@
+"""tail-shrinkage end to end through the public API: clean passes, collapse fails, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import collapse_guard as cg
+from collapse_guard.results import Finding, Report
+
+from conftest import human_frame
+
+
+def _tail(report: Report) -> dict[tuple[str | None, str], Finding]:
+    return {(f.column, f.metric): f for f in report.findings if f.check == "tail-shrinkage"}
+
+
+def _check(batch: pd.DataFrame, ref: cg.Profile) -> dict[tuple[str | None, str], Finding]:
+    return _tail(cg.check(batch, ref, select=["tail-shrinkage"]))
+
+
+@pytest.fixture(scope="module")
+def reference() -> cg.Profile:
+    return cg.profile(human_frame(20_000, seed=0))
+
+
+def test_clean_batch_passes(reference: cg.Profile) -> None:
+    found = _check(human_frame(5000, seed=1), reference)
+    bad = {k: f.message for k, f in found.items() if f.status.value in ("warn", "fail", "error")}
+    assert bad == {}
+    # Every kind was measured, not skipped.
+    assert found[("gauss", "upper_tail_mass_q99")].status.value == "pass"
+    assert found[("category", "reference_categories_present")].status.value == "pass"
+    assert found[("text", "rare_token_share")].status.value == "pass"
+    assert found[("pareto", "hill_tail_index")].status.value == "pass"
+
+
+def test_halved_upper_tail_fails_and_names_values(reference: cg.Profile) -> None:
+    batch = human_frame(5000, seed=2)
+    t = float(np.quantile(reference.column("lognormal").values, 0.95))
+    x = batch["lognormal"].to_numpy().copy()
+    over = np.flatnonzero(x > t)
+    x[over] = np.random.default_rng(0).uniform(t * 0.5, t, size=len(over))  # the tail is cut
+    batch["lognormal"] = x
+    found = _check(batch, reference)
+    f = found[("lognormal", "upper_tail_mass_q99")]
+    assert f.status.value == "fail"
+    assert "p99 fell from" in f.message and "were expected" in f.message
+    assert f.measurement.effect is not None and f.measurement.effect < 0.1
+    assert found[("lognormal", "hill_tail_index")].status.value == "fail"
+    assert found[("gauss", "upper_tail_mass_q99")].status.value == "pass"
+
+
+def test_gaussian_refit_of_a_skewed_column_fails(reference: cg.Profile) -> None:
+    batch = human_frame(5000, seed=3)
+    rng = np.random.default_rng(3)
+    x = batch["pareto"].to_numpy()
+    batch["pareto"] = rng.normal(x.mean(), x.std(ddof=1), size=len(x))
+    found = _check(batch, reference)
+    assert found[("pareto", "upper_tail_mass_q99")].status.value == "fail"
+
+
+def test_narrowed_gaussian_fails_on_spread(reference: cg.Profile) -> None:
+    batch = human_frame(5000, seed=4)
+    batch["gauss"] = 50 + 0.6 * (batch["gauss"] - 50)
+    found = _check(batch, reference)
+    for metric in ("spread_ratio_iqr", "spread_ratio_q99_q01", "upper_tail_mass_q99",
+                   "lower_tail_mass_q01"):
+        assert found[("gauss", metric)].status.value == "fail", metric
+    assert found[("gauss", "spread_ratio_iqr")].measurement.effect == pytest.approx(0.6, abs=0.05)
+
+
+def test_small_batch_is_insufficient_with_needed_size(reference: cg.Profile) -> None:
+    found = _check(human_frame(300, seed=5), reference)
+    f = found[("gauss", "upper_tail_mass_q99")]
+    assert f.status.value == "insufficient-data"
+    assert "needs about" in (f.measurement.insufficient or "")
+    # The extreme q0.999 tail is not measured at all without power.
+    assert ("gauss", "upper_tail_mass_q999") not in found
+
+
+def test_vanished_rare_categories_fail_and_are_named(reference: cg.Profile) -> None:
+    batch = human_frame(5000, seed=6)
+    rare = ["c35", "c36", "c37", "c38", "c39", "c40"]
+    keep = ~batch["category"].isin(rare)
+    batch = batch[keep].reset_index(drop=True)
+    found = _check(batch, reference)
+    f = found[("category", "reference_categories_present")]
+    assert f.status.value == "fail"
+    assert "6 of 40 reference categories are missing" in f.message
+    assert all(repr(c) in f.message for c in rare)
+    assert len(f.measurement.evidence["missing"]) == 6
+
+
+def test_new_and_overrepresented_categories_are_adherence_findings(
+    reference: cg.Profile,
+) -> None:
+    batch = human_frame(5000, seed=7)
+    cats = batch["category"].to_numpy().copy()
+    cats[:150] = "zz_invented"
+    cats[150:1400] = "c40"  # the rarest category, ~0.2% of the reference, now 25%
+    batch["category"] = cats
+    found = _check(batch, reference)
+    new = found[("category", "new_categories")]
+    assert new.status.value == "fail" and "'zz_invented'" in new.message
+    over = found[("category", "rare_category_excess")]
+    assert over.status.value == "fail" and "'c40'" in over.message
+
+
+def test_truncated_vocabulary_and_lengths_fail_on_text(reference: cg.Profile) -> None:
+    batch = human_frame(5000, seed=8)
+    rng = np.random.default_rng(8)
+    # A "top-k" generator: only the 60 most frequent words survive, documents are shorter.
+    words = np.array([f"w{i}" for i in range(1, 61)])
+    batch["text"] = [" ".join(rng.choice(words, size=int(rng.integers(6, 12)))) for _ in range(5000)]
+    found = _check(batch, reference)
+    for metric in ("rare_token_share", "rare_token_types", "rare_bigram_types"):
+        assert found[("text", metric)].status.value == "fail", metric
+
+
+def test_short_and_long_document_tails(reference: cg.Profile) -> None:
+    rng = np.random.default_rng(9)
+    words = np.array([f"w{i}" for i in range(3000)])
+
+    def docs(lengths: np.ndarray) -> list[str]:
+        return [" ".join(words[rng.zipf(1.3, size=k) % 3000]) for k in lengths]
+
+    ref_frame = pd.DataFrame({"body": docs(rng.integers(1, 80, size=6000))})
+    ref = cg.profile(ref_frame)
+    found = _check(pd.DataFrame({"body": docs(rng.integers(20, 40, size=3000))}), ref)
+    assert found[("body", "short_document_mass")].status.value == "fail"
+    assert found[("body", "long_document_mass")].status.value == "fail"
+    assert "words or more" in found[("body", "long_document_mass")].message
+    clean = _check(pd.DataFrame({"body": docs(rng.integers(1, 80, size=3000))}), ref)
+    assert clean[("body", "long_document_mass")].status.value in ("pass", "insufficient-data")
+    assert clean[("body", "short_document_mass")].status.value in ("pass", "insufficient-data")
+
+
+def test_one_row_batch_is_insufficient_not_a_crash(reference: cg.Profile) -> None:
+    report = cg.check(human_frame(1, seed=10), reference, select=["tail-shrinkage"])
+    found = _tail(report)
+    assert not [f for f in found.values() if f.status.value in ("error", "fail")]
+    assert found[("gauss", "upper_tail_mass_q99")].status.value == "insufficient-data"
+    assert found[("category", "reference_categories_present")].status.value == (
+        "insufficient-data"
+    )
+    assert found[("text", "rare_token_share")].status.value == "insufficient-data"
+
+
+def test_single_category_reference(reference: cg.Profile) -> None:
+    ref = cg.profile(pd.DataFrame({"flag": ["yes"] * 500, "x": np.arange(500.0)}))
+    found = _check(pd.DataFrame({"flag": ["yes"] * 300 + ["no"] * 5, "x": np.arange(305.0)}), ref)
+    f = found[("flag", "reference_categories_present")]
+    assert f.status.value == "insufficient-data"
+    assert "single category ('yes')" in f.message
+    assert "'no'" in found[("flag", "new_categories")].message
+
+
+@pytest.mark.parametrize("blank", ["", "   \n\t "])
+def test_text_batch_without_words(reference: cg.Profile, blank: str) -> None:
+    batch = human_frame(200, seed=11)
+    batch["text"] = blank
+    found = _check(batch, reference)
+    f = found[("text", "rare_token_share")]
+    assert f.status.value == "insufficient-data"
+    assert "holds no words" in f.message
+    assert found[("text", "long_document_mass")].status.value == "insufficient-data"
+
+
+def test_same_inputs_same_findings(reference: cg.Profile) -> None:
+    batch = human_frame(2000, seed=12)
+    a = cg.check(batch, reference, select=["tail-shrinkage"]).to_dict()
+    b = cg.check(batch, reference, select=["tail-shrinkage"]).to_dict()
+    assert a["findings"] == b["findings"]
