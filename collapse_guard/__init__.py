@@ -10,9 +10,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import check, check_files, load_reference, profile, profile_files  # noqa: E402
-from .config import Config, load_config  # noqa: E402
-from .errors import (  # noqa: E402
+from .api import check, check_files, load_reference, profile, profile_files
+from .config import Config, load_config
+from .errors import (
     CheckFailed,
     CollapseGuardError,
     ConfigError,
@@ -20,11 +20,11 @@ from .errors import (  # noqa: E402
     PluginError,
     ReferenceFileError,
 )
-from .hookspecs import hookimpl  # noqa: E402
-from .kinds import Kind  # noqa: E402
-from .profile import Profile, ProfileSettings  # noqa: E402
-from .protocols import MetricSpec, OptionSpec  # noqa: E402
-from .results import Finding, Measurement, Report, Status  # noqa: E402
+from .hookspecs import hookimpl
+from .kinds import Kind
+from .profile import Profile, ProfileSettings
+from .protocols import MetricSpec, OptionSpec
+from .results import Finding, Measurement, Report, Status
 
 __all__ = [
     "CheckFailed",

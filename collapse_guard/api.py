@@ -121,7 +121,9 @@ def _check(
 ) -> Report:
     registry = _registry(cfg)
     ref = load_reference(reference)
-    unknown = [c for c in cfg.column_kinds() if c in ref.columns and ref.columns[c].kind != cfg.column_kinds()[c]]
+    unknown = [
+        c for c in cfg.column_kinds() if c in ref.columns and ref.columns[c].kind != cfg.column_kinds()[c]
+    ]
     if unknown:
         raise ConfigError(
             f"column {unknown[0]!r} is {ref.columns[unknown[0]].kind} in the reference; a batch is always "
@@ -129,8 +131,9 @@ def _check(
         )
     batch = build_profile(chunks, settings=cfg.batch_settings(), reference=ref, ignore=cfg.ignored_columns())
     synthetic = load_synthetic(synthetic_reference, cfg)
-    return run_checks(ref, batch, registry.checks, cfg, synthetic=synthetic, batch_paths=paths,
-                      raise_errors=raise_errors)
+    return run_checks(
+        ref, batch, registry.checks, cfg, synthetic=synthetic, batch_paths=paths, raise_errors=raise_errors
+    )
 
 
 def check(
@@ -145,8 +148,13 @@ def check(
     seed: int | None = None,
 ) -> Report:
     """Check a DataFrame (or chunks) against a reference profile (or its path)."""
-    cfg = with_overrides(resolve_config(config), select=tuple(select) if select else None,
-                         ignore=tuple(ignore), columns=columns, seed=seed)
+    cfg = with_overrides(
+        resolve_config(config),
+        select=tuple(select) if select else None,
+        ignore=tuple(ignore),
+        columns=columns,
+        seed=seed,
+    )
     return _check(_chunks(data), reference, cfg, synthetic_reference, ["<DataFrame>"], False)
 
 
@@ -163,9 +171,20 @@ def check_files(
     raise_errors: bool = False,
 ) -> Report:
     """Check data files or folders against a reference profile (or its path)."""
-    cfg = with_overrides(resolve_config(config), select=tuple(select) if select else None,
-                         ignore=tuple(ignore), columns=columns, seed=seed)
+    cfg = with_overrides(
+        resolve_config(config),
+        select=tuple(select) if select else None,
+        ignore=tuple(ignore),
+        columns=columns,
+        seed=seed,
+    )
     files = _paths(paths)
     registry = _registry(cfg)
-    return _check(iter_chunks(files, registry.readers), reference, cfg, synthetic_reference,
-                  [str(p) for p in files], raise_errors)
+    return _check(
+        iter_chunks(files, registry.readers),
+        reference,
+        cfg,
+        synthetic_reference,
+        [str(p) for p in files],
+        raise_errors,
+    )

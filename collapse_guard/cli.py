@@ -49,8 +49,9 @@ def _parse_columns(values: Sequence[str]) -> dict[str, str]:
     out = {}
     for v in values:
         if "=" not in v:
-            raise click.BadParameter(f"{v!r} is not NAME=KIND (kinds: numeric, categorical, text, ignore)",
-                                     param_hint="--column")
+            raise click.BadParameter(
+                f"{v!r} is not NAME=KIND (kinds: numeric, categorical, text, ignore)", param_hint="--column"
+            )
         name, kind = v.rsplit("=", 1)
         out[name.strip()] = kind.strip().lower()
     return out
@@ -59,26 +60,64 @@ def _parse_columns(values: Sequence[str]) -> dict[str, str]:
 def common_options(f: F) -> F:
     """Options shared by profile, check and scan."""
     f = click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")(f)
-    f = click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                     help="Config file (default: collapse-guard.toml, else [tool.collapse-guard] in pyproject.toml).")(f)
-    f = click.option("--column", "columns", multiple=True, metavar="NAME=KIND",
-                     help="Set a column's kind: numeric, categorical, text, or ignore. Repeatable.")(f)
-    f = click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for sampling and nulls (default 0).")(f)
+    f = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        help="Config file (default: collapse-guard.toml, else [tool.collapse-guard] in pyproject.toml).",
+    )(f)
+    f = click.option(
+        "--column",
+        "columns",
+        multiple=True,
+        metavar="NAME=KIND",
+        help="Set a column's kind: numeric, categorical, text, or ignore. Repeatable.",
+    )(f)
+    f = click.option(
+        "--seed", type=click.IntRange(min=0), default=None, help="Seed for sampling and nulls (default 0)."
+    )(f)
     return f
 
 
 def report_options(f: F) -> F:
     """Options shared by commands that produce a report (check, scan)."""
     f = click.option("--verbose", "-v", is_flag=True, help="Text format: also list passing findings.")(f)
-    f = click.option("--ignore", "ignore", multiple=True, metavar="CHECK", help="Skip a check. Repeatable or comma-separated.")(f)
-    f = click.option("--select", "select", multiple=True, metavar="CHECK", help="Run only these checks. Repeatable or comma-separated.")(f)
-    f = click.option("--fail-on", type=click.Choice(["fail", "warn"]), default=None,
-                     help="Exit 1 on any fail (default), or on any warn too.")(f)
-    f = click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-                     help="Write the report to this file instead of stdout.")(f)
-    f = click.option("--format", "fmt", default="text", show_default=True, metavar="FORMAT",
-                     help="Report format: text, json, junit, sarif, github, markdown, html, or a plugin's "
-                     "(see `collapse-guard reporters`).")(f)
+    f = click.option(
+        "--ignore",
+        "ignore",
+        multiple=True,
+        metavar="CHECK",
+        help="Skip a check. Repeatable or comma-separated.",
+    )(f)
+    f = click.option(
+        "--select",
+        "select",
+        multiple=True,
+        metavar="CHECK",
+        help="Run only these checks. Repeatable or comma-separated.",
+    )(f)
+    f = click.option(
+        "--fail-on",
+        type=click.Choice(["fail", "warn"]),
+        default=None,
+        help="Exit 1 on any fail (default), or on any warn too.",
+    )(f)
+    f = click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, writable=True),
+        default=None,
+        help="Write the report to this file instead of stdout.",
+    )(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        default="text",
+        show_default=True,
+        metavar="FORMAT",
+        help="Report format: text, json, junit, sarif, github, markdown, html, or a plugin's "
+        "(see `collapse-guard reporters`).",
+    )(f)
     return f
 
 
@@ -92,8 +131,9 @@ def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
 
     reporters = get_reporters()
     if fmt not in reporters:
-        raise click.BadParameter(f"unknown format {fmt!r}; choose one of: {', '.join(reporters)}",
-                                 param_hint="--format")
+        raise click.BadParameter(
+            f"unknown format {fmt!r}; choose one of: {', '.join(reporters)}", param_hint="--format"
+        )
     reporter = reporters[fmt]
     if fmt == "text" and output is None and sys.stdout.isatty():
         from rich.console import Console
@@ -131,12 +171,24 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
-              help="Reference file to write (.json, or .json.gz to compress).")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Reference file to write (.json, or .json.gz to compress).",
+)
 @click.option("--synthetic", is_flag=True, help="Mark the data as a known machine-generated sample.")
 @common_options
-def profile(paths: tuple[str, ...], output: str, synthetic: bool, columns: tuple[str, ...],
-            config_path: str | None, seed: int | None, traceback: bool) -> None:
+def profile(
+    paths: tuple[str, ...],
+    output: str,
+    synthetic: bool,
+    columns: tuple[str, ...],
+    config_path: str | None,
+    seed: int | None,
+    traceback: bool,
+) -> None:
     """Build a reference profile from human data (files or folders)."""
     from .api import profile_files
 
@@ -147,8 +199,11 @@ def profile(paths: tuple[str, ...], output: str, synthetic: bool, columns: tuple
     for col in prof.columns.values():
         kinds[col.kind.value] = kinds.get(col.kind.value, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in kinds.items())
-    click.echo(f"collapse-guard: wrote {output}: {prof.rows:,} rows, {len(prof.columns)} columns "
-               f"({summary}), sha256 {digest[:12]}", err=True)
+    click.echo(
+        f"collapse-guard: wrote {output}: {prof.rows:,} rows, {len(prof.columns)} columns "
+        f"({summary}), sha256 {digest[:12]}",
+        err=True,
+    )
     for name, why in prof.skipped.items():
         click.echo(f"collapse-guard: note: column {name!r} skipped: {why}", err=True)
 
@@ -156,26 +211,52 @@ def profile(paths: tuple[str, ...], output: str, synthetic: bool, columns: tuple
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--reference", "-r", required=True, type=click.Path(), help="Reference file made by `profile`.")
-@click.option("--synthetic-reference", type=click.Path(), default=None,
-              help="Known machine-generated sample (data files/folder, or a profile made with --synthetic).")
+@click.option(
+    "--synthetic-reference",
+    type=click.Path(),
+    default=None,
+    help="Known machine-generated sample (data files/folder, or a profile made with --synthetic).",
+)
 @report_options
 @common_options
-def check(paths: tuple[str, ...], reference: str, synthetic_reference: str | None, fmt: str,
-          output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-          verbose: bool, columns: tuple[str, ...], config_path: str | None, seed: int | None,
-          traceback: bool) -> None:
+def check(
+    paths: tuple[str, ...],
+    reference: str,
+    synthetic_reference: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    verbose: bool,
+    columns: tuple[str, ...],
+    config_path: str | None,
+    seed: int | None,
+    traceback: bool,
+) -> None:
     """Check batch files against a reference; exit 1 if a finding fails."""
     from .api import check_files
 
-    cfg = _config(config_path, fail_on=fail_on, select=_split(select) or None, ignore=_split(ignore),
-                  columns=_parse_columns(columns), seed=seed)
-    report = check_files([Path(p) for p in paths], reference, config=cfg,
-                         synthetic_reference=synthetic_reference, raise_errors=traceback)
+    cfg = _config(
+        config_path,
+        fail_on=fail_on,
+        select=_split(select) or None,
+        ignore=_split(ignore),
+        columns=_parse_columns(columns),
+        seed=seed,
+    )
+    report = check_files(
+        [Path(p) for p in paths],
+        reference,
+        config=cfg,
+        synthetic_reference=synthetic_reference,
+        raise_errors=traceback,
+    )
     emit(report, fmt, output, verbose)
     sys.exit(exit_code(report, cfg.fail_on))
 
 
-def _listing(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> None:
+def _listing(rows: Sequence[tuple[str, ...]], headers: tuple[str, ...]) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -191,12 +272,18 @@ def list_checks() -> None:
     from .plugins import default_registry
 
     reg = default_registry()
-    rows = []
     for name, c in reg.checks.items():
-        enabled = "yes" if getattr(c, "default_enabled", True) else "no (enable in config)"
-        metrics = "; ".join(f"{m} (warn {s.warn:g}, fail {s.fail:g})" for m, s in c.metrics.items())
-        rows.append((name, enabled, reg.owners[("check", name)], c.description, metrics))
-    _listing(rows, ("check", "default", "plugin", "description", "metrics"))
+        enabled = (
+            "on by default" if getattr(c, "default_enabled", True) else "off by default (enable in config)"
+        )
+        click.echo(f"{name}  [{enabled}; plugin {reg.owners[('check', name)]}]")
+        click.echo(f"    {c.description}")
+        for metric, spec in c.metrics.items():
+            click.echo(
+                f"    - {metric}: warn {spec.warn:g}, fail {spec.fail:g} ({spec.worse} is worse): {spec.description}"
+            )
+        for option, ospec in c.options.items():
+            click.echo(f"    * option {option} = {ospec.default!r}: {ospec.description}")
 
 
 @cli.command("readers")
@@ -205,8 +292,10 @@ def list_readers() -> None:
     from .plugins import default_registry
 
     reg = default_registry()
-    _listing([(n, " ".join(r.suffixes), reg.owners[("reader", n)]) for n, r in reg.readers.items()],
-             ("reader", "suffixes", "plugin"))
+    _listing(
+        [(n, " ".join(r.suffixes), reg.owners[("reader", n)]) for n, r in reg.readers.items()],
+        ("reader", "suffixes", "plugin"),
+    )
 
 
 @cli.command("reporters")
@@ -215,8 +304,10 @@ def list_reporters() -> None:
     from .plugins import default_registry
 
     reg = default_registry()
-    _listing([(n, r.description, reg.owners[("reporter", n)]) for n, r in reg.reporters.items()],
-             ("format", "description", "plugin"))
+    _listing(
+        [(n, r.description, reg.owners[("reporter", n)]) for n, r in reg.reporters.items()],
+        ("format", "description", "plugin"),
+    )
 
 
 def add_plugin_commands(group: click.Group) -> None:

@@ -48,9 +48,7 @@ class Config:
         }
 
     def ignored_columns(self) -> set[str]:
-        return {
-            name for name, c in self.columns.items() if c.get("ignore") or c.get("kind") == IGNORE_KIND
-        }
+        return {name for name, c in self.columns.items() if c.get("ignore") or c.get("kind") == IGNORE_KIND}
 
     def reference_settings(self) -> ProfileSettings:
         return ProfileSettings.reference(seed=self.seed, **self.profile)
@@ -104,7 +102,8 @@ class Config:
         for name, table in self.checks.items():
             if name not in checks:
                 raise ConfigError(
-                    f"unknown check {name!r} in [checks] ({where}); known checks: " + ", ".join(sorted(checks))
+                    f"unknown check {name!r} in [checks] ({where}); known checks: "
+                    + ", ".join(sorted(checks))
                 )
             _validate_check_table(checks[name], table, f"checks.{name}", where)
         for col, table in self.columns.items():
@@ -186,9 +185,7 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
     """Build a Config from a TOML table; raises ConfigError on unknown keys or bad values."""
     for key in table:
         if key not in TOP_KEYS:
-            raise ConfigError(
-                f"unknown key {key!r} in {source}; known keys: " + ", ".join(sorted(TOP_KEYS))
-            )
+            raise ConfigError(f"unknown key {key!r} in {source}; known keys: " + ", ".join(sorted(TOP_KEYS)))
     cfg = Config(source=source)
     alpha = _number(table, "alpha", 0.0, 0.5, source)
     warn_alpha = _number(table, "warn_alpha", 0.0, 0.5, source)
@@ -198,7 +195,7 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
         raise ConfigError(f"warn_alpha ({cfg.warn_alpha}) must be >= alpha ({cfg.alpha}) ({source})")
     if "fail_on" in table:
         if table["fail_on"] not in ("fail", "warn"):
-            raise ConfigError(f"fail_on must be \"fail\" or \"warn\", got {table['fail_on']!r} ({source})")
+            raise ConfigError(f'fail_on must be "fail" or "warn", got {table["fail_on"]!r} ({source})')
         cfg.fail_on = table["fail_on"]
     if "seed" in table:
         if not isinstance(table["seed"], int) or isinstance(table["seed"], bool) or table["seed"] < 0:

@@ -43,6 +43,4 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     """One stable hash per row of ``frame`` (content only, not the index)."""
     if frame.shape[1] == 0:
         return np.zeros(len(frame), dtype=np.uint64)
-    return pd.util.hash_pandas_object(frame, index=False, hash_key=_HASH_KEY).to_numpy(
-        dtype=np.uint64
-    )
+    return pd.util.hash_pandas_object(frame, index=False, hash_key=_HASH_KEY).to_numpy(dtype=np.uint64)

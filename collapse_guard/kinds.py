@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a column holds, which decides the statistics kept for it."""
 
     NUMERIC = "numeric"
@@ -62,6 +62,4 @@ def looks_like_identifier(series: pd.Series) -> bool:
     if len(values) < 50 or pd.api.types.is_numeric_dtype(values.dtype):
         return False
     distinct = values.nunique()
-    return bool(distinct >= 0.95 * len(values)) and bool(
-        np.mean(values.astype(str).str.count(r"\s+")) < 1
-    )
+    return bool(distinct >= 0.95 * len(values)) and bool(np.mean(values.astype(str).str.count(r"\s+")) < 1)

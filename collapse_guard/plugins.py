@@ -64,7 +64,9 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         pm.register(plugin, name=ep.name)
 
 
-def get_plugin_manager(load_entry_points: bool = True, extra: tuple[object, ...] = ()) -> pluggy.PluginManager:
+def get_plugin_manager(
+    load_entry_points: bool = True, extra: tuple[object, ...] = ()
+) -> pluggy.PluginManager:
     """Build a fresh plugin manager: specs, built-ins, entry points, then validation."""
     pm = pluggy.PluginManager("collapse_guard")
     pm.add_hookspecs(hookspecs)
@@ -104,7 +106,9 @@ class Registry:
     owners: dict[tuple[str, str], str]
 
 
-def _collect(pm: pluggy.PluginManager, hook: str, kind: str, required: tuple[str, ...]) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
+def _collect(
+    pm: pluggy.PluginManager, hook: str, kind: str, required: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     items: dict[str, Any] = {}
     owners: dict[tuple[str, str], str] = {}
     caller = getattr(pm.hook, hook)
@@ -133,7 +137,9 @@ def _collect(pm: pluggy.PluginManager, hook: str, kind: str, required: tuple[str
 
 def build_registry(pm: pluggy.PluginManager) -> Registry:
     """Call the three registration hooks and validate what they return."""
-    checks, o1 = _collect(pm, "register_checks", "check", ("name", "description", "metrics", "options", "run"))
+    checks, o1 = _collect(
+        pm, "register_checks", "check", ("name", "description", "metrics", "options", "run")
+    )
     readers, o2 = _collect(pm, "register_readers", "reader", ("name", "suffixes", "read"))
     reporters, o3 = _collect(pm, "register_reporters", "reporter", ("name", "description", "render"))
     suffix_owner: dict[str, str] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .errors import CheckFailed
@@ -13,7 +13,7 @@ from .errors import CheckFailed
 SCHEMA_VERSION = 1
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Status of a finding. A report's status is one of pass, warn, fail."""
 
     PASS = "pass"
@@ -156,9 +156,7 @@ class Report:
             "batch": jsonable(self.batch),
             "seed": self.seed,
             "status": self.status,
-            "summary": {
-                s.value: sum(1 for f in self.findings if f.status is s) for s in Status
-            },
+            "summary": {s.value: sum(1 for f in self.findings if f.status is s) for s in Status},
             "notes": list(self.notes),
             "findings": [f.to_dict() for f in self.findings],
         }

@@ -1,6 +1,6 @@
 """Generate docs/cli.md from every command's --help (run after changing the CLI).
 
-    python docs/make_cli_docs.py
+python docs/make_cli_docs.py
 """
 
 from __future__ import annotations

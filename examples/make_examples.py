@@ -22,24 +22,158 @@ import pandas as pd
 SEED = 20240724  # the Nature paper's publication date
 OUT = Path(__file__).parent / "data"
 
-COUNTRIES = [f"{c}" for c in (
-    "us gb de fr in br ca au es it nl se pl mx jp kr ar za ng ke eg tr ie pt be at ch dk no fi "
-    "nz sg my ph id vn th cl co pe is mt lu ee lv lt cy"
-).split()]
+COUNTRIES = [
+    f"{c}"
+    for c in [
+        "us",
+        "gb",
+        "de",
+        "fr",
+        "in",
+        "br",
+        "ca",
+        "au",
+        "es",
+        "it",
+        "nl",
+        "se",
+        "pl",
+        "mx",
+        "jp",
+        "kr",
+        "ar",
+        "za",
+        "ng",
+        "ke",
+        "eg",
+        "tr",
+        "ie",
+        "pt",
+        "be",
+        "at",
+        "ch",
+        "dk",
+        "no",
+        "fi",
+        "nz",
+        "sg",
+        "my",
+        "ph",
+        "id",
+        "vn",
+        "th",
+        "cl",
+        "co",
+        "pe",
+        "is",
+        "mt",
+        "lu",
+        "ee",
+        "lv",
+        "lt",
+        "cy",
+    ]
+]
 
-SUBJECTS = ["the battery", "the screen", "this charger", "the case", "the keyboard", "my order",
-            "the delivery", "the manual", "the speaker", "this cable", "the app", "the strap",
-            "the lens", "the handle", "the lid", "the fabric", "the motor", "the hinge"]
-VERBS = ["lasts", "works", "broke", "feels", "arrived", "looks", "sounds", "fits", "failed",
-         "survived", "rattles", "charges", "heats up", "wobbles", "shines", "smells"]
-ADVERBS = ["well", "badly", "fine", "quickly", "late", "early", "great", "poorly", "oddly",
-           "surprisingly well", "as expected", "after a week", "in the rain", "on day one"]
-RARE = ["flimsy", "sturdy", "squeaky", "glossy", "crooked", "lukewarm", "finicky", "pristine",
-        "dented", "scratched", "waterlogged", "overpriced", "underwhelming", "immaculate",
-        "rickety", "sluggish", "snappy", "tacky", "gorgeous", "dreadful", "clunky", "sleek",
-        "brittle", "lopsided", "velvety", "grainy", "muffled", "crisp", "tinny", "bulky"]
-CLOSERS = ["would buy again", "not worth it", "five stars", "returned it", "gift for my dad",
-           "fine for the price", "avoid", "recommended", "meh", "love it", "two stars at most"]
+SUBJECTS = [
+    "the battery",
+    "the screen",
+    "this charger",
+    "the case",
+    "the keyboard",
+    "my order",
+    "the delivery",
+    "the manual",
+    "the speaker",
+    "this cable",
+    "the app",
+    "the strap",
+    "the lens",
+    "the handle",
+    "the lid",
+    "the fabric",
+    "the motor",
+    "the hinge",
+]
+VERBS = [
+    "lasts",
+    "works",
+    "broke",
+    "feels",
+    "arrived",
+    "looks",
+    "sounds",
+    "fits",
+    "failed",
+    "survived",
+    "rattles",
+    "charges",
+    "heats up",
+    "wobbles",
+    "shines",
+    "smells",
+]
+ADVERBS = [
+    "well",
+    "badly",
+    "fine",
+    "quickly",
+    "late",
+    "early",
+    "great",
+    "poorly",
+    "oddly",
+    "surprisingly well",
+    "as expected",
+    "after a week",
+    "in the rain",
+    "on day one",
+]
+RARE = [
+    "flimsy",
+    "sturdy",
+    "squeaky",
+    "glossy",
+    "crooked",
+    "lukewarm",
+    "finicky",
+    "pristine",
+    "dented",
+    "scratched",
+    "waterlogged",
+    "overpriced",
+    "underwhelming",
+    "immaculate",
+    "rickety",
+    "sluggish",
+    "snappy",
+    "tacky",
+    "gorgeous",
+    "dreadful",
+    "clunky",
+    "sleek",
+    "brittle",
+    "lopsided",
+    "velvety",
+    "grainy",
+    "muffled",
+    "crisp",
+    "tinny",
+    "bulky",
+]
+CLOSERS = [
+    "would buy again",
+    "not worth it",
+    "five stars",
+    "returned it",
+    "gift for my dad",
+    "fine for the price",
+    "avoid",
+    "recommended",
+    "meh",
+    "love it",
+    "two stars at most",
+]
 
 
 def human_review(rng: np.random.Generator) -> str:
@@ -56,15 +190,17 @@ def human_review(rng: np.random.Generator) -> str:
 
 def human_rows(n: int, rng: np.random.Generator) -> pd.DataFrame:
     ranks = np.arange(1, len(COUNTRIES) + 1)
-    p = ranks ** -1.3
+    p = ranks**-1.3
     p /= p.sum()
-    return pd.DataFrame({
-        "income": np.round(rng.lognormal(mean=10.5, sigma=0.7, size=n), 2),
-        "session_minutes": np.round(rng.gamma(shape=2.0, scale=9.0, size=n), 1),
-        "rating": np.round(np.clip(rng.normal(3.6, 1.1, size=n), 1, 5), 1),
-        "country": rng.choice(COUNTRIES, size=n, p=p),
-        "review": [human_review(rng) for _ in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "income": np.round(rng.lognormal(mean=10.5, sigma=0.7, size=n), 2),
+            "session_minutes": np.round(rng.gamma(shape=2.0, scale=9.0, size=n), 1),
+            "rating": np.round(np.clip(rng.normal(3.6, 1.1, size=n), 1, 5), 1),
+            "country": rng.choice(COUNTRIES, size=n, p=p),
+            "review": [human_review(rng) for _ in range(n)],
+        }
+    )
 
 
 def trigram_sampler(texts: list[str], rng: np.random.Generator, top_k: int):
@@ -96,8 +232,11 @@ def collapsed_rows(human: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.
     for col in ("income", "session_minutes", "rating"):
         x = human[col].to_numpy()
         med = np.median(x)
-        draw = rng.choice(x, size=n) if col != "income" else np.exp(
-            rng.normal(np.log(x).mean(), np.log(x).std(), size=n))
+        draw = (
+            rng.choice(x, size=n)
+            if col != "income"
+            else np.exp(rng.normal(np.log(x).mean(), np.log(x).std(), size=n))
+        )
         out[col] = np.round(med + 0.7 * (draw - med), 2)
     # categories: each generation bootstraps 400 rows of the previous one, 4 generations
     cats = human["country"].to_numpy()

@@ -32,8 +32,19 @@ def test_json_report_shape_and_determinism(run_cli, example_reference: Path) -> 
     assert report["reference"]["sha256"] and report["reference"]["rows"] == 20_000
     assert report["batch"] == {"paths": [str(EXAMPLES / "collapsed_batch.csv")], "rows": 5000}
     assert report["seed"] == 0 and report["status"] == "fail"
-    keys = {"check", "column", "metric", "value", "expected", "interval", "p_value", "effect",
-            "status", "message", "evidence"}
+    keys = {
+        "check",
+        "column",
+        "metric",
+        "value",
+        "expected",
+        "interval",
+        "p_value",
+        "effect",
+        "status",
+        "message",
+        "evidence",
+    }
     for f in report["findings"]:
         assert keys <= set(f)
         assert f["status"] in {"pass", "warn", "fail", "insufficient-data", "error"}
@@ -41,15 +52,34 @@ def test_json_report_shape_and_determinism(run_cli, example_reference: Path) -> 
 
 def test_output_file_select_ignore_and_fail_on(run_cli, example_reference: Path, tmp_path: Path) -> None:
     out_file = tmp_path / "report.json"
-    code, out, err = run_cli("check", EXAMPLES / "collapsed_batch.csv", "-r", example_reference,
-                             "--format", "json", "-o", out_file)
+    code, out, err = run_cli(
+        "check", EXAMPLES / "collapsed_batch.csv", "-r", example_reference, "--format", "json", "-o", out_file
+    )
     assert code == 1 and out == "" and "report written" in err
     assert json.loads(out_file.read_text())["status"] == "fail"
-    code, out, _ = run_cli("check", EXAMPLES / "collapsed_batch.csv", "-r", example_reference,
-                           "--ignore", "tail-shrinkage", "--format", "json")
+    code, out, _ = run_cli(
+        "check",
+        EXAMPLES / "collapsed_batch.csv",
+        "-r",
+        example_reference,
+        "--ignore",
+        "tail-shrinkage",
+        "--format",
+        "json",
+    )
     assert all(f["check"] != "tail-shrinkage" for f in json.loads(out)["findings"])
-    code, out, _ = run_cli("check", EXAMPLES / "clean_batch.csv", "-r", example_reference,
-                           "--select", "tail-shrinkage", "--fail-on", "warn", "--format", "json")
+    code, out, _ = run_cli(
+        "check",
+        EXAMPLES / "clean_batch.csv",
+        "-r",
+        example_reference,
+        "--select",
+        "tail-shrinkage",
+        "--fail-on",
+        "warn",
+        "--format",
+        "json",
+    )
     assert code == (1 if json.loads(out)["status"] == "warn" else 0)
 
 
@@ -57,11 +87,19 @@ def test_output_file_select_ignore_and_fail_on(run_cli, example_reference: Path,
     "args, message",
     [
         (["check", "missing.csv", "-r", "REF"], "missing.csv"),
-        (["check", str(EXAMPLES / "clean_batch.csv"), "-r", "REF", "--format", "nope"], "unknown format 'nope'"),
-        (["check", str(EXAMPLES / "clean_batch.csv"), "-r", "REF", "--select", "nope"], "unknown check 'nope'"),
+        (
+            ["check", str(EXAMPLES / "clean_batch.csv"), "-r", "REF", "--format", "nope"],
+            "unknown format 'nope'",
+        ),
+        (
+            ["check", str(EXAMPLES / "clean_batch.csv"), "-r", "REF", "--select", "nope"],
+            "unknown check 'nope'",
+        ),
         (["check", str(EXAMPLES / "clean_batch.csv"), "-r", "REF", "--column", "income"], "NAME=KIND"),
-        (["check", str(EXAMPLES / "clean_batch.csv"), "-r", str(EXAMPLES / "human.csv")],
-         "not a collapse-guard reference file"),
+        (
+            ["check", str(EXAMPLES / "clean_batch.csv"), "-r", str(EXAMPLES / "human.csv")],
+            "not a collapse-guard reference file",
+        ),
         (["profile", str(EXAMPLES / "human.csv")], "Missing option"),
         (["nonsense"], "No such command"),
     ],
@@ -77,9 +115,18 @@ def test_errors_exit_2_with_one_line(run_cli, example_reference: Path, args: lis
 
 def test_traceback_flag_shows_the_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "collapse_guard", "check", str(tmp_path / "nope.csv"), "-r",
-         str(tmp_path / "nope.json"), "--traceback"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "collapse_guard",
+            "check",
+            str(tmp_path / "nope.csv"),
+            "-r",
+            str(tmp_path / "nope.json"),
+            "--traceback",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode != 0 and "Traceback" in proc.stderr
 
@@ -93,8 +140,9 @@ def test_listing_commands(run_cli) -> None:
 def test_profile_writes_a_loadable_reference(run_cli, tmp_path: Path) -> None:
     import collapse_guard as cg
 
-    code, out, err = run_cli("profile", EXAMPLES / "human.csv", "-o", tmp_path / "r.json.gz",
-                             "--column", "country=text")
+    code, out, err = run_cli(
+        "profile", EXAMPLES / "human.csv", "-o", tmp_path / "r.json.gz", "--column", "country=text"
+    )
     assert code == 0 and out == "" and "20,000 rows" in err
     assert cg.Profile.load(tmp_path / "r.json.gz").column("country").kind.value == "text"
 
@@ -103,7 +151,9 @@ def test_python_api_matches_the_cli(run_cli, example_reference: Path) -> None:
     import collapse_guard as cg
 
     report = cg.check_files([EXAMPLES / "collapsed_batch.csv"], example_reference)
-    _, out, _ = run_cli("check", EXAMPLES / "collapsed_batch.csv", "-r", example_reference, "--format", "json")
+    _, out, _ = run_cli(
+        "check", EXAMPLES / "collapsed_batch.csv", "-r", example_reference, "--format", "json"
+    )
     assert json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n" == out
     with pytest.raises(cg.CheckFailed, match="fail"):
         report.raise_for_status()

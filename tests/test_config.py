@@ -40,7 +40,11 @@ def test_defaults() -> None:
             "out of range",
         ),
         (
-            {"checks": {"tail-shrinkage": {"thresholds": {"upper_tail_mass_q99": {"warn": 0.4, "fail": 0.6}}}}},
+            {
+                "checks": {
+                    "tail-shrinkage": {"thresholds": {"upper_tail_mass_q99": {"warn": 0.4, "fail": 0.6}}}
+                }
+            },
             "fail \\(0.6\\) must be <= warn \\(0.4\\)",
         ),
         ({"columns": {"x": {"kinds": "numeric"}}}, "unknown key 'kinds' in columns.x"),
@@ -57,7 +61,11 @@ def test_thresholds_resolve_per_column_then_check_then_default() -> None:
     cfg = _validated(
         {
             "checks": {"tail-shrinkage": {"thresholds": {"upper_tail_mass_q99": {"warn": 0.8}}}},
-            "columns": {"income": {"checks": {"tail-shrinkage": {"thresholds": {"upper_tail_mass_q99": {"fail": 0.3}}}}}},
+            "columns": {
+                "income": {
+                    "checks": {"tail-shrinkage": {"thresholds": {"upper_tail_mass_q99": {"fail": 0.3}}}}
+                }
+            },
         }
     )
     check = get_checks()["tail-shrinkage"]
@@ -84,7 +92,7 @@ def test_select_ignore_and_enabled() -> None:
 
 
 def test_load_from_pyproject_and_own_file(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.collapse-guard]\nalpha = 0.001\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.collapse-guard]\nalpha = 0.001\n")
     assert load_config(cwd=tmp_path).alpha == 0.001
     (tmp_path / "collapse-guard.toml").write_text("alpha = 0.002\n[columns.id]\nkind = 'ignore'\n")
     cfg = load_config(cwd=tmp_path)

@@ -219,3 +219,27 @@ def test_large_batch_duplicates_use_whole_batch_against_a_scaled_null(
     assert "scaled linearly" in near.measurement.evidence["null_note"]
     clean = cg.check(frame(800, 17), reference, select=["diversity-loss"], config=config)
     assert clean.status == "pass"
+
+
+def test_one_word_documents_make_bigram_statistics_insufficient(reference: cg.Profile) -> None:
+    batch = frame(1200, 18)
+    batch["text"] = [f"w{i % 400}" for i in range(len(batch))]
+    report = run(batch, reference)
+    assert not report.by_status("error")
+    assert finding(report, "text", "distinct_2").status is Status.INSUFFICIENT
+    assert "shorter than 2 words" in finding(report, "text", "distinct_2").message
+    assert finding(report, "text", "distinct_1").status in (Status.WARN, Status.FAIL)
+
+
+def test_batch_larger_than_the_reference_is_matched_down_and_passes(
+    reference: cg.Profile,
+) -> None:
+    report = run(frame(4000, 19), reference)
+    assert report.status == "pass", [f.message for f in report.findings if f.status.value != "pass"]
+    ent = finding(report, "category", "entropy")
+    assert "rarefied to the reference's 3,000 rows" in ent.message
+    d2 = finding(report, "text", "distinct_2")
+    assert d2.measurement.evidence["batch_subsampled"] is True
+    assert "subsampled to match" in d2.message
+    near = finding(report, "text", "near_duplicate_share")
+    assert near.measurement.evidence["null_scaled_by"] > 1

@@ -322,9 +322,9 @@ def test_row_condition_and_reference_parameter_reach_the_check(files: dict[str, 
 def test_warn_and_fail_without_metric_set_every_ratio_metric(files: dict[str, Path]) -> None:
     df = pd.read_csv(files["clean"])
     base = run_check(df, "tail-shrinkage", reference=str(files["reference"]))
-    from collapse_guard.gx.expectations import _overrides
+    from collapse_guard.gx.expectations import threshold_overrides
 
-    overrides = _overrides("tail-shrinkage", "income", None, 0.99, 0.98, None)
+    overrides = threshold_overrides("tail-shrinkage", "income", None, 0.99, 0.98, None)
     strict = run_check(df, "tail-shrinkage", reference=str(files["reference"]), overrides=overrides)
     for before, after in zip(base["findings"], strict["findings"], strict=True):
         assert before["value"] == after["value"] and before["p_value"] == after["p_value"]

@@ -48,7 +48,7 @@ class _Dup:
 def test_duplicate_name_names_both_plugins() -> None:
     pm = get_plugin_manager(load_entry_points=False)
     pm.register(_Dup(), name="dup-plugin")
-    with pytest.raises(PluginError, match="dup-plugin.*already registered") as err:
+    with pytest.raises(PluginError, match=r"dup-plugin.*already registered") as err:
         build_registry(pm)
     assert "collapse_guard.checks.tail_shrinkage" in str(err.value)
 
@@ -108,17 +108,29 @@ def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("site")
     build = tmp_path_factory.mktemp("build")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(ROOT / "examples" / "plugin")],
-        check=True, env={**os.environ, "TMPDIR": str(build)},
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(ROOT / "examples" / "plugin"),
+        ],
+        check=True,
+        env={**os.environ, "TMPDIR": str(build)},
     )
     return target
 
 
 def _cli(args: list[str], site: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "PYTHONPATH": str(site), **env}
-    return subprocess.run([sys.executable, "-m", "collapse_guard", *args], capture_output=True,
-                          text=True, env=environ)
+    return subprocess.run(
+        [sys.executable, "-m", "collapse_guard", *args], capture_output=True, text=True, env=environ
+    )
 
 
 def test_example_plugin_loads_from_its_entry_point(installed_plugin: Path, tmp_path: Path) -> None:
@@ -135,8 +147,24 @@ def test_example_plugin_loads_from_its_entry_point(installed_plugin: Path, tmp_p
     batch.loc[:600, "x"] = np.nan
     human.to_csv(tmp_path / "human.csv", index=False)
     batch.to_csv(tmp_path / "batch.csv", index=False)
-    assert _cli(["profile", str(tmp_path / "human.csv"), "-o", str(tmp_path / "ref.json")], installed_plugin).returncode == 0
-    out = _cli(["check", str(tmp_path / "batch.csv"), "-r", str(tmp_path / "ref.json"),
-                "--select", "missing-values", "--format", "tsv"], installed_plugin)
+    assert (
+        _cli(
+            ["profile", str(tmp_path / "human.csv"), "-o", str(tmp_path / "ref.json")], installed_plugin
+        ).returncode
+        == 0
+    )
+    out = _cli(
+        [
+            "check",
+            str(tmp_path / "batch.csv"),
+            "-r",
+            str(tmp_path / "ref.json"),
+            "--select",
+            "missing-values",
+            "--format",
+            "tsv",
+        ],
+        installed_plugin,
+    )
     assert out.returncode == 1, out.stderr
     assert out.stdout.splitlines()[1].startswith("fail\tmissing-values\tx\tmissing_share_ratio")

@@ -103,7 +103,9 @@ def test_save_is_byte_identical_and_round_trips(human: pd.DataFrame, tmp_path: P
         loaded = cg.Profile.load(p1)
         assert loaded.sha256 and loaded.kinds() == cg.profile(human).kinds()
         assert _content(loaded) == _content(cg.Profile.load(p2))
-        np.testing.assert_array_equal(loaded.column("pareto").values, cg.profile(human).column("pareto").values)
+        np.testing.assert_array_equal(
+            loaded.column("pareto").values, cg.profile(human).column("pareto").values
+        )
 
 
 def test_reference_keeps_no_raw_text(tmp_path: Path) -> None:

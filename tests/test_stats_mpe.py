@@ -53,6 +53,18 @@ def test_mpe_detects_collapsed_rows_and_passes_clean() -> None:
     assert dirty.alpha > 0.1
 
 
+def test_fold_auc_p_value_matches_mann_whitney_on_one_fold() -> None:
+    from scipy.stats import mannwhitneyu
+
+    from collapse_guard.stats.mpe import CrossFitScores, fold_auc_p_value
+
+    rng = np.random.default_rng(9)
+    ref, batch = rng.normal(0.2, 1, 300), rng.normal(0, 1, 200)
+    scores = CrossFitScores(ref, batch, np.zeros(300, int), np.zeros(200, int))
+    expected = mannwhitneyu(ref, batch, alternative="greater", method="asymptotic").pvalue
+    assert fold_auc_p_value(scores) == pytest.approx(expected, rel=1e-6)
+
+
 def test_logistic_model_and_input_validation() -> None:
     rng = np.random.default_rng(7)
     ref = rng.normal(size=(300, 2))

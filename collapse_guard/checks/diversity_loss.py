@@ -476,19 +476,30 @@ def _lexical_findings(
         "null_draws": draws,
     }
     for metric, n in (("distinct_1", 1), ("distinct_2", 2), ("distinct_3", 3)):
-        cmp = compare_with_null(
-            obs[metric], [x[metric] for x in null], worse="lower", inflate=inflate
-        )
-        effect = cmp.observed / cmp.expected if cmp.expected > 0 else 1.0
         unit = {1: "tokens", 2: "bigrams", 3: "trigrams"}[n]
+        null_values = [x[metric] for x in null]
+        if not math.isfinite(obs[metric]) or sum(map(math.isfinite, null_values)) < 2:
+            reason = (
+                f"`{column}` has no {unit} in the matched sample of {m_tok:,} tokens on one side "
+                f"(documents shorter than {n} words), so distinct-{n} cannot be compared"
+            )
+            yield Measurement(column, metric, insufficient=reason, message=reason)
+            continue
+        cmp = compare_with_null(obs[metric], null_values, worse="lower", inflate=inflate)
+        effect = cmp.observed / cmp.expected if cmp.expected > 0 else 1.0
+        change = f"+{_pct(effect - 1)}" if effect >= 1 else f"-{_pct(1 - effect)}"
+        verdict = (
+            f"the batch repeats its {unit} more than human text of the same length"
+            if effect < 1
+            else f"no loss of {unit} variety"
+        )
         yield _measure(
             column,
             metric,
             cmp,
             effect,
             f"`{column}` distinct-{n} is {cmp.observed:.4f} {where} vs {cmp.expected:.4f} for "
-            f"honest text ({_pct(effect - 1) if effect >= 1 else '-' + _pct(1 - effect)}): "
-            f"the batch repeats its {unit} more than human text of the same length.",
+            f"honest text ({change}): {verdict}.",
             base,
         )
     cr = compare_with_null(
@@ -619,7 +630,7 @@ def _document_findings(
     # hide them. The honest share at n documents is at most (n / m) times the share at m (it grows
     # linearly for pairs and saturates for boilerplate), so the null is scaled up by n / m.
     scale = n_b / m_docs
-    base = {
+    base: dict[str, Any] = {
         "batch_documents": n_b,
         "null_documents": m_docs,
         "null_scaled_by": scale,
@@ -664,7 +675,7 @@ def _document_findings(
                 if metric == "exact_duplicate_share"
                 else f" (Jaccard ≥ {threshold:g} on word {shingle}-grams){_pair_phrase(pairs)}"
             )
-            + "; deduplicate before ingesting.",
+            + ("; deduplicate before ingesting." if obs > cmp.expected else "."),
             evidence,
         )
     where = f"{m_docs:,} documents" + (
@@ -680,7 +691,8 @@ def _document_findings(
         sr,
         sr.observed / sr.expected if sr.expected > 0 else 1.0,
         f"`{column}` self-repetition of 4-grams across {where} is {sr.observed:.3f} vs "
-        f"{sr.expected:.3f} for honest text: documents reuse each other's phrases more.",
+        f"{sr.expected:.3f} for honest text"
+        + (": documents reuse each other's phrases more." if sr.observed > sr.expected else "."),
         {
             "matched_documents": m_docs,
             "batch_documents": n_b,

@@ -466,10 +466,10 @@ def _mixture(
         return
     methods: dict[str, mixture.MixtureResult] = {}
     methods["word occurrences (Liang et al. 2024)"] = mixture.estimate_mixture(
-        *scored.occurrence, rng, n_boot=n_boot, n_null=n_boot, vocab_size=scored.vocab
+        *scored.occurrence, rng, n_boot=n_boot, n_null=5 * n_boot, vocab_size=scored.vocab
     )
     methods["classifier on n-gram and word-occurrence likelihoods"] = mixture.estimate_mixture(
-        *_classifier_llr(scored, int(rng.integers(2**31))), rng, n_boot=n_boot, n_null=n_boot,
+        *_classifier_llr(scored, int(rng.integers(2**31))), rng, n_boot=n_boot, n_null=5 * n_boot,
         vocab_size=scored.vocab,
     )
     # The document model that best separates held-out synthetic from held-out human text gives

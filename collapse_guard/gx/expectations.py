@@ -45,9 +45,6 @@ from great_expectations.validator.metric_configuration import MetricConfiguratio
 from great_expectations.validator.validator import ValidationDependencies
 
 from ..profile import Profile
-
-if TYPE_CHECKING:
-    import pandas as pd
 from . import rendering
 from .metrics import (
     CHECK_DIVERSITY,
@@ -58,6 +55,9 @@ from .metrics import (
     METRIC_TAILS,
     register_reference,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SYNTHETIC_SHARE_METRIC = "synthetic_share"
 
@@ -80,8 +80,8 @@ METRIC_DESCRIPTION = (
     "Judge only this metric of the check (e.g. upper_tail_mass_q99); None judges every metric "
     "the check reports for the column."
 )
-WARN_DESCRIPTION = "Warn threshold on the effect of `metric` (or of every metric of the check)."
-FAIL_DESCRIPTION = "Fail threshold on the effect of `metric` (or of every metric of the check)."
+WARN_DESCRIPTION = "Warn threshold on the effect of `metric` (or of every ratio metric of the check)."
+FAIL_DESCRIPTION = "Fail threshold on the effect of `metric` (or of every ratio metric of the check)."
 THRESHOLDS_DESCRIPTION = (
     'Per-metric thresholds, as in collapse-guard.toml: {"metric": {"warn": w, "fail": f}}.'
 )
@@ -161,7 +161,7 @@ def _validate_thresholds(
                 )
 
 
-def _overrides(
+def threshold_overrides(
     check_name: str,
     column: str,
     metric: str | None,
@@ -410,7 +410,7 @@ class _ColumnCollapseExpectation(_CollapseGuardExpectationMixin, ColumnAggregate
             "reference": kw["reference"],
             "synthetic_reference": None,
             "config": kw.get("config"),
-            "overrides": _overrides(
+            "overrides": threshold_overrides(
                 self.check_name,
                 self.column,
                 kw.get("metric"),
@@ -584,7 +584,7 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
         base = deps.get_metric_configuration(METRIC_SYNTHETIC)
         assert base is not None
         kw = self._get_success_kwargs()
-        overrides = _overrides(
+        overrides = threshold_overrides(
             CHECK_SYNTHETIC,
             "",
             SYNTHETIC_SHARE_METRIC,

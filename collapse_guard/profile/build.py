@@ -54,13 +54,13 @@ def to_float(series: pd.Series, column: str, path: Path | str | None) -> np.ndar
 
 def to_categories(series: pd.Series) -> pd.Series:
     """Category labels as strings (None for missing); integral floats print without '.0'."""
-    present = series.notna()
-    out = pd.Series([None] * len(series), index=series.index, dtype=object)
+    present = series.notna().to_numpy()
     values = series[present]
     if pd.api.types.is_float_dtype(values.dtype) and len(values) and (values % 1 == 0).all():
         values = values.astype("int64")
+    out = np.full(len(series), None, dtype=object)
     out[present] = values.astype(str).to_numpy(dtype=object)
-    return out
+    return pd.Series(out, index=series.index, dtype=object)
 
 
 def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None) -> None:
@@ -100,6 +100,9 @@ class _Builder:
         self.skipped: dict[str, str] = {}
         self.sample: pd.DataFrame | None = None
         self.priority = np.zeros(0, dtype=np.uint64)
+        self.pending: list[tuple[pd.DataFrame, np.ndarray]] = []
+        self.pending_rows = 0
+        self.cutoff: int | None = None
         self.paths: list[str] = []
 
     def _start(self, frame: pd.DataFrame, path: Path | str | None) -> None:
@@ -188,44 +191,67 @@ class _Builder:
                 acc.update(x[ok], int((~ok).sum()))
                 converted[name] = x
             elif isinstance(acc, CategoricalProfile):
-                labels = to_categories(series)
-                counts = labels.dropna().value_counts(sort=False)
-                acc.update({str(k): int(v) for k, v in counts.items()}, int((~present).sum()))
+                # Count first, then normalise only the distinct values; rows are converted to
+                # labels only if they enter the sample.
+                counts = series.value_counts(dropna=True, sort=False)
+                labels = to_categories(pd.Series(counts.index, dtype=counts.index.dtype))
+                merged: dict[str, int] = {}
+                for label, n in zip(labels.tolist(), counts.tolist(), strict=True):
+                    merged[label] = merged.get(label, 0) + int(n)
+                acc.update(merged, int((~present).sum()))
                 if len(acc.counts) > s.max_categories:
                     raise InputError(
                         f"{_where(path)}: column {name!r} has more than {s.max_categories:,} distinct "
                         f"values, too many for a categorical column; declare it with "
                         f"--column {name}=text, or leave it out with --column {name}=ignore"
                     )
-                converted[name] = labels.to_numpy(dtype=object)
+                converted[name] = series
             else:
                 texts = series[present].astype(str).tolist()
                 tok = tokenize(texts)
-                acc.update(
-                    tok, prio, present, texts if s.store_text else None, s.text_docs, s.text_tokens
-                )
+                acc.update(tok, prio, present, texts if s.store_text else None, s.text_docs, s.text_tokens)
         self._sample(prio, converted)
 
     def _sample(self, prio: np.ndarray, converted: dict[str, object]) -> None:
         k = self.settings.sample_rows
         if k <= 0:
             return
-        cols = [c for c in converted if self.kinds.get(c) is not Kind.TEXT]
         take = bottom_k(prio, k)
-        chunk = pd.DataFrame({c: np.asarray(converted[c])[take] for c in cols})
-        if self.sample is None:
-            self.sample, self.priority = chunk, prio[take]
+        if self.cutoff is not None:
+            # Rows above the current k-th priority can never enter the sample.
+            take = take[prio[take] < self.cutoff]
+        if len(take) == 0:
             return
-        for c in cols:
-            if c not in self.sample:
-                self.sample[c] = np.full(len(self.sample), np.nan)
-        both = pd.concat([self.sample, chunk], ignore_index=True)
-        both_prio = np.concatenate([self.priority, prio[take]])
-        keep = bottom_k(both_prio, k)
+        data: dict[str, object] = {}
+        for c, values in converted.items():
+            if self.kinds.get(c) is Kind.TEXT:
+                continue
+            if isinstance(values, pd.Series):
+                data[c] = to_categories(values.iloc[take]).to_numpy(dtype=object)
+            else:
+                data[c] = np.asarray(values)[take]
+        self.pending.append((pd.DataFrame(data, index=pd.RangeIndex(len(take))), prio[take]))
+        self.pending_rows += len(take)
+        if self.pending_rows >= k:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Merge pending candidate rows into the sample and keep the k lowest priorities."""
+        if not self.pending:
+            return
+        frames = ([self.sample] if self.sample is not None else []) + [f for f, _ in self.pending]
+        prios = ([self.priority] if self.sample is not None else []) + [p for _, p in self.pending]
+        both = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        both_prio = np.concatenate(prios)
+        keep = bottom_k(both_prio, self.settings.sample_rows)
         self.sample = both.iloc[keep].reset_index(drop=True)
         self.priority = both_prio[keep]
+        self.pending, self.pending_rows = [], 0
+        if len(keep) >= self.settings.sample_rows:
+            self.cutoff = int(self.priority.max())
 
     def finish(self, synthetic: bool) -> Profile:
+        self._compact()
         where = ", ".join(self.paths) if self.paths else "the data"
         if self.rows == 0:
             raise InputError(f"{where}: no data rows (empty or header-only); give a file with rows")

@@ -32,7 +32,9 @@ FORMAT_VERSION = 1
 
 
 def _canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
 
 
 def profile_content(prof: Profile) -> dict[str, Any]:
@@ -136,7 +138,9 @@ def load_profile(path: Path) -> Profile:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         if b'"format": "' + FORMAT.encode() not in raw[:200]:
             raise not_ours from None
-        raise _bad(path, f"not valid JSON ({exc.__class__.__name__}), the file is corrupt", regenerate) from None
+        raise _bad(
+            path, f"not valid JSON ({exc.__class__.__name__}), the file is corrupt", regenerate
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise not_ours
     version = doc.get("format_version")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,7 @@ from .sampling import bottom_k
 from .settings import ProfileSettings
 from .text import TextProfile
 
-ColumnProfile = Union[NumericProfile, CategoricalProfile, TextProfile]
+ColumnProfile = NumericProfile | CategoricalProfile | TextProfile
 
 
 @dataclass

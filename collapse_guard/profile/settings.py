@@ -41,7 +41,7 @@ class ProfileSettings:
     @classmethod
     def batch(cls, **overrides: Any) -> ProfileSettings:
         """Defaults for a batch profile, which lives only in memory during a check."""
-        base = cls(sample_rows=200_000, text_docs=100_000, text_tokens=25_000_000, store_text=True)
+        base = cls(sample_rows=100_000, text_docs=100_000, text_tokens=25_000_000, store_text=True)
         return replace(base, **overrides)
 
     def to_dict(self) -> dict[str, Any]:

@@ -486,7 +486,9 @@ class ParquetReader(BuiltinReader):
     def read(self, path: Path, chunk_rows: int, limits: ReadLimits | None = None) -> Iterator[pd.DataFrame]:
         _check_not_empty(path)
         try:
-            pf = pq.ParquetFile(path)
+            # Buffered column reads without pre-buffering: memory follows the batch, not the
+            # row group (a 1M-row row group otherwise stays decoded-in-waiting in Arrow's pool).
+            pf = pq.ParquetFile(path, buffer_size=1 * MiB, pre_buffer=False)
         except (pa.ArrowException, OSError) as exc:
             raise InputError(
                 f"{path}: not a readable Parquet file, probably truncated or corrupt ({exc}); "

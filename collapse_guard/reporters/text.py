@@ -76,13 +76,15 @@ class TextReporter:
                 ("collapse-guard: ", "bold"),
                 (report.status.upper(), style),
                 f"  batch {', '.join(map(str, report.batch.get('paths', [])))} ({report.batch.get('rows', 0):,} rows)",
-                f" vs reference {ref.get('path')} ({(ref.get('sha256') or '')[:12]})" if ref.get("path") else "",
+                f" vs reference {ref.get('path')} ({(ref.get('sha256') or '')[:12]})"
+                if ref.get("path")
+                else "",
             )
         )
         console.print(
-            "  " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) + (
-                "" if verbose else "  (passing findings hidden; --verbose shows all)"
-            )
+            "  "
+            + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+            + ("" if verbose else "  (passing findings hidden; --verbose shows all)")
         )
         if any(f.status is not Status.PASS for f in report.findings) or verbose:
             console.print(self.table(report, verbose))

@@ -11,9 +11,9 @@ near-duplicate share is the share of documents a deduplication would remove (all
 cluster), as in datatrove's and NeMo Curator's MinHash deduplication.
 
 Why not ``datasketch``: its ``MinHash`` objects are built one document at a time in Python and
-apply every permutation to every shingle: on this machine about 19 s per 100,000 documents of 200
-tokens, against about 3 s for the vectorised one-permutation signatures below (measured with 64
-hash functions). The banding is the same idea.
+apply every permutation to every shingle: about 19 s per 100,000 documents of 200 tokens on the
+2-core development machine, against about 4 s for the vectorised one-permutation signatures below
+(64 hash functions, same machine and load). The banding is the same idea.
 """
 
 from __future__ import annotations

@@ -19,7 +19,10 @@ class MissingValues:
     metrics = {
         "missing_share_ratio": cg.MetricSpec(
             "batch missing share divided by the reference's (1 = unchanged)",
-            worse="higher", warn=2.0, fail=5.0, bounds=(1.0, 1e9),
+            worse="higher",
+            warn=2.0,
+            fail=5.0,
+            bounds=(1.0, 1e9),
         )
     }
     options: dict[str, cg.OptionSpec] = {}
@@ -35,8 +38,12 @@ class MissingValues:
             share = bat.nulls / bat_total
             test = binomtest(bat.nulls, bat_total, p0, alternative="greater")
             yield cg.Measurement(
-                column, "missing_share_ratio", value=share, expected=p0,
-                p_value=test.pvalue, effect=share / p0,
+                column,
+                "missing_share_ratio",
+                value=share,
+                expected=p0,
+                p_value=test.pvalue,
+                effect=share / p0,
                 message=f"{column}: {share:.1%} of values are missing vs {p0:.1%} in the reference",
                 evidence={"batch_missing": bat.nulls, "batch_rows": bat_total},
             )
