@@ -81,10 +81,13 @@ def generate(root: Path, small_files: int, small_rows: int, big_bytes: int, seed
 
 
 def run_child(cmd: list[str], stdout: Path) -> tuple[int, float, float, float]:
-    """Run ``cmd``; return (exit code, wall s, CPU s, peak RSS MiB) of that child alone."""
+    """Run ``cmd``; return (exit code, wall s, CPU s, peak RSS MiB) of that child alone.
+
+    The child runs in the benchmark's folder, so no project config file is picked up.
+    """
     start = time.perf_counter()
     with stdout.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, cwd=stdout.parent)
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     assert proc.stderr is not None
@@ -116,7 +119,7 @@ def main() -> int:
         gen_s = time.perf_counter() - t0
         big_size = (root / "data" / "big.csv").stat().st_size
         subprocess.run([*cg, "profile", str(root / "human.csv"), "-o",
-                        str(root / "reference.json.gz")], check=True, capture_output=True)
+                        str(root / "reference.json.gz")], check=True, capture_output=True, cwd=root)
         cmd = [*cg, "scan", str(root / "data"), "-r", str(root / "reference.json.gz"),
                "--format", "json"]
         if args.select:

@@ -71,6 +71,9 @@ class FileResult:
         For images: the provenance markers read from the file.
     report
         The file's full report when checks ran on it.
+    paths
+        The files behind the result when there are several (a ``check`` batch read from many
+        files); empty when ``path`` is the one file.
     """
 
     path: str
@@ -82,6 +85,12 @@ class FileResult:
     reader: str | None = None
     markers: ImageMarkers | None = None
     report: Report | None = None
+    paths: tuple[str, ...] = ()
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        """The file paths to point CI annotations at."""
+        return self.paths or (self.path,)
 
     @classmethod
     def from_report(cls, report: Report, path: str | None = None) -> FileResult:
@@ -95,6 +104,7 @@ class FileResult:
             findings=tuple(report.findings),
             rows=int(rows) if isinstance(rows, int) else None,
             report=report,
+            paths=tuple(paths) if len(paths) > 1 and path is None else (),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -494,8 +504,10 @@ def scan_paths(
             "An image without provenance markers is not proven human: generators can omit them "
             "and re-encoding strips them."
         )
+    shown = [str(p) for p in paths[:3]]
+    root = ", ".join(shown) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
     return ScanReport(
-        root=", ".join(str(p) for p in paths),
+        root=root,
         files=tuple(results),
         status=worst_status(r.status for r in results),
         reference=ref_info,

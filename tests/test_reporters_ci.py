@@ -262,3 +262,15 @@ def test_markdown_escapes_table_cells() -> None:
     scan_md = MarkdownReporter().render(SCAN)
     assert "1 of 2 readable images (50.0%" in scan_md
     assert "not proven human" in scan_md
+
+
+def test_batch_of_several_files_is_located_at_each(sarif_validator: jsonschema.Draft7Validator) -> None:
+    rep = Report((FINDINGS[3],), "fail", {}, {"paths": ["a.csv", "b/c.csv"], "rows": 10}, 0, "0.1.0")
+    log = json.loads(SarifReporter(describe=_describe).render(rep))
+    assert not list(sarif_validator.iter_errors(log))
+    (result,) = log["runs"][0]["results"]
+    uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in result["locations"]]
+    assert uris == ["a.csv", "b/c.csv"]
+    (line, _summary) = GitHubReporter(environ={}).render(rep).splitlines()
+    assert line.startswith("::error file=a.csv,")
+    assert 'name="a.csv, b/c.csv"' in JUnitReporter().render(rep)

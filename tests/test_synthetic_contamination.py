@@ -85,9 +85,13 @@ def text_reference() -> cg.Profile:
 
 
 def _mixed(n: int, alpha: float, seed: int) -> pd.DataFrame:
-    k = int(round(alpha * n))
+    k = round(alpha * n)
     docs = _human(n - k, seed) + _machine(k, seed + 7) if k else _human(n, seed)
     return pd.DataFrame({"text": docs})
+
+
+def _registry(check: SyntheticContamination) -> dict[str, Any]:
+    return {NAME: check}
 
 
 def _findings(report: Any) -> dict[tuple[str | None, str], Any]:
@@ -152,7 +156,7 @@ def test_reference_free_scan_mode_uses_wordfreq_baseline() -> None:
         docs[i] = "this pivotal study delves into the multifaceted realm " + docs[i]
     batch = build_profile([pd.DataFrame({"text": docs})], settings=ProfileSettings.batch())
     check = SyntheticContamination()
-    report = run_checks(None, batch, {NAME: check}, Config(checks={NAME: {"n_boot": 100}}))
+    report = run_checks(None, batch, _registry(check), Config(checks={NAME: {"n_boot": 100}}))
     found = _findings(report)
     assert found[("text", "excess_marker_docs")].measurement.value > 0.2
     assert "wordfreq" in found[("text", "excess_marker_docs")].message
@@ -254,7 +258,7 @@ def test_provenance_column_declares_machine_rows() -> None:
 def test_nothing_to_measure_is_insufficient_not_pass() -> None:
     batch = build_profile([pd.DataFrame({"text": ["short text here ok"] * 5})],
                           settings=ProfileSettings.batch())
-    report = run_checks(None, batch, {NAME: SyntheticContamination()}, Config())
+    report = run_checks(None, batch, _registry(SyntheticContamination()), Config())
     head = _headline(report)
     assert head.status.value == "insufficient-data"
     assert "documents" in head.measurement.insufficient
@@ -268,3 +272,15 @@ def test_marker_list_cites_sources_and_surface_counts() -> None:
     counts = surface_counts(["a \u2014 b \u201cquoted\u201d", None, "plain"])
     assert counts == {"docs": 3, "chars": 19, "em_dash": 1, "em_dash_docs": 1,
                       "curly_quote": 2, "curly_quote_docs": 1}
+
+
+def test_em_dash_rate_against_a_reference_that_keeps_text() -> None:
+    human = _human(400, 31)
+    ref = build_profile([pd.DataFrame({"text": human})],
+                        settings=ProfileSettings.reference(store_text=True))
+    styled = [d.replace(" ", " \u2014 ", 1) + " \u201cok\u201d" for d in _human(300, 32)]
+    report = cg.check(pd.DataFrame({"text": styled}), ref, select=[NAME], config=FAST)
+    typo = _findings(report)[("text", "typography_rate_ratio")]
+    assert typo.measurement.expected == 0.0
+    assert typo.status.value == "fail"
+    assert "em dashes" in typo.message

@@ -81,7 +81,7 @@ def _text_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, An
         synth_prof = cg.profile(synthetic)
         for size in sizes:
             for alpha in ALPHAS:
-                k = int(round(alpha * size))
+                k = round(alpha * size)
                 batch = pd.DataFrame({"text": list(human_pool[: size - k]) + list(machine_pool[:k])})
                 for mode in ("with synthetic reference", "without"):
                     start = time.perf_counter()
@@ -153,11 +153,11 @@ def _table_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, A
         train = common.human_table(5000, rng)
         for size in sizes:
             for gen_name, gen in TABLE_GENERATORS.items():
-                fake = gen(train, int(round(max(ALPHAS) * size)) + 1, rng)
+                fake = gen(train, round(max(ALPHAS) * size) + 1, rng)
                 for alpha in ALPHAS:
                     if alpha == 0 and gen_name != "gaussian mixture":
                         continue  # one clean run per rep and size, listed under the first generator
-                    k = int(round(alpha * size))
+                    k = round(alpha * size)
                     batch = pd.concat([common.human_table(size - k, rng), fake.iloc[:k]],
                                       ignore_index=True)
                     start = time.perf_counter()

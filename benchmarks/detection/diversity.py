@@ -92,7 +92,7 @@ def mixture(n: int, rng: np.random.Generator, modes: list[int] | None = None) ->
 def inject_near_duplicates(docs: list[str], share: float, rng: np.random.Generator) -> list[str]:
     """Replace ``share`` of the documents by copies of other documents with one word changed."""
     out = list(docs)
-    n_dup = int(round(share * len(docs)))
+    n_dup = round(share * len(docs))
     targets = rng.choice(len(docs), size=n_dup, replace=False)
     others = np.setdiff1d(np.arange(len(docs)), targets)
     sources = rng.choice(others, size=n_dup, replace=True)
@@ -109,7 +109,7 @@ def _text(sizes: list[int], reps: int, seed: int, log: Callable[[str], None]) ->
     import collapse_guard as cg
 
     rows: list[dict] = []
-    samplers = {
+    samplers: dict[str, dict[str, Any]] = {
         "trigram_nucleus0.9": {"top_p": 0.9},
         "trigram_topk20": {"top_k": 20},
         "trigram_temperature0.7": {"temperature": 0.7},
@@ -282,6 +282,10 @@ def _flag_counts(frame: pd.DataFrame) -> str:
     return ", ".join(f"`{k}` {v}" for k, v in sorted(counts.items(), key=lambda t: -t[1])) + "\n"
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
 def markdown(rows: list[dict]) -> str:
     """Results page: targets, false alarms per source, detection per case, the Naeem check."""
     frame = pd.DataFrame([r for r in rows if r.get("case") in ("clean", "collapse")])
@@ -298,13 +302,13 @@ def markdown(rows: list[dict]) -> str:
         _targets(frame) if len(frame) else "(no runs)\n",
         "## False alarms on human splits",
         "",
-        c.rate_table(frame[frame["case"] == "clean"].to_dict("records"), ["source", "size"]),
+        c.rate_table(_records(frame[frame["case"] == "clean"]), ["source", "size"]),
         "Metrics that warned or failed on clean runs: "
         + _flag_counts(frame[frame["case"] == "clean"]),
         "## Detection",
         "",
         c.rate_table(
-            frame[frame["case"] == "collapse"].to_dict("records"),
+            _records(frame[frame["case"] == "collapse"]),
             ["generator", "source", "generation", "size"],
         ),
         "Metrics that warned or failed on collapsed runs: "
@@ -314,7 +318,7 @@ def markdown(rows: list[dict]) -> str:
         secs = frame.groupby("size")["seconds"].median()
         out += [
             "Median seconds per batch (profile + diversity-loss): "
-            + ", ".join(f"n={int(k):,}: {v:.1f} s" for k, v in secs.items()),
+            + ", ".join(f"n={k:,}: {v:.1f} s" for k, v in secs.items()),
             "",
         ]
     if naeem:

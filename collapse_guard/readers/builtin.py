@@ -1,11 +1,11 @@
 """Built-in readers: csv, tsv, parquet, jsonl/ndjson, json records, txt/md, and gzip variants.
 
-Every reader yields pandas chunks with the same column dtypes across all chunks of one file:
+Every reader yields pandas chunks with these dtypes:
 
 - numbers (any integer, decimal or float type) arrive as ``float64`` (NaN for missing);
 - booleans arrive as pandas' nullable ``boolean``;
 - strings arrive as pandas' ``str`` dtype; a CSV or JSON column that mixes numbers and words arrives
-  as strings, so that the profile can report it as mixed types;
+  as strings (from the chunk where the mix is first seen), so that the profile reports the mix;
 - nested values are flattened (``meta.source``) or, for lists, written as JSON strings;
 - a column without any value arrives as ``object`` holding None (it carries no type).
 

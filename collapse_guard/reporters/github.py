@@ -55,7 +55,7 @@ def _annotations(fr: FileResult) -> Iterator[str]:
         command = _COMMAND.get(fr.status)
         if command:
             title = "collapse-guard: cannot read" if fr.kind == "unreadable" else "image-provenance"
-            yield _command(command, fr.reason, file=fr.path, title=title)
+            yield _command(command, fr.reason, file=fr.locations[0], title=title)
         return
     for f in fr.findings:
         if f.status is Status.PASS:
@@ -64,7 +64,7 @@ def _annotations(fr: FileResult) -> Iterator[str]:
         yield _command(
             _COMMAND[f.status.value],
             f.message or f.metric,
-            file=fr.path,
+            file=fr.locations[0],
             line="1",
             title=f"{f.check}{where}: {f.metric}",
         )

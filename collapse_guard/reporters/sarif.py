@@ -85,7 +85,7 @@ class SarifReporter:
     def _file(self, fr: FileResult, rules: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         if fr.kind == "unreadable" or (fr.status == "error" and not fr.findings):
             rules.setdefault(READ_ERROR, _rule(READ_ERROR, "The file could not be read."))
-            return [_result(READ_ERROR, "error", fr.reason, fr.path, None, "read")]
+            return [_result(READ_ERROR, "error", fr.reason, fr.locations, None, "read")]
         if fr.kind == "image":
             if fr.status not in _FILE_LEVEL:
                 return []
@@ -93,7 +93,8 @@ class SarifReporter:
                 IMAGE_RULE,
                 _rule(IMAGE_RULE, "The image carries metadata written by an image generator."),
             )
-            return [_result(IMAGE_RULE, _FILE_LEVEL[fr.status], fr.reason, fr.path, None, "image")]
+            return [_result(IMAGE_RULE, _FILE_LEVEL[fr.status], fr.reason, fr.locations, None,
+                            "image")]
         out = []
         for f in fr.findings:
             if f.status is Status.PASS:
@@ -102,7 +103,8 @@ class SarifReporter:
             if rule_id not in rules:
                 text = self._describe(f.check, f.metric) or f"{f.check}: {f.metric}"
                 rules[rule_id] = _rule(rule_id, text)
-            result = _result(rule_id, _LEVEL[f.status], f.message, fr.path, f.column, f.metric)
+            result = _result(rule_id, _LEVEL[f.status], f.message, fr.locations, f.column,
+                             f.metric)
             result["properties"] = _properties(f)
             out.append(result)
         return out
@@ -117,24 +119,32 @@ def _rule(rule_id: str, text: str) -> dict[str, Any]:
 
 
 def _result(
-    rule_id: str, level: str, message: str, path: str, column: str | None, metric: str
+    rule_id: str,
+    level: str,
+    message: str,
+    paths: tuple[str, ...],
+    column: str | None,
+    metric: str,
 ) -> dict[str, Any]:
-    artifact: dict[str, Any] = (
-        {"uri": "file://" + quote(path)}
-        if path.startswith("/")
-        else {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
-    )
-    location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": artifact, "region": {"startLine": 1}}
-    }
-    if column is not None:
-        location["logicalLocations"] = [{"name": column, "kind": "member"}]
-    identity = "\x1f".join((rule_id, path, column or "", metric))
+    locations = []
+    for path in paths:
+        artifact: dict[str, Any] = (
+            {"uri": "file://" + quote(path)}
+            if path.startswith("/")
+            else {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+        )
+        location: dict[str, Any] = {
+            "physicalLocation": {"artifactLocation": artifact, "region": {"startLine": 1}}
+        }
+        if column is not None:
+            location["logicalLocations"] = [{"name": column, "kind": "member"}]
+        locations.append(location)
+    identity = "\x1f".join((rule_id, *paths, column or "", metric))
     return {
         "ruleId": rule_id,
         "level": level,
         "message": {"text": message or rule_id},
-        "locations": [location],
+        "locations": locations,
         "partialFingerprints": {
             "collapseGuardFinding/v1": hashlib.sha256(identity.encode()).hexdigest()[:32]
         },

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -75,7 +74,8 @@ class TextReporter:
             Text.assemble(
                 ("collapse-guard: ", "bold"),
                 (report.status.upper(), style),
-                f"  batch {', '.join(map(str, report.batch.get('paths', [])))} ({report.batch.get('rows', 0):,} rows)",
+                f"  batch {', '.join(map(str, report.batch.get('paths', [])))}"
+                f" ({report.batch.get('rows', 0):,} rows)",
                 f" vs reference {ref.get('path')} ({(ref.get('sha256') or '')[:12]})"
                 if ref.get("path")
                 else "",
@@ -92,10 +92,31 @@ class TextReporter:
             console.print(f"note: {note}")
 
     def render(self, report: Report) -> str:
-        buf = io.StringIO()
-        console = Console(file=buf, width=160, force_terminal=False, color_system=None, soft_wrap=False)
-        self.write(report, console, self.verbose)
-        return buf.getvalue()
+        """Plain text for logs and files: one block per finding, no table borders to wrap."""
+        ref = report.reference
+        lines = [
+            f"collapse-guard: {report.status.upper()}  batch "
+            f"{', '.join(map(str, report.batch.get('paths', [])))} ({report.batch.get('rows', 0):,} rows)"
+            + (
+                f" vs reference {ref.get('path')} ({(ref.get('sha256') or '')[:12]})"
+                if ref.get("path")
+                else ""
+            ),
+            "  "
+            + ", ".join(f"{len(report.by_status(s))} {s.value}" for s in Status if report.by_status(s))
+            + ("" if self.verbose else "  (passing findings hidden; --verbose shows all)"),
+        ]
+        findings = sorted(report.findings, key=lambda f: (ORDER[f.status], f.check, f.column or "", f.metric))
+        for f in findings:
+            if f.status is Status.PASS and not self.verbose:
+                continue
+            lines.append(
+                f"{f.status.value:<17} {f.check} | {f.column or '(table)'} | {f.metric}"
+                f"  effect {_num(f.measurement.effect)}, p adj {_num(f.p_adjusted)}"
+            )
+            lines.append(f"{'':<18}{f.message}")
+        lines.extend(f"note: {note}" for note in report.notes)
+        return "\n".join(lines) + "\n"
 
 
 def finding_line(f: Finding) -> str:

@@ -22,6 +22,7 @@ Statistics in Medicine 17 (1998), method 10 (hybrid Wilson score).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -217,3 +218,31 @@ def docs_containing(
         return np.zeros(n_docs, dtype=np.int64)
     hit = np.isin(hashes, markers)
     return np.bincount(np.asarray(doc_index)[hit], minlength=n_docs).astype(np.int64)
+
+
+def surface_counts(texts: Sequence[str | None]) -> dict[str, int]:
+    """Characters that the tokenizer drops: em dashes and curly quotes, with document counts.
+
+    Strings in, counts out (pyarrow kernels, no loop per document). Lives here so that profiles
+    can store the counts without importing the check.
+
+    Returns ``{"chars", "em_dash", "em_dash_docs", "curly_quote", "curly_quote_docs", "docs"}``;
+    these add up over chunks, so a profile can store them and merge exactly.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.fill_null(pa.array(list(texts), type=pa.large_string()), "")
+    chars = pc.utf8_length(arr)
+    em = pc.count_substring(arr, "\u2014")
+    curly = pc.count_substring_regex(arr, "[\u201c\u201d\u2018\u2019]")
+    em_np = np.asarray(em, dtype=np.int64)
+    cu_np = np.asarray(curly, dtype=np.int64)
+    return {
+        "docs": len(arr),
+        "chars": int(np.asarray(chars, dtype=np.int64).sum()),
+        "em_dash": int(em_np.sum()),
+        "em_dash_docs": int((em_np > 0).sum()),
+        "curly_quote": int(cu_np.sum()),
+        "curly_quote_docs": int((cu_np > 0).sum()),
+    }

@@ -162,9 +162,9 @@ def _fit_predict(
     if model == "gbt":
         use_cat = categorical if categorical is not None and categorical.any() else None
         clf = HistGradientBoostingClassifier(
-            max_iter=100,
-            learning_rate=0.1,
-            max_leaf_nodes=15,
+            max_iter=60,
+            learning_rate=0.15,
+            max_leaf_nodes=8,
             min_samples_leaf=40,
             l2_regularization=1.0,
             categorical_features=use_cat,
