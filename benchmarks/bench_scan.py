@@ -104,6 +104,8 @@ def main() -> int:
     ap.add_argument("--small-rows", type=int, default=200)
     ap.add_argument("--big-gb", type=float, default=2.0)
     ap.add_argument("--select", default=None, help="comma-separated checks (default: all)")
+    ap.add_argument("--max-line-bytes", default=None,
+                    help="passed to scan (the CSV block size; default 32M)")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
@@ -124,6 +126,8 @@ def main() -> int:
                "--format", "json"]
         if args.select:
             cmd += ["--select", args.select]
+        if args.max_line_bytes:
+            cmd += ["--max-line-bytes", args.max_line_bytes]
         code, wall, cpu, rss = run_child(cmd, root / "report.json")
         report = json.loads((root / "report.json").read_text(encoding="utf-8"))
         files = report["files"]
@@ -138,6 +142,8 @@ def main() -> int:
             shutil.rmtree(root, ignore_errors=True)
 
     checks = args.select or "all installed checks"
+    if args.max_line_bytes:
+        checks += f"; --max-line-bytes {args.max_line_bytes}"
     lines = [
         f"### {args.small_files:,} files of {args.small_rows} rows + one "
         f"{big_size / 2**30:.2f} GiB CSV ({big['rows']:,} rows); checks: {checks}",

@@ -73,7 +73,7 @@ def profile_files(
     cfg = with_overrides(resolve_config(config), columns=columns)
     registry = _registry(cfg)
     return build_profile(
-        iter_chunks(_paths(paths), registry.readers),
+        iter_chunks(_paths(paths), registry.readers, limits=cfg.read_limits()),
         settings=cfg.reference_settings(),
         kinds=cfg.column_kinds(),
         ignore=cfg.ignored_columns(),
@@ -107,7 +107,9 @@ def load_synthetic(
         return Profile.load(paths[0])
     registry = default_registry()
     return build_profile(
-        iter_chunks(paths, registry.readers), settings=cfg.reference_settings(), synthetic=True
+        iter_chunks(paths, registry.readers, limits=cfg.read_limits()),
+        settings=cfg.reference_settings(),
+        synthetic=True,
     )
 
 

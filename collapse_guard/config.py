@@ -18,8 +18,20 @@ from .kinds import Kind, parse_kind
 from .profile.settings import ProfileSettings
 from .protocols import Check, MetricSpec
 
-TOP_KEYS = {"alpha", "warn_alpha", "fail_on", "seed", "select", "ignore", "profile", "checks", "columns"}
+TOP_KEYS = {
+    "alpha",
+    "warn_alpha",
+    "fail_on",
+    "seed",
+    "select",
+    "ignore",
+    "profile",
+    "read",
+    "checks",
+    "columns",
+}
 PROFILE_KEYS = {"sample_rows", "text_docs", "text_tokens", "store_text", "max_categories"}
+READ_KEYS = {"max_decompressed_bytes", "max_compression_ratio", "max_line_bytes"}
 COLUMN_KEYS = {"kind", "ignore", "checks"}
 IGNORE_KIND = "ignore"
 
@@ -35,6 +47,7 @@ class Config:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     profile: dict[str, Any] = field(default_factory=dict)
+    read: dict[str, Any] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "defaults"
@@ -56,6 +69,12 @@ class Config:
     def batch_settings(self) -> ProfileSettings:
         caps = {k: v for k, v in self.profile.items() if k == "max_categories"}
         return ProfileSettings.batch(seed=self.seed, **caps)
+
+    def read_limits(self) -> Any:
+        """The reader limits (``[read]``) as a ``ReadLimits``."""
+        from .readers import ReadLimits
+
+        return ReadLimits(**self.read)
 
     def check_enabled(self, check: Check) -> bool:
         if check.name in self.ignore:
@@ -215,6 +234,21 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
         elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"profile.{key} must be a non-negative integer ({source})")
     cfg.profile = dict(profile)
+    read = table.get("read", {})
+    for key, value in read.items():
+        if key not in READ_KEYS:
+            raise ConfigError(
+                f"unknown key {key!r} in [read] ({source}); known keys: " + ", ".join(sorted(READ_KEYS))
+            )
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"read.{key} must be a number ({source})")
+        if key == "max_compression_ratio" and not value > 1:
+            raise ConfigError(f"read.max_compression_ratio = {value} must be greater than 1 ({source})")
+        if key == "max_decompressed_bytes" and not (isinstance(value, int) and value > 0):
+            raise ConfigError(f"read.max_decompressed_bytes = {value} must be a positive integer ({source})")
+        if key == "max_line_bytes" and not (isinstance(value, int) and 1 <= value < 2**31):
+            raise ConfigError(f"read.max_line_bytes = {value} must be an integer in [1, 2**31) ({source})")
+    cfg.read = dict(read)
     checks = table.get("checks", {})
     if not isinstance(checks, Mapping) or not all(isinstance(v, Mapping) for v in checks.values()):
         raise ConfigError(f"[checks] must hold one table per check ({source})")

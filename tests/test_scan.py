@@ -332,8 +332,10 @@ def test_one_gigabyte_single_line_is_not_read_whole(tmp_path: Path) -> None:
     assert files["huge.txt"]["status"] == "error"
     assert "max_line_bytes" in files["huge.txt"]["reason"]
     assert files["fine.csv"]["status"] != "error"
-    assert peak_mib < 600, f"peak RSS {peak_mib:.0f} MiB"
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 < 600
+    # Reading either file whole would need 1 GiB on top of the ~400 MiB the interpreter and its
+    # imports take; the readers stop after one 32 MiB block.
+    assert peak_mib < 1024, f"peak RSS {peak_mib:.0f} MiB"
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 < 1024
 
 
 def test_progress_is_reported_and_silent_off_terminal(world: dict[str, Path],
@@ -359,3 +361,12 @@ def test_provenance_flag_column(tmp_path: Path) -> None:
         ("is_synthetic", 0.05, "fail")]
     assert [(x.column, x.status.value) for x in h.findings if x.check == "provenance-columns"] == [
         ("source", "pass")]
+
+
+def test_max_line_bytes_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "long.jsonl").write_text('{"t": "' + "w " * 2000 + '"}\n', encoding="utf-8")
+    assert main(["scan", str(tmp_path), "--max-line-bytes", "1K", "--format", "json", *SEL]) == 2
+    (f,) = json.loads(capsys.readouterr().out)["files"]
+    assert "max_line_bytes" in f["reason"]
+    assert main(["scan", str(tmp_path), "--max-line-bytes", "lots"]) == 2
+    assert "not a size" in capsys.readouterr().err

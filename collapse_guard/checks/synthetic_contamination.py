@@ -150,12 +150,13 @@ PROVENANCE_NAME = re.compile(
     re.IGNORECASE,
 )
 MACHINE_VALUE = re.compile(
-    r"machine|generated|synthetic|\bai\b|\bllm|gpt|chatgpt|claude|llama|gemini|mistral|"
-    r"\bbot\b|model|^(true|yes|1)$",
+    r"machine|generated|synthetic|\b(ai|llm|llms|bot|gpt|chatgpt|openai|o1|o3|claude|anthropic|"
+    r"llama|mistral|mixtral|gemini|bard|palm|qwen|deepseek|phi|falcon|vicuna|alpaca|cohere|grok|"
+    r"gemma|olmo)\b|gpt-|llama-|model|^(true|yes|1)$",
     re.IGNORECASE,
 )
 HUMAN_VALUE = re.compile(
-    r"human|crowd|expert|manual|original|organic|real|native|^(false|no|0)$", re.IGNORECASE
+    r"human|crowd|expert|manual|original|organic|real|native|^found$|^(false|no|0)$", re.IGNORECASE
 )
 
 

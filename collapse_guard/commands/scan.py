@@ -24,12 +24,11 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
-def parse_size(text: str) -> int:
-    """Parse ``512M``, ``10GiB``, ``1e6``-free sizes into bytes (binary units)."""
+def parse_size(text: str, option: str = "--max-decompressed-bytes") -> int:
+    """Parse a size such as ``4096``, ``512K``, ``4M``, ``10GiB`` into bytes (binary units)."""
     match = _SIZE.match(text)
     if not match:
-        raise click.BadParameter(f"{text!r} is not a size such as 500M or 10G",
-                                 param_hint="--max-decompressed-bytes")
+        raise click.BadParameter(f"{text!r} is not a size such as 500M or 10G", param_hint=option)
     unit = (match.group(2) or "").lower().rstrip("b").rstrip("i")
     return int(float(match.group(1)) * _UNITS[unit])
 
@@ -156,10 +155,13 @@ def make_command() -> click.Command:
     @click.option("--no-gitignore", is_flag=True, help="Do not respect .gitignore files.")
     @click.option("--max-decompressed-bytes", "max_decompressed", default=None, metavar="SIZE",
                   help="Stop reading a .gz file after this many bytes, e.g. 2G (default 10G).")
+    @click.option("--max-line-bytes", "max_line", default=None, metavar="SIZE",
+                  help="Longest allowed line, JSON record or text document, e.g. 4M (default 32M). "
+                  "Also the CSV block size, so a smaller value lowers peak memory on big CSVs.")
     @report_options
     @common_options
     def scan(paths: tuple[str, ...], reference: str | None, exclude: tuple[str, ...],
-             no_gitignore: bool, max_decompressed: str | None, fmt: str, output: str | None,
+             no_gitignore: bool, max_decompressed: str | None, max_line: str | None, fmt: str, output: str | None,
              fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], verbose: bool,
              columns: tuple[str, ...], config_path: str | None, seed: int | None,
              traceback: bool) -> None:
@@ -186,10 +188,17 @@ def make_command() -> click.Command:
                                          param_hint="PATH")
         ref = load_reference(reference) if reference else None
         limits = None
-        if max_decompressed is not None:
-            limits = ReadLimits(max_decompressed_bytes=parse_size(max_decompressed),
-                                max_compression_ratio=DEFAULT_LIMITS.max_compression_ratio,
-                                max_line_bytes=DEFAULT_LIMITS.max_line_bytes)
+        if max_decompressed is not None or max_line is not None:
+            try:
+                limits = ReadLimits(
+                    max_decompressed_bytes=(parse_size(max_decompressed) if max_decompressed
+                                            else DEFAULT_LIMITS.max_decompressed_bytes),
+                    max_compression_ratio=DEFAULT_LIMITS.max_compression_ratio,
+                    max_line_bytes=(parse_size(max_line, "--max-line-bytes") if max_line
+                                    else DEFAULT_LIMITS.max_line_bytes),
+                )
+            except ValueError as exc:
+                raise click.BadParameter(str(exc)) from None
         excluded = list(exclude)
         with _progress_bar(sys.stderr.isatty()) as progress:
             report = scan_paths(list(paths), reference=ref, config=cfg, exclude=excluded,
