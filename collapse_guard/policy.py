@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
-from scipy.stats import false_discovery_control
 
 from .config import Config
 from .protocols import Check
@@ -22,11 +21,22 @@ _RANK = {Status.PASS: 0, Status.INSUFFICIENT: 0, Status.WARN: 1, Status.FAIL: 2,
 
 
 def adjust(p_values: Sequence[float]) -> np.ndarray:
-    """Benjamini–Hochberg adjusted p-values (scipy's ``false_discovery_control``)."""
-    if len(p_values) == 0:
-        return np.zeros(0)
+    """Benjamini–Hochberg adjusted p-values (Benjamini & Hochberg 1995).
+
+    ``q_(i) = min_{j >= i} p_(j) * m / j`` over the ascending order, capped at 1. Equal to
+    ``scipy.stats.false_discovery_control(p, method="bh")`` (tested), without importing
+    scipy.stats on the command line's start-up path.
+    """
     p = np.clip(np.asarray(p_values, dtype=float), 0.0, 1.0)
-    return np.asarray(false_discovery_control(p, method="bh"))
+    m = len(p)
+    if m == 0:
+        return np.zeros(0)
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    q = np.minimum.accumulate(scaled[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(q, 1.0)
+    return out
 
 
 def decide(

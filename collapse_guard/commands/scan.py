@@ -161,8 +161,8 @@ def make_command() -> click.Command:
     @report_options
     @common_options
     def scan(paths: tuple[str, ...], reference: str | None, exclude: tuple[str, ...],
-             no_gitignore: bool, max_decompressed: str | None, max_line: str | None, fmt: str, output: str | None,
-             fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], verbose: bool,
+             no_gitignore: bool, max_decompressed: str | None, max_line: str | None, fmt: str,
+             output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], verbose: bool,
              columns: tuple[str, ...], config_path: str | None, seed: int | None,
              traceback: bool) -> None:
         """Audit every data file and image under folders (or the files given).
