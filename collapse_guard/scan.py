@@ -278,9 +278,16 @@ def walk(
 
     counts = skipped if skipped is not None else {}
     base = Path(root)
-    if base.is_file():
-        if wanted(base.name.lower()):
-            yield WalkEntry(base, base.name)
+    if not base.is_dir():
+        # A file given by name is always read (gitignore and --exclude apply to walks only).
+        problem = None
+        if not base.exists():
+            problem = "no such file (a dangling link?)" if base.is_symlink() else "no such file"
+        elif not wanted(base.name.lower()):
+            problem = "no reader for this file type; see `collapse-guard readers`"
+        elif not base.is_file():
+            problem = "not a regular file"
+        yield WalkEntry(base, base.name, problem)
         return
     excluded = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
     seen: set[tuple[int, int]] = set()
@@ -422,8 +429,10 @@ def scan_paths(
     """
     from . import __version__
     from .config import Config
+    from .errors import InputError
     from .images import IMAGE_SUFFIXES, read_image_markers, summarize_images
     from .plugins import default_registry
+    from .profile.io import is_profile_file
     from .readers import find_reader
 
     cfg = config if config is not None else Config()
@@ -442,8 +451,6 @@ def scan_paths(
     # other file is its own batch.
     docs: dict[str, list[WalkEntry]] = {}
     units: list[tuple[str, WalkEntry | list[WalkEntry]]] = []
-    from .profile.io import is_profile_file
-
     for e in entries:
         display = _display(e)
         if e.problem is None and e.path.name.lower().endswith((".json", ".json.gz")) and (
@@ -461,6 +468,13 @@ def scan_paths(
         else:
             units.append((display, e))
 
+    if not units:
+        known = " ".join(sorted({*suffixes, *IMAGE_SUFFIXES}))
+        passed = ", ".join(f"{k} {why}" for why, k in sorted(skipped.items())) or "nothing"
+        raise InputError(
+            f"{', '.join(str(p) for p in paths)}: no data file or image to scan (passed over: "
+            f"{passed}); known types are {known}; check the path, --exclude and .gitignore"
+        )
     results: list[FileResult] = []
     image_results: list[ImageMarkers] = []
     total = len(units)

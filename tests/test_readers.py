@@ -493,3 +493,17 @@ def test_malformed_jsonl_line(tmp_path: Path) -> None:
     path.write_text('{"a": 1}\n{"a": 2\n{"a": 3}\n')
     message = error_of(path)
     assert str(path) in message and "line 2 is not valid JSON" in message
+
+
+def test_csv_line_longer_than_the_streaming_block_still_reads(tmp_path: Path) -> None:
+    """Blocks start small for bounded memory and double when a genuine long line needs it."""
+    from collapse_guard.readers.builtin import CSV_STREAM_BLOCK
+
+    path = tmp_path / "long.csv"
+    long_text = "word " * (CSV_STREAM_BLOCK // 5 + 1000)
+    frame = pd.DataFrame({"n": range(50), "text": ["short"] * 49 + [long_text]})
+    frame.to_csv(path, index=False)
+    reader = next(r for r in BUILTIN_READERS if r.name == "csv")
+    chunks = list(reader.read(path, 1000))
+    got = pd.concat(chunks, ignore_index=True)
+    assert len(got) == 50 and got["text"].iloc[-1] == long_text

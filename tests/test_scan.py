@@ -370,3 +370,32 @@ def test_max_line_bytes_option(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "max_line_bytes" in f["reason"]
     assert main(["scan", str(tmp_path), "--max-line-bytes", "lots"]) == 2
     assert "not a size" in capsys.readouterr().err
+
+
+def test_progress_bar_draws_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from collapse_guard.commands import scan as command
+
+    with command._progress_bar(False) as off:
+        assert off is None
+    screen = io.StringIO()
+    monkeypatch.setattr("rich.console.Console", lambda **_: Console(file=screen, force_terminal=True,
+                                                                   width=80))
+    with command._progress_bar(True) as update:
+        assert update is not None
+        update(0, 3, "data/a.csv")
+        update(3, 3, "")
+    assert "scanning" in screen.getvalue() and "3/3" in screen.getvalue()
+
+
+def test_nothing_to_scan_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.rst").write_text("x")
+    assert main(["scan", str(tmp_path)]) == 2
+    assert "no data file or image to scan" in capsys.readouterr().err
+    (tmp_path / "table.xlsx").write_bytes(b"PK")
+    assert main(["scan", str(tmp_path / "table.xlsx"), "--format", "json"]) == 2
+    (f,) = json.loads(capsys.readouterr().out)["files"]
+    assert f["status"] == "error" and "no reader for this file type" in f["reason"]

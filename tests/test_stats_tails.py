@@ -155,3 +155,20 @@ def test_permutation_ratio_test_degenerate_statistic() -> None:
         np.zeros(100), np.zeros(50), lambda v: spread(v, 0.25, 0.75), np.random.default_rng(0)
     )
     assert math.isnan(res.p_value)
+
+
+def test_permutation_ratio_test_is_calibrated_on_discrete_values() -> None:
+    # Like a pixel column: ~74% zeros, so the upper quartile of an honest half is 0 or 1 and
+    # the IQR ratio is often exactly 0. That must not look like collapse.
+    rng = np.random.default_rng(2)
+    pool = np.where(rng.random(900) < 0.74, 0.0, rng.integers(1, 8, size=900).astype(float))
+    small = zero = 0
+    for i in range(60):
+        perm = rng.permutation(pool)
+        res = permutation_ratio_test(
+            perm[:450], perm[450:], lambda v: spread(v, 0.25, 0.75), np.random.default_rng(i)
+        )
+        zero += res.ratio == 0
+        small += res.p_value < 0.01
+    assert zero > 0  # the case arises
+    assert small <= 1

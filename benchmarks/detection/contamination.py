@@ -44,22 +44,35 @@ def _headline(result: common.CaseResult) -> dict[str, Any]:
     raise RuntimeError("synthetic-contamination returned no synthetic_share finding")
 
 
+def _log(row: dict[str, Any]) -> dict[str, Any]:
+    """Append the row to $CONTAMINATION_ROWS (JSON lines) when set, so long runs can be followed."""
+    import json
+    import os
+
+    path = os.environ.get("CONTAMINATION_ROWS")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row, default=str) + "\n")
+    return row
+
+
 def _row(topic: str, source: str, generator: str, mode: str, alpha: float, size: int, rep: int,
          res: common.CaseResult) -> dict[str, Any]:
     head = _headline(res)
     value = head["value"]
     interval = head["interval"] or [None, None]
-    return {
+    return _log({
         "topic": topic, "source": source, "generator": generator, "mode": mode,
         "alpha": alpha, "size": size, "rep": rep,
         "case": "clean" if alpha == 0 else "collapse",
         "estimate": value, "low": interval[0], "high": interval[1],
         "method": (head.get("evidence") or {}).get("method"),
-        "headline_status": head["status"],
+        "headline_status": head["status"], "p_value": head["p_value"],
+        "p_adjusted": head.get("p_adjusted"),
         "status": res.status, "warn": head["status"] in ("warn", "fail"),
         "fail": head["status"] == "fail", "insufficient": head["status"] == "insufficient-data",
         "seconds": res.seconds,
-    }
+    })
 
 
 def _text_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ a terminal, render the :class:`~collapse_guard.scan.ScanReport`, map it to an ex
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -162,9 +163,9 @@ def make_command() -> click.Command:
     @common_options
     def scan(paths: tuple[str, ...], reference: str | None, exclude: tuple[str, ...],
              no_gitignore: bool, max_decompressed: str | None, max_line: str | None, fmt: str,
-             output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], verbose: bool,
-             columns: tuple[str, ...], config_path: str | None, seed: int | None,
-             traceback: bool) -> None:
+             output: str | None, fail_on: str | None, select: tuple[str, ...],
+             ignore: tuple[str, ...], verbose: bool, columns: tuple[str, ...],
+             config_path: str | None, seed: int | None, traceback: bool) -> None:
         """Audit every data file and image under folders (or the files given).
 
         \b
@@ -176,7 +177,7 @@ def make_command() -> click.Command:
         failed, 2 a file could not be read or the scan could not run.
         """
         from ..api import load_reference
-        from ..readers import DEFAULT_LIMITS, ReadLimits
+        from ..readers import DEFAULT_LIMITS
         from ..scan import scan_paths
 
         reporter = _reporter(fmt)
@@ -188,15 +189,14 @@ def make_command() -> click.Command:
                                          param_hint="PATH")
         ref = load_reference(reference) if reference else None
         limits = None
-        if max_decompressed is not None or max_line is not None:
+        changes: dict[str, int] = {}
+        if max_decompressed is not None:
+            changes["max_decompressed_bytes"] = parse_size(max_decompressed)
+        if max_line is not None:
+            changes["max_line_bytes"] = parse_size(max_line, "--max-line-bytes")
+        if changes:
             try:
-                limits = ReadLimits(
-                    max_decompressed_bytes=(parse_size(max_decompressed) if max_decompressed
-                                            else DEFAULT_LIMITS.max_decompressed_bytes),
-                    max_compression_ratio=DEFAULT_LIMITS.max_compression_ratio,
-                    max_line_bytes=(parse_size(max_line, "--max-line-bytes") if max_line
-                                    else DEFAULT_LIMITS.max_line_bytes),
-                )
+                limits = dataclasses.replace(DEFAULT_LIMITS, **changes)
             except ValueError as exc:
                 raise click.BadParameter(str(exc)) from None
         excluded = list(exclude)

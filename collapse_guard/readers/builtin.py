@@ -332,6 +332,9 @@ def _gz(suffixes: Sequence[str]) -> tuple[str, ...]:
     return (*suffixes, *(s + ".gz" for s in suffixes))
 
 
+CSV_STREAM_BLOCK = 4 * MiB
+
+
 class CsvReader(BuiltinReader):
     """Comma- or tab-separated files through pyarrow's streaming CSV reader."""
 
@@ -342,11 +345,17 @@ class CsvReader(BuiltinReader):
         self.description = f"{'tab' if delimiter == chr(9) else 'comma'}-separated values with a header row"
 
     def _open(
-        self, source: Any, limits: ReadLimits, column_types: dict[str, pa.DataType] | None
+        self,
+        source: Any,
+        limits: ReadLimits,
+        column_types: dict[str, pa.DataType] | None,
+        block_size: int | None = None,
     ) -> pacsv.CSVStreamingReader:
         return pacsv.open_csv(
             source,
-            read_options=pacsv.ReadOptions(block_size=limits.max_line_bytes, use_threads=True),
+            read_options=pacsv.ReadOptions(
+                block_size=block_size or limits.max_line_bytes, use_threads=True
+            ),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=column_types, timestamp_parsers=[], strings_can_be_null=True
@@ -365,11 +374,14 @@ class CsvReader(BuiltinReader):
                 schema = self._open(source, limits, None).schema
             names = schema.names
             types = self._fixed_types(schema, path, limits)
-            for _ in range(len(names) + 1):
+            # pyarrow keeps dozens of blocks in flight, so the streaming read uses small blocks
+            # (bounded memory) and doubles them only when a genuine long line needs it.
+            block = min(limits.max_line_bytes, CSV_STREAM_BLOCK)
+            for _ in range(len(names) + 1 + 32):
                 try:
                     skip = rows
                     with self._source(path, limits) as source:
-                        for batch in self._open(source, limits, types):
+                        for batch in self._open(source, limits, types, block):
                             if skip >= batch.num_rows:
                                 skip -= batch.num_rows
                                 continue
@@ -379,6 +391,10 @@ class CsvReader(BuiltinReader):
                             rows += batch.num_rows
                     break
                 except pa.ArrowInvalid as exc:
+                    straddles = "straddling" in str(exc) or "straddles" in str(exc)
+                    if straddles and block < limits.max_line_bytes:
+                        block = min(block * 2, limits.max_line_bytes)
+                        continue
                     column = _conversion_column(exc, names)
                     if column is None or types[column] == pa.string():
                         raise

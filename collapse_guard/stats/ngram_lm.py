@@ -110,8 +110,7 @@ class KneserNeyLM:
         for k in range(1, self.order):
             lev = self.levels[k]
             ck = _lookup(lev.keys, lev.counts, _mix(hist[k], tokens))
-            tot = _lookup(lev.ctx_keys, lev.ctx_total, hist[k])
-            typ = _lookup(lev.ctx_keys, lev.ctx_types, hist[k])
+            tot, typ = _lookup2(lev.ctx_keys, lev.ctx_total, lev.ctx_types, hist[k])
             seen = tot > 0
             safe = np.where(seen, tot, 1.0)
             interp = np.maximum(ck - lev.discount, 0.0) / safe + lev.discount * typ / safe * prob
@@ -129,12 +128,34 @@ class KneserNeyLM:
             return np.where(lengths > 0, sums / np.maximum(lengths, 1), np.nan)
 
 
+def _positions(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``searchsorted`` in query order; large queries are sorted first (3x faster: cache)."""
+    if query.size < 100_000:
+        return np.searchsorted(keys, query)
+    order = np.argsort(query)
+    pos = np.empty(query.size, dtype=np.int64)
+    pos[order] = np.searchsorted(keys, query[order])
+    return pos
+
+
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
     if keys.size == 0:
         return np.zeros(query.size)
-    pos = np.searchsorted(keys, query)
+    pos = _positions(keys, query)
     pos[pos >= keys.size] = 0
     return np.where(keys[pos] == query, values[pos], 0.0)
+
+
+def _lookup2(
+    keys: np.ndarray, a: np.ndarray, b: np.ndarray, query: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two value arrays that share one key array: one search instead of two."""
+    if keys.size == 0:
+        return np.zeros(query.size), np.zeros(query.size)
+    pos = _positions(keys, query)
+    pos[pos >= keys.size] = 0
+    hit = keys[pos] == query
+    return np.where(hit, a[pos], 0.0), np.where(hit, b[pos], 0.0)
 
 
 def _discount(counts: np.ndarray) -> float:

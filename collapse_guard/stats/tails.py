@@ -357,10 +357,12 @@ def permutation_ratio_test(
 
     Under H0 (batch and reference drawn from one population) the pooled values can be re-split at
     random into parts of the two sizes; the log ratio over those re-splits is the null, which
-    carries the sampling error of *both* sides at their own sizes (science.md §7.1-§7.2). The
-    p-value uses a normal approximation to the permutation distribution of the log ratio, so
-    that it is not floored at ``1 / (draws + 1)`` (which multiple-testing control would never let
-    through); ``draws=100`` estimates the null's mean and spread to within about 7% and 10%.
+    carries the sampling error of *both* sides at their own sizes (science.md §7.1-§7.2). Inside
+    the range of the permutations the p-value is the permutation p-value ``(1 + k) / (B + 1)``
+    (Phipson & Smyth 2010); beyond every permutation it extrapolates with a normal fitted to the
+    null log ratios, so that it is not floored at ``1 / (B + 1)`` (which multiple-testing control
+    would never let through). When the null is lumpy (fewer distinct values than half the draws:
+    discrete data) only the permutation p-value is used.
 
     Parameters
     ----------
@@ -402,10 +404,12 @@ def permutation_ratio_tests(
     observed: dict[str, tuple[float, float]] = {
         name: (fn(bat_sorted), fn(ref_sorted)) for name, fn in statistics.items()
     }
+    # A batch statistic of exactly 0 (e.g. an IQR of 0 because most values tie) is testable:
+    # the permutations say how often an honest split shows 0 too.
     usable = [
         name
         for name, (b, r) in observed.items()
-        if b > 0 and r > 0 and math.isfinite(b) and math.isfinite(r)
+        if b >= 0 and r > 0 and math.isfinite(b) and math.isfinite(r)
     ]
     nulls = {name: np.full(draws, math.nan) for name in usable}
     if usable:
@@ -416,8 +420,8 @@ def permutation_ratio_tests(
             part_b, part_r = np.sort(perm[:nb]), np.sort(perm[nb:])
             for name in usable:
                 a, b = statistics[name](part_b), statistics[name](part_r)
-                if a > 0 and b > 0:
-                    nulls[name][i] = math.log(a / b)
+                if b > 0 and a >= 0:
+                    nulls[name][i] = a / b
     out: dict[str, SpreadTest] = {}
     nan = math.nan
     for name, (s_bat, s_ref) in observed.items():
@@ -427,13 +431,24 @@ def permutation_ratio_tests(
         if name not in usable or len(null) < 10:
             out[name] = SpreadTest(s_bat, s_ref, ratio, nan, nan, nan, (nan, nan), len(null))
             continue
-        obs = math.log(s_bat / s_ref)
-        mu = float(np.mean(null))
-        sd = float(np.std(null, ddof=1))
-        if sd <= 0:
-            p = 0.0 if obs < mu else 1.0
+        below = int(np.sum(null <= ratio))
+        empirical = (1 + below) / (len(null) + 1)
+        positive = null[null > 0]
+        logs = np.log(positive)
+        mu = float(np.mean(logs)) if len(logs) else nan
+        sd = float(np.std(logs, ddof=1)) if len(logs) > 1 else nan
+        lumpy = len(np.unique(null)) < len(null) // 2
+        if ratio <= 0 or lumpy or below > 0 or not sd > 0:
+            # Inside the permutations, at 0, or a lumpy null (discrete values, heavy ties): the
+            # permutation p-value (Phipson & Smyth 2010); a normal curve would invent tiny ones.
+            p = empirical
         else:
-            p = float(stats.norm.cdf((obs - mu) / sd))
-        interval = (math.exp(obs - 1.96 * sd), math.exp(obs + 1.96 * sd))
+            # Beyond every permutation: extrapolate with the normal tail of the log ratios,
+            # never above the permutation p-value.
+            p = min(float(stats.norm.cdf((math.log(ratio) - mu) / sd)), empirical)
+        if ratio > 0 and sd > 0:
+            interval = (ratio * math.exp(-1.96 * sd), ratio * math.exp(1.96 * sd))
+        else:
+            interval = (nan, nan)
         out[name] = SpreadTest(s_bat, s_ref, ratio, mu, sd, p, interval, len(null))
     return out

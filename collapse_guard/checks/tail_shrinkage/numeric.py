@@ -86,6 +86,11 @@ OPTIONS: dict[str, OptionSpec] = {
 MIN_REFERENCE = 100
 MIN_BATCH_SPREAD = 20
 PERMUTATION_CAP = 20_000
+PERMUTATION_WORK = 2_000_000  # values sorted per statistic across all permutations
+MAX_DRAWS = 2000
+# A quantile spread is compared only when each end rests on at least this many values: the
+# p99 - p1 of a few hundred rows is two or three order statistics and far from normal.
+MIN_TAIL_POINTS = 10
 # The Hill estimate uses ceil(sqrt(n)) order statistics; below this batch size that is fewer
 # than ~30 points, too few for a tail index (science.md §2.4).
 MIN_HILL_BATCH = 1000
@@ -254,32 +259,38 @@ def _spreads_and_hill(
     )
     if heavy:
         statistics["hill_tail_index"] = partial(hill_xi, k=None)
-    draws = int(ctx.option("null_draws", column))
+    # Small samples get more permutations (same total work): their quantile ratios are far from
+    # normal, so the p-value should come from the permutations, not from extrapolation.
+    used = min(n, PERMUTATION_CAP) + min(len(ref), PERMUTATION_CAP)
+    draws = max(int(ctx.option("null_draws", column)), min(MAX_DRAWS, PERMUTATION_WORK // used))
     tests = permutation_ratio_tests(
         ref, batch, statistics, ctx.rng(column, "spread"), draws, PERMUTATION_CAP
     )
-    for metric, (_lo, _hi, label) in spreads.items():
+    for metric, (lo, _hi, label) in spreads.items():
         s = tests[metric]
-        if not math.isfinite(s.p_value):
-            why = f"the reference {label} is zero" if s.reference <= 0 else f"the batch {label} is zero"
-            if s.reference > 0 and s.batch <= 0:
-                # A batch with no spread at all is the end point of collapse, not missing data.
-                yield Measurement(
-                    column, metric, value=0.0, expected=1.0, p_value=None, effect=0.0,
-                    message=(f"{column}: the batch {label} is 0 against {fmt(s.reference)} in "
-                             "the reference: its values have collapsed onto one point"),
-                    evidence={"reference_spread": s.reference, "batch_spread": s.batch},
-                )
-                continue
+        fewest = min(n, len(ref))
+        if fewest * lo < MIN_TAIL_POINTS:
+            why = (f"{label} of {fewest:,} values rests on their {math.ceil(fewest * lo)} most "
+                   f"extreme values at each end; needs {math.ceil(MIN_TAIL_POINTS / lo):,} rows "
+                   "on both sides")
             yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
             continue
+        if not math.isfinite(s.p_value):
+            why = (f"the reference {label} is zero" if s.reference <= 0
+                   else f"the {label} cannot be compared")
+            yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
+            continue
+        if s.batch <= 0:
+            message = (f"{column}: the batch {label} is 0 against {fmt(s.reference)} in the "
+                       "reference: most of its values are identical")
+        else:
+            message = (f"{column}: {label} is {fmt(s.batch)} vs {fmt(s.reference)} in the "
+                       f"reference ({s.ratio:.0%} of it)")
+        expected = math.exp(s.null_mean) if math.isfinite(s.null_mean) else 1.0
+        interval = s.interval if math.isfinite(s.interval[0]) else None
         yield Measurement(
-            column, metric, value=s.ratio, expected=math.exp(s.null_mean), interval=s.interval,
-            p_value=s.p_value, effect=s.ratio,
-            message=(
-                f"{column}: {label} is {fmt(s.batch)} vs {fmt(s.reference)} in the reference "
-                f"({s.ratio:.0%} of it)"
-            ),
+            column, metric, value=s.ratio, expected=expected, interval=interval,
+            p_value=s.p_value, effect=s.ratio, message=message,
             evidence={"reference_spread": s.reference, "batch_spread": s.batch,
                       "null_draws": s.draws, "null_sd_log_ratio": s.null_sd, "batch_rows": n},
         )
@@ -289,7 +300,8 @@ def _spreads_and_hill(
             alpha_b = 1 / h.batch if h.batch > 0 else math.inf
             yield Measurement(
                 column, "hill_tail_index", value=h.batch, expected=h.reference,
-                interval=(h.interval[0] * h.reference, h.interval[1] * h.reference),
+                interval=(h.interval[0] * h.reference, h.interval[1] * h.reference)
+                if math.isfinite(h.interval[0]) else None,
                 p_value=h.p_value, effect=h.ratio,
                 message=(
                     f"{column}: the upper tail is {'lighter' if h.ratio < 1 else 'not lighter'}: "
