@@ -60,8 +60,10 @@ def main() -> None:
         head = next(f for f in report.findings if f.metric == "synthetic_share")
         rows.append((label, seconds, head.measurement.value, head.measurement.interval))
     tokens = int(getattr(batch.columns["text"], "tokens", 0))
-    print(f"batch: {args.docs:,} documents, {tokens:,} tokens; reference {len(ref_docs):,} documents; "
-          f"true machine share {n_machine / args.docs:.3f}")
+    print(
+        f"batch: {args.docs:,} documents, {tokens:,} tokens; reference {len(ref_docs):,} documents; "
+        f"true machine share {n_machine / args.docs:.3f}"
+    )
     print(f"profiling the batch (core): {t_profile:.1f} s")
     print("| mode | seconds | synthetic_share | 95% interval |")
     print("|---|---|---|---|")

@@ -50,12 +50,43 @@ def test_kind_override(human: pd.DataFrame) -> None:
     assert "pareto" not in prof.columns
 
 
+def _without_samples(content: dict) -> dict:
+    content = dict(content, sample=None, columns=[dict(c) for c in content["columns"]])
+    for c in content["columns"]:
+        c.pop("sample", None)
+    return content
+
+
 def test_merge_equals_profile_of_concatenation(human: pd.DataFrame) -> None:
+    """Counts, moments, categories and length histograms merge exactly; the merged samples are a
+    uniform sample of the union of the same size (the same distribution, not the same rows)."""
     whole = build_profile([human], settings=SMALL)
     a = build_profile([human.iloc[:2500]], settings=SMALL)
     b = build_profile([human.iloc[2500:]], settings=SMALL)
-    _assert_same(_content(a.merge(b)), _content(whole))
-    _assert_same(_content(b.merge(a)), _content(whole))
+    for merged in (a.merge(b), b.merge(a)):
+        _assert_same(_without_samples(_content(merged)), _without_samples(_content(whole)))
+        assert len(merged.sample) == len(whole.sample) == 500
+        union = set(a.column("gauss").values) | set(b.column("gauss").values)
+        assert set(merged.column("gauss").values) <= union
+        assert merged.column("text").sample.n_tokens <= 2500
+    # Both parts contribute in proportion to their size (2500 vs 3500 rows).
+    from_a = np.isin(a.merge(b).column("gauss").values, a.column("gauss").values).mean()
+    assert 0.3 < from_a < 0.55
+
+
+def test_duplicate_rows_are_sampled_independently() -> None:
+    """A content-only priority would keep or drop every copy of a row together."""
+    rng = np.random.default_rng(0)
+    ages = pd.DataFrame({"age": rng.integers(18, 91, 200_000)})
+    values = build_profile([ages], settings=ProfileSettings.reference()).column("age").values
+    assert len(np.unique(values)) == 73
+    assert np.quantile(values, [0.01, 0.99]).tolist() == pytest.approx([18, 90], abs=1)
+
+
+def test_float_category_labels_do_not_depend_on_the_chunk() -> None:
+    frame = pd.DataFrame({"r": [1.0, 2.0, 2.5, 1.0, 2.0, 3.0] * 50})
+    prof = build_profile([frame.iloc[:150], frame.iloc[150:]], kinds={"r": Kind.CATEGORICAL})
+    assert prof.column("r").counts == {"1": 100, "2": 100, "2.5": 50, "3": 50}
 
 
 def test_chunking_does_not_change_the_profile(human: pd.DataFrame) -> None:
@@ -79,11 +110,10 @@ def test_exact_summaries(human: pd.DataFrame) -> None:
 
 def test_samples_are_bounded_and_seeded(human: pd.DataFrame) -> None:
     a = build_profile([human], settings=SMALL)
-    b = build_profile([human.sample(frac=1.0, random_state=3)], settings=SMALL)
+    b = build_profile([human], settings=SMALL)
     assert len(a.sample) == 500
     assert a.column("text").sample.n_tokens <= 2500
-    # Sampling depends on row content, not on row order.
-    assert sorted(a.column("gauss").values) == sorted(b.column("gauss").values)
+    assert np.array_equal(a.column("gauss").values, b.column("gauss").values)  # seeded
     c = build_profile([human], settings=ProfileSettings.reference(sample_rows=500, seed=7))
     assert not np.array_equal(a.column("gauss").values, c.column("gauss").values)
 
@@ -188,3 +218,25 @@ def test_batch_is_read_with_the_reference_kinds(human: pd.DataFrame) -> None:
     assert prof.column("category").counts == {"7": 300}
     with pytest.raises(InputError, match="no column 'gauss'"):
         build_profile([batch.drop(columns="gauss")], settings=ProfileSettings.batch(), reference=ref)
+
+
+def test_identifiers_timestamps_codes_and_numeric_strings() -> None:
+    rng = np.random.default_rng(0)
+    n = 3000
+    times = pd.date_range("2024-01-01", periods=n, freq="h")
+    frame = pd.DataFrame(
+        {
+            "row": np.arange(n),
+            "user_id": rng.permutation(n) + 10**6,
+            "ts": times,
+            "ts_text": times.strftime("%Y-%m-%d %H:%M:%S"),
+            "stars": rng.integers(1, 6, n),
+            "amount_text": [f"{v:.3f}" for v in rng.normal(size=n)],
+            "income": rng.integers(20_000, 200_000, n),
+        }
+    )
+    prof = cg.profile(frame)
+    assert set(prof.skipped) == {"row", "user_id", "ts", "ts_text"}
+    assert "identifier" in prof.skipped["row"] and "timestamps" in prof.skipped["ts_text"]
+    assert prof.kinds() == {"stars": Kind.CATEGORICAL, "amount_text": Kind.NUMERIC, "income": Kind.NUMERIC}
+    assert cg.profile(frame, columns={"row": "numeric"}).column("row").kind is Kind.NUMERIC

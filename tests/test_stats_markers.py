@@ -74,6 +74,9 @@ def test_rate_excess_is_the_conditional_binomial_test() -> None:
 
 def test_docs_containing_counts_per_document() -> None:
     counts = docs_containing(
-        np.array([0, 0, 1, 2, 2, 2]), np.array([5, 6, 7, 5, 5, 8], dtype=np.uint64), np.array([5, 8]), 4
+        np.array([0, 0, 1, 2, 2, 2]),
+        np.array([5, 6, 7, 5, 5, 8], dtype=np.uint64),
+        np.array([5, 8]),
+        4,
     )
     assert counts.tolist() == [1, 0, 3, 0]

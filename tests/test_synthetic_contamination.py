@@ -104,16 +104,26 @@ def _headline(report: Any) -> Any:
 
 def test_text_with_synthetic_reference_both_directions(text_reference: cg.Profile) -> None:
     synthetic = pd.DataFrame({"text": _machine(500, 99)})
-    dirty = cg.check(_mixed(600, 0.3, 5), text_reference, select=[NAME], config=FAST,
-                     synthetic_reference=synthetic)
+    dirty = cg.check(
+        _mixed(600, 0.3, 5),
+        text_reference,
+        select=[NAME],
+        config=FAST,
+        synthetic_reference=synthetic,
+    )
     head = _headline(dirty)
     lo, hi = head.measurement.interval
     assert lo <= 0.3 <= hi
     assert abs(head.measurement.value - 0.3) < 0.08
     assert head.status.value == "fail"
     assert "mixture MLE" in head.measurement.evidence["method"]
-    clean = cg.check(_mixed(600, 0.0, 6), text_reference, select=[NAME], config=FAST,
-                     synthetic_reference=synthetic)
+    clean = cg.check(
+        _mixed(600, 0.0, 6),
+        text_reference,
+        select=[NAME],
+        config=FAST,
+        synthetic_reference=synthetic,
+    )
     assert _headline(clean).measurement.value <= 0.03
     assert clean.status == "pass"
 
@@ -151,7 +161,9 @@ def test_marker_vocabulary_and_assistant_phrases(text_reference: cg.Profile) -> 
 
 
 def test_reference_free_scan_mode_uses_wordfreq_baseline() -> None:
-    docs = [f"a plain sentence about the weather number {i} and nothing else at all" for i in range(400)]
+    docs = [
+        f"a plain sentence about the weather number {i} and nothing else at all" for i in range(400)
+    ]
     for i in range(0, 400, 4):
         docs[i] = "this pivotal study delves into the multifaceted realm " + docs[i]
     batch = build_profile([pd.DataFrame({"text": docs})], settings=ProfileSettings.batch())
@@ -167,12 +179,18 @@ def test_reference_free_scan_mode_uses_wordfreq_baseline() -> None:
 def test_synthetic_reference_in_another_language_gives_a_warning_not_a_number(
     text_reference: cg.Profile,
 ) -> None:
-    german = pd.DataFrame({"text": [
-        f"der schnelle braune fuchs springt über den faulen hund nummer {i} und läuft weiter"
-        for i in range(200)
-    ]})
-    report = cg.check(_mixed(400, 0.0, 12), text_reference, select=[NAME], config=FAST,
-                      synthetic_reference=german)
+    german = pd.DataFrame(
+        {
+            "text": [
+                f"der schnelle braune fuchs springt über den faulen hund nummer {i} und läuft "
+                "weiter"
+                for i in range(200)
+            ]
+        }
+    )
+    report = cg.check(
+        _mixed(400, 0.0, 12), text_reference, select=[NAME], config=FAST, synthetic_reference=german
+    )
     mix = _findings(report)[("text", "mixture_share")]
     assert mix.status.value == "insufficient-data"
     assert "another language" in mix.measurement.insufficient
@@ -181,10 +199,12 @@ def test_synthetic_reference_in_another_language_gives_a_warning_not_a_number(
 
 
 def test_empty_synthetic_sample_is_insufficient(text_reference: cg.Profile) -> None:
-    empty = build_profile([pd.DataFrame({"text": ["!!! ???"] * 40})], kinds={"text": Kind.TEXT},
-                          synthetic=True)
-    report = cg.check(_mixed(300, 0.0, 13), text_reference, select=[NAME], config=FAST,
-                      synthetic_reference=empty)
+    empty = build_profile(
+        [pd.DataFrame({"text": ["!!! ???"] * 40})], kinds={"text": Kind.TEXT}, synthetic=True
+    )
+    report = cg.check(
+        _mixed(300, 0.0, 13), text_reference, select=[NAME], config=FAST, synthetic_reference=empty
+    )
     mix = _findings(report)[("text", "mixture_share")]
     assert mix.status.value == "insufficient-data"
     assert "0 non-empty documents" in mix.measurement.insufficient
@@ -210,8 +230,13 @@ def _copula(human: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFra
 
 def _table(n: int, rng: np.random.Generator) -> pd.DataFrame:
     age = rng.integers(18, 90, n)
-    return pd.DataFrame({"age": age.astype(float), "income": rng.lognormal(10 + 0.01 * age, 0.7),
-                         "visits": rng.poisson(3, n).astype(float)})
+    return pd.DataFrame(
+        {
+            "age": age.astype(float),
+            "income": rng.lognormal(10 + 0.01 * age, 0.7),
+            "visits": rng.poisson(3, n).astype(float),
+        }
+    )
 
 
 def test_tabular_copula_rows_detected_and_clean_passes() -> None:
@@ -232,8 +257,9 @@ def test_copies_of_reference_rows_and_single_column_table() -> None:
     rng = np.random.default_rng(5)
     human = pd.DataFrame({"x": rng.normal(size=3000)})
     ref = cg.profile(human)
-    leaked = pd.concat([pd.DataFrame({"x": rng.normal(size=800)}), human.iloc[:200]],
-                       ignore_index=True)
+    leaked = pd.concat(
+        [pd.DataFrame({"x": rng.normal(size=800)}), human.iloc[:200]], ignore_index=True
+    )
     report = cg.check(leaked, ref, select=[NAME], config=FAST)
     copies = _findings(report)[(None, "reference_copies")]
     assert copies.measurement.evidence["exact_share"] > 0.1
@@ -244,10 +270,15 @@ def test_copies_of_reference_rows_and_single_column_table() -> None:
 
 def test_provenance_column_declares_machine_rows() -> None:
     rng = np.random.default_rng(3)
-    ref = cg.profile(pd.DataFrame({"x": rng.normal(size=500),
-                                   "language_creators": ["found"] * 500}))
-    batch = pd.DataFrame({"x": rng.normal(size=400),
-                          "language_creators": ["machine-generated"] * 100 + ["found"] * 300})
+    ref = cg.profile(
+        pd.DataFrame({"x": rng.normal(size=500), "language_creators": ["found"] * 500})
+    )
+    batch = pd.DataFrame(
+        {
+            "x": rng.normal(size=400),
+            "language_creators": ["machine-generated"] * 100 + ["found"] * 300,
+        }
+    )
     report = cg.check(batch, ref, select=[NAME], config=FAST)
     prov = _findings(report)[("language_creators", "declared_synthetic_share")]
     assert prov.measurement.value == pytest.approx(0.25)
@@ -256,8 +287,9 @@ def test_provenance_column_declares_machine_rows() -> None:
 
 
 def test_nothing_to_measure_is_insufficient_not_pass() -> None:
-    batch = build_profile([pd.DataFrame({"text": ["short text here ok"] * 5})],
-                          settings=ProfileSettings.batch())
+    batch = build_profile(
+        [pd.DataFrame({"text": ["short text here ok"] * 5})], settings=ProfileSettings.batch()
+    )
     report = run_checks(None, batch, _registry(SyntheticContamination()), Config())
     head = _headline(report)
     assert head.status.value == "insufficient-data"
@@ -270,14 +302,21 @@ def test_marker_list_cites_sources_and_surface_counts() -> None:
         assert "source" in data[section] and len(data[section]["source"]) > 40
     assert "delve" in data["style_words"]["words"]
     counts = surface_counts(["a \u2014 b \u201cquoted\u201d", None, "plain"])
-    assert counts == {"docs": 3, "chars": 19, "em_dash": 1, "em_dash_docs": 1,
-                      "curly_quote": 2, "curly_quote_docs": 1}
+    assert counts == {
+        "docs": 3,
+        "chars": 19,
+        "em_dash": 1,
+        "em_dash_docs": 1,
+        "curly_quote": 2,
+        "curly_quote_docs": 1,
+    }
 
 
 def test_em_dash_rate_against_a_reference_that_keeps_text() -> None:
     human = _human(400, 31)
-    ref = build_profile([pd.DataFrame({"text": human})],
-                        settings=ProfileSettings.reference(store_text=True))
+    ref = build_profile(
+        [pd.DataFrame({"text": human})], settings=ProfileSettings.reference(store_text=True)
+    )
     styled = [d.replace(" ", " \u2014 ", 1) + " \u201cok\u201d" for d in _human(300, 32)]
     report = cg.check(pd.DataFrame({"text": styled}), ref, select=[NAME], config=FAST)
     typo = _findings(report)[("text", "typography_rate_ratio")]

@@ -56,23 +56,43 @@ def _log(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _row(topic: str, source: str, generator: str, mode: str, alpha: float, size: int, rep: int,
-         res: common.CaseResult) -> dict[str, Any]:
+def _row(
+    topic: str,
+    source: str,
+    generator: str,
+    mode: str,
+    alpha: float,
+    size: int,
+    rep: int,
+    res: common.CaseResult,
+) -> dict[str, Any]:
     head = _headline(res)
     value = head["value"]
     interval = head["interval"] or [None, None]
-    return _log({
-        "topic": topic, "source": source, "generator": generator, "mode": mode,
-        "alpha": alpha, "size": size, "rep": rep,
-        "case": "clean" if alpha == 0 else "collapse",
-        "estimate": value, "low": interval[0], "high": interval[1],
-        "method": (head.get("evidence") or {}).get("method"),
-        "headline_status": head["status"], "p_value": head["p_value"],
-        "p_adjusted": head.get("p_adjusted"),
-        "status": res.status, "warn": head["status"] in ("warn", "fail"),
-        "fail": head["status"] == "fail", "insufficient": head["status"] == "insufficient-data",
-        "seconds": res.seconds,
-    })
+    return _log(
+        {
+            "topic": topic,
+            "source": source,
+            "generator": generator,
+            "mode": mode,
+            "alpha": alpha,
+            "size": size,
+            "rep": rep,
+            "case": "clean" if alpha == 0 else "collapse",
+            "estimate": value,
+            "low": interval[0],
+            "high": interval[1],
+            "method": (head.get("evidence") or {}).get("method"),
+            "headline_status": head["status"],
+            "p_value": head["p_value"],
+            "p_adjusted": head.get("p_adjusted"),
+            "status": res.status,
+            "warn": head["status"] in ("warn", "fail"),
+            "fail": head["status"] == "fail",
+            "insufficient": head["status"] == "insufficient-data",
+            "seconds": res.seconds,
+        }
+    )
 
 
 def _text_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, Any]]:
@@ -95,16 +115,31 @@ def _text_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, An
         for size in sizes:
             for alpha in ALPHAS:
                 k = round(alpha * size)
-                batch = pd.DataFrame({"text": list(human_pool[: size - k]) + list(machine_pool[:k])})
+                batch = pd.DataFrame(
+                    {"text": list(human_pool[: size - k]) + list(machine_pool[:k])}
+                )
                 for mode in ("with synthetic reference", "without"):
                     start = time.perf_counter()
                     report = cg.check(
-                        batch, ref, select=[NAME], seed=rep,
+                        batch,
+                        ref,
+                        select=[NAME],
+                        seed=rep,
                         synthetic_reference=synth_prof if mode != "without" else None,
                     )
                     res = _as_case(report, time.perf_counter() - start)
-                    rows.append(_row("text", "man pages", "trigram LM, top-p 0.9", mode, alpha,
-                                     size, rep, res))
+                    rows.append(
+                        _row(
+                            "text",
+                            "man pages",
+                            "trigram LM, top-p 0.9",
+                            mode,
+                            alpha,
+                            size,
+                            rep,
+                            res,
+                        )
+                    )
     return rows
 
 
@@ -113,8 +148,14 @@ def _as_case(report: Any, seconds: float) -> common.CaseResult:
     statuses = {f["status"] for f in found}
     fail = "fail" in statuses or "error" in statuses
     warn = fail or "warn" in statuses
-    return common.CaseResult("fail" if fail else "warn" if warn else "pass", warn, fail,
-                             bool(found) and statuses == {"insufficient-data"}, seconds, found)
+    return common.CaseResult(
+        "fail" if fail else "warn" if warn else "pass",
+        warn,
+        fail,
+        bool(found) and statuses == {"insufficient-data"},
+        seconds,
+        found,
+    )
 
 
 def gaussian_copula(human: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -171,18 +212,34 @@ def _table_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, A
                     if alpha == 0 and gen_name != "gaussian mixture":
                         continue  # one clean run per rep and size, listed under the first generator
                     k = round(alpha * size)
-                    batch = pd.concat([common.human_table(size - k, rng), fake.iloc[:k]],
-                                      ignore_index=True)
+                    batch = pd.concat(
+                        [common.human_table(size - k, rng), fake.iloc[:k]], ignore_index=True
+                    )
                     start = time.perf_counter()
                     report = cg.check(batch, ref, select=[NAME], seed=rep)
                     res = _as_case(report, time.perf_counter() - start)
-                    rows.append(_row("tabular", "human_table", gen_name if alpha else "none (clean)",
-                                     "reference only", alpha, size, rep, res))
+                    rows.append(
+                        _row(
+                            "tabular",
+                            "human_table",
+                            gen_name if alpha else "none (clean)",
+                            "reference only",
+                            alpha,
+                            size,
+                            rep,
+                            res,
+                        )
+                    )
     return rows
 
 
-def run(sizes: Sequence[int] = (2000,), reps: int = 5, seed: int = 0,
-        table_sizes: Sequence[int] = (5000,), table_reps: int | None = None) -> list[dict[str, Any]]:
+def run(
+    sizes: Sequence[int] = (2000,),
+    reps: int = 5,
+    seed: int = 0,
+    table_sizes: Sequence[int] = (5000,),
+    table_reps: int | None = None,
+) -> list[dict[str, Any]]:
     """All contamination cases; ``sizes`` are text batch sizes, ``table_sizes`` tabular ones."""
     rows = _text_cases(sizes, reps, seed)
     rows += _table_cases(table_sizes, table_reps if table_reps is not None else reps, seed)
@@ -195,13 +252,18 @@ def markdown(rows: Sequence[dict[str, Any]]) -> str:
         return "(no runs)\n"
     frame = pd.DataFrame(list(rows))
     frame["error"] = (frame["estimate"] - frame["alpha"]).abs()
-    frame["covered"] = (frame["low"] <= frame["alpha"] + 1e-12) & (frame["alpha"] <= frame["high"] + 1e-12)
+    frame["covered"] = (frame["low"] <= frame["alpha"] + 1e-12) & (
+        frame["alpha"] <= frame["high"] + 1e-12
+    )
     frame["over"] = frame["estimate"] - frame["alpha"]
-    lines = ["## Synthetic-contamination accuracy", "",
-             "| topic | generator | mode | size | alpha | runs | mean estimate | mean abs error | "
-             "max abs error | max over-estimate | 95% interval coverage | warn or fail | fail | "
-             "median seconds |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Synthetic-contamination accuracy",
+        "",
+        "| topic | generator | mode | size | alpha | runs | mean estimate | mean abs error | "
+        "max abs error | max over-estimate | 95% interval coverage | warn or fail | fail | "
+        "median seconds |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     keys = ["topic", "generator", "mode", "size", "alpha"]
     for key, g in frame.groupby(keys, sort=True):
         topic, gen, mode, size, alpha = key
@@ -222,8 +284,10 @@ def markdown(rows: Sequence[dict[str, Any]]) -> str:
         )
         zero = text_s[text_s.alpha == 0]
         if len(zero):
-            lines.append(f"- text with a synthetic reference, alpha = 0: estimate <= 0.03 in "
-                         f"{100 * (zero['estimate'] <= 0.03).mean():.0f}% of runs (target >= 95%)")
+            lines.append(
+                f"- text with a synthetic reference, alpha = 0: estimate <= 0.03 in "
+                f"{100 * (zero['estimate'] <= 0.03).mean():.0f}% of runs (target >= 95%)"
+            )
     text_n = frame[(frame.topic == "text") & (frame["mode"] == "without")]
     if len(text_n):
         hi = text_n[text_n.alpha >= 0.1]
@@ -255,16 +319,22 @@ if __name__ == "__main__":
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--table-reps", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", default=str(Path(__file__).resolve().parents[1] / "results" /
-                                                "contamination.md"))
+    parser.add_argument(
+        "--output",
+        default=str(Path(__file__).resolve().parents[1] / "results" / "contamination.md"),
+    )
     args = parser.parse_args()
     result = run(args.sizes, args.reps, args.seed, args.table_sizes, args.table_reps)
-    text = "# Contamination benchmark\n\n" + (
-        f"Command: `python -m benchmarks.detection.contamination --sizes {' '.join(map(str, args.sizes))} "
-        f"--table-sizes {' '.join(map(str, args.table_sizes))} --reps {args.reps}"
-        + (f" --table-reps {args.table_reps}" if args.table_reps is not None else "")
-        + f" --seed {args.seed}`\n\n"
-    ) + markdown(result)
+    text = (
+        "# Contamination benchmark\n\n"
+        + (
+            f"Command: `python -m benchmarks.detection.contamination --sizes {' '.join(map(str, args.sizes))} "
+            f"--table-sizes {' '.join(map(str, args.table_sizes))} --reps {args.reps}"
+            + (f" --table-reps {args.table_reps}" if args.table_reps is not None else "")
+            + f" --seed {args.seed}`\n\n"
+        )
+        + markdown(result)
+    )
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(text, encoding="utf-8")
     print(text)

@@ -162,8 +162,8 @@ OPTIONS: dict[str, OptionSpec] = {
     ),
     "max_docs": OptionSpec(
         2_000,
-        "document count of the reference draws for self-repetition and duplicate shares (the "
-        "batch is subsampled to it for self-repetition; duplicate shares use the whole batch)",
+        "document count at which self-repetition is compared (the batch is subsampled to it); "
+        "duplicate shares always use the whole batch",
         _int_between(100, 1_000_000),
         "an integer between 100 and 1000000",
     ),
@@ -624,15 +624,20 @@ def _document_findings(
         else [np.arange(n_b)]
     )
     r_docs = [np.sort(rng.choice(n_r, m_docs, replace=False)) for _ in range(draws)]
-    null = [dups(r_sig, r_hash, d) for d in r_docs]
     inflate = finite_population_inflation(m_docs / n_r)
     # Duplicate shares are measured on the whole batch: subsampling would split up pairs and
-    # hide them. The honest share at n documents is at most (n / m) times the share at m (it grows
-    # linearly for pairs and saturates for boilerplate), so the null is scaled up by n / m.
-    scale = n_b / m_docs
+    # hide them. LSH is cheap, so the null uses as many documents as the reference sample allows
+    # (half of it); above that, the honest share at n documents is at most (n / m) times the share
+    # at m (it grows linearly for pairs and saturates for boilerplate): the null is scaled by n / m.
+    dup_docs = min(n_b, n_r // 2)
+    null = [
+        dups(r_sig, r_hash, np.sort(rng.choice(n_r, dup_docs, replace=False))) for _ in range(draws)
+    ]
+    dup_inflate = finite_population_inflation(dup_docs / n_r)
+    scale = n_b / dup_docs
     base: dict[str, Any] = {
         "batch_documents": n_b,
-        "null_documents": m_docs,
+        "null_documents": dup_docs,
         "null_scaled_by": scale,
         "reference_sample_documents": n_r,
         "null_draws": draws,
@@ -641,9 +646,9 @@ def _document_findings(
         "minhash_functions": NUM_PERM,
         "lsh_bands": BANDS,
     }
-    if subsampled:
+    if scale > 1:
         base["null_note"] = (
-            f"the reference null was drawn at {m_docs:,} documents and scaled linearly to the "
+            f"the reference null was drawn at {dup_docs:,} documents and scaled linearly to the "
             f"batch's {n_b:,} (an upper bound for honest data, so conservative)"
         )
     pairs = _dup_pairs(full, texts, b_keep)
@@ -658,7 +663,7 @@ def _document_findings(
             obs,
             null_vals,
             worse="higher",
-            inflate=inflate,
+            inflate=dup_inflate,
             min_sd=math.sqrt(rate * (1 - rate) / n_b),
         )
         count = full.duplicate_docs if attr == "duplicate_share" else full.exact_docs

@@ -57,53 +57,86 @@ METRICS: dict[str, MetricSpec] = {
     "synthetic_share": MetricSpec(
         "estimated share of machine-generated data in the batch, from the strongest method "
         "available (a lower bound unless a synthetic sample was given)",
-        worse="higher", warn=0.03, fail=0.15, bounds=(0.0, 1.0),
+        worse="higher",
+        warn=0.03,
+        fail=0.15,
+        bounds=(0.0, 1.0),
     ),
     "mixture_share": MetricSpec(
         "share of machine text by maximum likelihood over word occurrences against the synthetic "
         "sample (Liang et al. 2024), null-corrected",
-        worse="higher", warn=0.03, fail=0.15, bounds=(0.0, 1.0),
+        worse="higher",
+        warn=0.03,
+        fail=0.15,
+        bounds=(0.0, 1.0),
     ),
     "unexplained_share": MetricSpec(
         "lower bound on the share of the batch the reference cannot explain (cross-fitted "
         "classifier two-sample test + Best Bin Estimation), null-corrected",
-        worse="higher", warn=0.03, fail=0.15, bounds=(0.0, 1.0),
+        worse="higher",
+        warn=0.03,
+        fail=0.15,
+        bounds=(0.0, 1.0),
     ),
     "excess_marker_docs": MetricSpec(
         "share of documents with an LLM style word minus the baseline's (Kobak et al. 2025; a "
         "lower bound on the machine share)",
-        worse="higher", warn=0.03, fail=0.10, bounds=(0.0, 1.0),
+        worse="higher",
+        warn=0.03,
+        fail=0.10,
+        bounds=(0.0, 1.0),
     ),
     "assistant_phrase_docs": MetricSpec(
         "share of documents with assistant stock phrases or knowledge-cutoff disclaimers minus "
         "the reference's",
-        worse="higher", warn=0.005, fail=0.02, bounds=(0.0, 1.0),
+        worse="higher",
+        warn=0.005,
+        fail=0.02,
+        bounds=(0.0, 1.0),
     ),
     "typography_rate_ratio": MetricSpec(
         "em dashes and curly quotes per character, batch over reference (weak evidence)",
-        worse="higher", warn=2.0, fail=5.0, bounds=(1.0, math.inf),
+        worse="higher",
+        warn=2.0,
+        fail=5.0,
+        bounds=(1.0, math.inf),
     ),
     "loglik_typicality_shift": MetricSpec(
         "median per-token log-likelihood under the reference n-gram model, batch minus reference "
         "hold-out, in units of the hold-out's IQR (> 0 = more 'typical' than human text)",
-        worse="higher", warn=0.25, fail=0.5, bounds=(0.0, math.inf),
+        worse="higher",
+        warn=0.25,
+        fail=0.5,
+        bounds=(0.0, math.inf),
     ),
     "loglik_spread_ratio": MetricSpec(
         "IQR of per-document log-likelihood, batch over reference hold-out",
-        worse="lower", warn=0.8, fail=0.6, bounds=(0.0, 1.0),
+        worse="lower",
+        warn=0.8,
+        fail=0.6,
+        bounds=(0.0, 1.0),
     ),
     "loglik_low_tail_ratio": MetricSpec(
         "batch share below the hold-out's 5th percentile of log-likelihood, divided by 5%",
-        worse="lower", warn=0.6, fail=0.3, bounds=(0.0, 1.0),
+        worse="lower",
+        warn=0.6,
+        fail=0.3,
+        bounds=(0.0, 1.0),
     ),
     "reference_copies": MetricSpec(
         "share of batch rows that are exact or near copies of reference rows, minus the share "
         "among held-out human rows",
-        worse="higher", warn=0.01, fail=0.05, bounds=(0.0, 1.0),
+        worse="higher",
+        warn=0.01,
+        fail=0.05,
+        bounds=(0.0, 1.0),
     ),
     "declared_synthetic_share": MetricSpec(
         "share of rows whose provenance column declares machine generation",
-        worse="higher", warn=0.05, fail=0.15, bounds=(0.0, 1.0),
+        worse="higher",
+        warn=0.05,
+        fail=0.15,
+        bounds=(0.0, 1.0),
     ),
 }
 
@@ -114,28 +147,40 @@ def _positive_int(v: Any) -> bool:
 
 OPTIONS: dict[str, OptionSpec] = {
     "max_docs": OptionSpec(
-        100_000, "batch documents scored by the n-gram models and the mixture estimate per text column",
-        _positive_int, "a positive integer",
+        100_000,
+        "batch documents scored by the n-gram models and the mixture estimate per text column",
+        _positive_int,
+        "a positive integer",
     ),
     "max_rows": OptionSpec(
-        10_000, "rows (or documents) per side used by the two-sample classifiers and the copy search",
-        _positive_int, "a positive integer",
+        10_000,
+        "rows (or documents) per side used by the two-sample classifiers and the copy search",
+        _positive_int,
+        "a positive integer",
     ),
     "lm_order": OptionSpec(
-        3, "n-gram order of the reference language model", lambda v: v in (1, 2, 3, 4, 5),
+        3,
+        "n-gram order of the reference language model",
+        lambda v: v in (1, 2, 3, 4, 5),
         "an integer from 1 to 5",
     ),
     "n_boot": OptionSpec(
-        200, "bootstrap replicates (the mixture null uses 5 x n_boot)", lambda v: _positive_int(v) and v >= 50,
+        200,
+        "bootstrap replicates (the mixture null uses 5 x n_boot)",
+        lambda v: _positive_int(v) and v >= 50,
         "an integer of at least 50",
     ),
     "classifier": OptionSpec(
-        "gbt", "two-sample classifier: gbt (gradient-boosted trees) or logistic",
-        lambda v: v in ("gbt", "logistic"), "'gbt' or 'logistic'",
+        "gbt",
+        "two-sample classifier: gbt (gradient-boosted trees) or logistic",
+        lambda v: v in ("gbt", "logistic"),
+        "'gbt' or 'logistic'",
     ),
     "provenance_columns": OptionSpec(
-        [], "extra column names that record provenance (besides the recognised names)",
-        lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of names",
+        [],
+        "extra column names that record provenance (besides the recognised names)",
+        lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "a list of names",
     ),
 }
 
@@ -259,20 +304,27 @@ def _synthetic_sample(run: _Run, column: str, ref: TokenSample) -> TokenSample |
         scol = texts[0] if len(texts) == 1 else None
     metric = "mixture_share"
     if scol is None:
-        run.out.append(Measurement(
-            column, metric,
-            insufficient=f"the synthetic sample has no text column {column!r}; give one with the "
-            "same column name",
-        ))
+        run.out.append(
+            Measurement(
+                column,
+                metric,
+                insufficient=f"the synthetic sample has no text column {column!r}; give one "
+                "with the "
+                "same column name",
+            )
+        )
         return None
     synth = scol.sample
     keep = np.flatnonzero(synth.lengths > 0)
     if keep.size < MIN_DOCS:
-        run.out.append(Measurement(
-            column, metric,
-            insufficient=f"the synthetic sample has {keep.size} non-empty documents in "
-            f"{column!r}; supply at least {MIN_DOCS} (a few hundred are better)",
-        ))
+        run.out.append(
+            Measurement(
+                column,
+                metric,
+                insufficient=f"the synthetic sample has {keep.size} non-empty documents in "
+                f"{column!r}; supply at least {MIN_DOCS} (a few hundred are better)",
+            )
+        )
         return None
     synth = synth.subset(keep)
     # Vocabulary overlap guards against a sample in another language or domain, where the MLE
@@ -281,13 +333,17 @@ def _synthetic_sample(run: _Run, column: str, ref: TokenSample) -> TokenSample |
     known = ref_words[ref_df >= 2]
     overlap = float(np.isin(synth.tokens, known).mean())
     if overlap < 0.5:
-        run.out.append(Measurement(
-            column, metric,
-            insufficient=f"only {_pct(overlap)} of the synthetic sample's words in {column!r} occur "
-            "in the reference: it looks like another language or domain; supply machine text "
-            "written for this data",
-            evidence={"vocabulary_overlap": overlap},
-        ))
+        run.out.append(
+            Measurement(
+                column,
+                metric,
+                insufficient=f"only {_pct(overlap)} of the synthetic sample's words in "
+                f"{column!r} occur "
+                "in the reference: it looks like another language or domain; supply machine text "
+                "written for this data",
+                evidence={"vocabulary_overlap": overlap},
+            )
+        )
         return None
     return synth
 
@@ -321,7 +377,9 @@ def _doc_moments(lp: np.ndarray, sample: TokenSample) -> tuple[np.ndarray, np.nd
     return mean, np.sqrt(np.maximum(var, 0.0))
 
 
-def _features(lp: np.ndarray, sample: TokenSample, marker_hashes: np.ndarray, cut: float) -> np.ndarray:
+def _features(
+    lp: np.ndarray, sample: TokenSample, marker_hashes: np.ndarray, cut: float
+) -> np.ndarray:
     """Per-document features from token log-probabilities: what the two-sample classifier sees."""
     lengths = sample.lengths.astype(float)
     docs = doc_index(sample.offsets)
@@ -404,7 +462,10 @@ def _score_folds(
                 lp_p, lm_q.token_logprobs(part.tokens, part.offsets), o, part
             )
     return _Scored(
-        ref_feats=r_feats, batch_feats=b_feats, ref_mean=r_feats[:, 0], batch_mean=b_feats[:, 0],
+        ref_feats=r_feats,
+        batch_feats=b_feats,
+        ref_mean=r_feats[:, 0],
+        batch_mean=b_feats[:, 0],
         batch_index=b_idx,
         mix_feats=mix,
         folds=None if mix is None else (b_fold, r_fold, s_fold),
@@ -438,8 +499,13 @@ def _classifier_llr(scored: _Scored, seed: int) -> tuple[np.ndarray, np.ndarray,
             x = np.vstack([xr[fr != k], xs[fs != k]])
             y = np.r_[np.zeros(int(np.sum(fr != k))), np.ones(int(np.sum(fs != k)))]
             clf = HistGradientBoostingClassifier(
-                max_iter=60, learning_rate=0.15, max_leaf_nodes=8, min_samples_leaf=20,
-                l2_regularization=1.0, early_stopping=False, random_state=seed + k,
+                max_iter=60,
+                learning_rate=0.15,
+                max_leaf_nodes=8,
+                min_samples_leaf=20,
+                l2_regularization=1.0,
+                early_stopping=False,
+                random_state=seed + k,
             )
             clf.fit(x, y)
             # unweighted fit (weights slow the binning): remove the training prior's log-odds
@@ -453,7 +519,11 @@ def _classifier_llr(scored: _Scored, seed: int) -> tuple[np.ndarray, np.ndarray,
 
 
 def _mixture(
-    run: _Run, column: str, batch: TokenSample, ref: TokenSample, synth: TokenSample,
+    run: _Run,
+    column: str,
+    batch: TokenSample,
+    ref: TokenSample,
+    synth: TokenSample,
     scored: _Scored,
 ) -> None:
     ctx = run.ctx
@@ -461,19 +531,27 @@ def _mixture(
     n_boot = int(ctx.option("n_boot"))
     assert scored.occurrence is not None
     if scored.vocab < 20:
-        run.out.append(Measurement(
-            column, "mixture_share",
-            insufficient=f"the reference and the synthetic sample share only {scored.vocab} words "
-            f"frequent enough to compare in {column!r}; supply a larger synthetic sample written "
-            "for this data",
-        ))
+        run.out.append(
+            Measurement(
+                column,
+                "mixture_share",
+                insufficient="the reference and the synthetic sample share only "
+                f"{scored.vocab} words "
+                f"frequent enough to compare in {column!r}; supply a larger synthetic sample "
+                "written "
+                "for this data",
+            )
+        )
         return
     methods: dict[str, mixture.MixtureResult] = {}
     methods["word occurrences (Liang et al. 2024)"] = mixture.estimate_mixture(
         *scored.occurrence, rng, n_boot=n_boot, n_null=5 * n_boot, vocab_size=scored.vocab
     )
     methods["classifier on n-gram and word-occurrence likelihoods"] = mixture.estimate_mixture(
-        *_classifier_llr(scored, int(rng.integers(2**31))), rng, n_boot=n_boot, n_null=5 * n_boot,
+        *_classifier_llr(scored, int(rng.integers(2**31))),
+        rng,
+        n_boot=n_boot,
+        n_null=5 * n_boot,
         vocab_size=scored.vocab,
     )
     # The document model that best separates held-out synthetic from held-out human text gives
@@ -481,38 +559,72 @@ def _mixture(
     name, res = max(methods.items(), key=lambda kv: kv[1].scale - kv[1].null_offset)
     separable = res.scale - res.null_offset
     if separable < 0.2:
-        run.out.append(Measurement(
-            column, "mixture_share",
-            insufficient=f"neither word occurrences nor n-gram models tell the synthetic sample "
-            f"from the reference in {column!r} (held-out synthetic text scores {res.scale:.2f}, "
-            f"human {res.null_offset:.2f}); the estimate would be noise",
-            evidence={"scale": res.scale, "null_offset": res.null_offset},
-        ))
+        run.out.append(
+            Measurement(
+                column,
+                "mixture_share",
+                insufficient="neither word occurrences nor n-gram models tell the synthetic "
+                "sample "
+                f"from the reference in {column!r} (held-out synthetic text scores "
+                f"{res.scale:.2f}, "
+                f"human {res.null_offset:.2f}); the estimate would be noise",
+                evidence={"scale": res.scale, "null_offset": res.null_offset},
+            )
+        )
         return
     lo, hi = res.interval
     top = _top_words(batch, ref, synth)
     msg = (
         f"an estimated {_pct(res.alpha)} [{_pct(lo)}, {_pct(hi)}] of {column!r} documents match "
         f"the synthetic sample rather than the reference (mixture MLE on {name}); words the "
-        f"batch and the synthetic sample both over-use: {', '.join(top) if top else 'none stand out'}"
+        "batch and the synthetic sample both over-use: "
+        f"{', '.join(top) if top else 'none stand out'}"
     )
     evidence = {
         "method": f"mixture MLE, {name}",
-        "raw_alpha": res.raw_alpha, "null_offset": res.null_offset, "null_q95": res.null_q95,
-        "scale": res.scale, "documents": res.n_docs, "synthetic_documents": synth.n_docs,
+        "raw_alpha": res.raw_alpha,
+        "null_offset": res.null_offset,
+        "null_q95": res.null_q95,
+        "scale": res.scale,
+        "documents": res.n_docs,
+        "synthetic_documents": synth.n_docs,
         "words": top,
-        "methods": {k: {"alpha": v.alpha, "interval": list(v.interval), "raw_alpha": v.raw_alpha,
-                        "null_offset": v.null_offset, "scale": v.scale, "documents": v.n_docs}
-                    for k, v in methods.items()},
+        "methods": {
+            k: {
+                "alpha": v.alpha,
+                "interval": list(v.interval),
+                "raw_alpha": v.raw_alpha,
+                "null_offset": v.null_offset,
+                "scale": v.scale,
+                "documents": v.n_docs,
+            }
+            for k, v in methods.items()
+        },
     }
-    run.out.append(Measurement(
-        column, "mixture_share", value=res.alpha, expected=0.0, interval=res.interval,
-        p_value=res.p_value, effect=res.alpha, message=msg, evidence=evidence,
-    ))
-    run.candidates.append(_Candidate(
-        "mixture MLE against the synthetic sample", column, res.alpha, res.interval, res.p_value,
-        "estimate", f"{column}: {_pct(res.alpha)} by mixture MLE on {name}",
-    ))
+    run.out.append(
+        Measurement(
+            column,
+            "mixture_share",
+            value=res.alpha,
+            expected=0.0,
+            interval=res.interval,
+            p_value=res.p_value,
+            effect=res.alpha,
+            message=msg,
+            evidence=evidence,
+        )
+    )
+    run.candidates.append(
+        _Candidate(
+            "mixture MLE against the synthetic sample",
+            column,
+            res.alpha,
+            res.interval,
+            res.p_value,
+            "estimate",
+            f"{column}: {_pct(res.alpha)} by mixture MLE on {name}",
+        )
+    )
 
 
 def _top_words(batch: TokenSample, ref: TokenSample, synth: TokenSample) -> list[str]:
@@ -560,7 +672,11 @@ def _signature(run: _Run, column: str, scored: _Scored) -> None:
     sh = scored.ref_mean[_cap_index(scored.ref_mean.size, 4 * cap, rng)]
     _loglik_findings(run, column, sb, sh, rng, min(n_boot, 200))
     scores = mpe.cross_fit_scores(
-        xh, xb, seed=int(rng.integers(2**31)), model=ctx.option("classifier"), n_folds=3,
+        xh,
+        xb,
+        seed=int(rng.integers(2**31)),
+        model=ctx.option("classifier"),
+        n_folds=3,
     )
     res = mpe.estimate_mpe(scores, rng, n_boot=min(n_boot, 200), n_null=min(n_boot, 200))
     lo, hi = res.interval
@@ -570,23 +686,49 @@ def _signature(run: _Run, column: str, scored: _Scored) -> None:
         f"(AUC {res.auc:.3f}); {_pct(res.threshold_share_ref)} of human reference documents "
         f"score as clearly human but only {_pct(res.threshold_share_batch)} of the batch"
     )
-    run.out.append(Measurement(
-        column, "unexplained_share", value=res.alpha, expected=0.0, interval=res.interval,
-        p_value=res.p_value, effect=res.alpha, message=msg,
-        evidence={
-            "method": "cross-fitted two-sample classifier on per-document n-gram features + BBE",
-            "auc": res.auc, "auc_p_value": res.auc_p_value, "raw_alpha": res.raw_alpha,
-            "null_offset": res.null_offset, "null_q95": res.null_q95,
-            "reference_documents": len(xh), "batch_documents": len(xb),
-            "features": ["mean token log-prob", "sd token log-prob", "share of surprising tokens",
-                         "log length", "distinct-token ratio", "style-marker rate"],
-        },
-    ))
-    run.candidates.append(_Candidate(
-        "classifier + mixture-proportion bound (text)", column, res.alpha, res.interval,
-        res.p_value, "lower bound",
-        f"{column}: at least {_pct(res.alpha)} unexplained by the reference (AUC {res.auc:.3f})",
-    ))
+    run.out.append(
+        Measurement(
+            column,
+            "unexplained_share",
+            value=res.alpha,
+            expected=0.0,
+            interval=res.interval,
+            p_value=res.p_value,
+            effect=res.alpha,
+            message=msg,
+            evidence={
+                "method": "cross-fitted two-sample classifier on per-document n-gram features "
+                "+ BBE",
+                "auc": res.auc,
+                "auc_p_value": res.auc_p_value,
+                "raw_alpha": res.raw_alpha,
+                "null_offset": res.null_offset,
+                "null_q95": res.null_q95,
+                "reference_documents": len(xh),
+                "batch_documents": len(xb),
+                "features": [
+                    "mean token log-prob",
+                    "sd token log-prob",
+                    "share of surprising tokens",
+                    "log length",
+                    "distinct-token ratio",
+                    "style-marker rate",
+                ],
+            },
+        )
+    )
+    run.candidates.append(
+        _Candidate(
+            "classifier + mixture-proportion bound (text)",
+            column,
+            res.alpha,
+            res.interval,
+            res.p_value,
+            "lower bound",
+            f"{column}: at least {_pct(res.alpha)} unexplained by the reference (AUC "
+            f"{res.auc:.3f})",
+        )
+    )
 
 
 def _iqr(x: np.ndarray) -> float:
@@ -622,40 +764,76 @@ def _loglik_findings(
     edges = np.linspace(float(lo_edge), float(hi_edge), 41)
     hb = np.histogram(np.clip(sb, edges[0], edges[-1]), edges)[0] / nb
     hh = np.histogram(np.clip(sh, edges[0], edges[-1]), edges)[0] / nh
-    plot = {"type": "hist", "edges": edges.tolist(), "reference": hh.tolist(),
-            "batch": hb.tolist(), "xlabel": "mean per-token log-likelihood (nats)"}
-    common = {"reference_documents": nh, "batch_documents": nb,
-              "reference_median": med_h, "batch_median": med_b}
-    run.out.append(Measurement(
-        column, "loglik_typicality_shift", value=shift, expected=0.0, p_value=p_shift,
-        effect=shift,
-        message=(
-            f"median per-token log-likelihood of {column!r} under the reference n-gram model moved "
-            f"from {med_h:.2f} to {med_b:.2f} nats ({shift:+.2f} IQR): "
-            + ("the batch is more predictable ('typical') than human text"
-               if shift > 0 else "no shift toward typical text")
-        ),
-        evidence={**common, "plot": plot},
-    ))
-    run.out.append(Measurement(
-        column, "loglik_spread_ratio", value=ratio, expected=1.0, p_value=p_spread, effect=ratio,
-        message=(
-            f"the spread (IQR) of per-document log-likelihood in {column!r} is {ratio:.2f}x the "
-            f"human hold-out's ({_iqr(sb):.2f} vs {iqr_h:.2f} nats)"
-        ),
-        evidence={**common, "batch_iqr": _iqr(sb), "reference_iqr": iqr_h},
-    ))
-    run.out.append(Measurement(
-        column, "loglik_low_tail_ratio", value=below / nb, expected=0.05, p_value=p_tail,
-        effect=tail_ratio,
-        message=(
-            f"{below} of {nb:,} {column!r} documents are less likely than the human hold-out's "
-            f"5th percentile ({q05:.2f} nats) where {expected:.0f} were expected: "
-            + ("improbable, idiosyncratic documents are disappearing" if tail_ratio < 1
-               else "the improbable tail is intact")
-        ),
-        evidence={**common, "threshold": q05, "observed": below, "expected": expected},
-    ))
+    plot = {
+        "type": "hist",
+        "edges": edges.tolist(),
+        "reference": hh.tolist(),
+        "batch": hb.tolist(),
+        "xlabel": "mean per-token log-likelihood (nats)",
+    }
+    common = {
+        "reference_documents": nh,
+        "batch_documents": nb,
+        "reference_median": med_h,
+        "batch_median": med_b,
+    }
+    run.out.append(
+        Measurement(
+            column,
+            "loglik_typicality_shift",
+            value=shift,
+            expected=0.0,
+            p_value=p_shift,
+            effect=shift,
+            message=(
+                f"median per-token log-likelihood of {column!r} under the reference n-gram "
+                "model moved "
+                f"from {med_h:.2f} to {med_b:.2f} nats ({shift:+.2f} IQR): "
+                + (
+                    "the batch is more predictable ('typical') than human text"
+                    if shift > 0
+                    else "no shift toward typical text"
+                )
+            ),
+            evidence={**common, "plot": plot},
+        )
+    )
+    run.out.append(
+        Measurement(
+            column,
+            "loglik_spread_ratio",
+            value=ratio,
+            expected=1.0,
+            p_value=p_spread,
+            effect=ratio,
+            message=(
+                f"the spread (IQR) of per-document log-likelihood in {column!r} is "
+                f"{ratio:.2f}x the "
+                f"human hold-out's ({_iqr(sb):.2f} vs {iqr_h:.2f} nats)"
+            ),
+            evidence={**common, "batch_iqr": _iqr(sb), "reference_iqr": iqr_h},
+        )
+    )
+    run.out.append(
+        Measurement(
+            column,
+            "loglik_low_tail_ratio",
+            value=below / nb,
+            expected=0.05,
+            p_value=p_tail,
+            effect=tail_ratio,
+            message=(
+                f"{below} of {nb:,} {column!r} documents are less likely than the human hold-out's "
+                f"5th percentile ({q05:.2f} nats) where {expected:.0f} were expected: "
+                + (
+                    "improbable, idiosyncratic documents are disappearing"
+                    if tail_ratio < 1
+                    else "the improbable tail is intact"
+                )
+            ),
+            evidence={**common, "threshold": q05, "observed": below, "expected": expected},
+        )
+    )
 
 
 # ------------------------------------------------------------------------------------ markers
@@ -751,22 +929,38 @@ def _markers(run: _Run, column: str, batch: TokenSample) -> None:
         f"({', '.join(repr(w) for w, _ in top[:5]) or 'none'}) where {_pct(res.share_baseline)} "
         f"were expected from {baseline}: at least {_pct(delta)} of documents machine-written"
     )
-    run.out.append(Measurement(
-        column, "excess_marker_docs", value=res.delta, expected=0.0, interval=(lo, hi),
-        p_value=res.p_value, effect=res.delta, message=msg,
-        evidence={
-            "method": "Kobak et al. 2025 excess style vocabulary",
-            "baseline": baseline, "share_batch": res.share_batch,
-            "share_baseline": res.share_baseline, "documents": n_b,
-            "markers": [{"word": w, "batch_docs": c} for w, c in top[:10]],
-            "source": data["style_words"]["source"],
-        },
-    ))
-    run.candidates.append(_Candidate(
-        "excess marker vocabulary (Kobak et al. 2025)", column, delta,
-        (max(lo, 0.0), max(hi, 0.0)), res.p_value, "lower bound",
-        f"{column}: {_pct(delta)} excess documents with style words",
-    ))
+    run.out.append(
+        Measurement(
+            column,
+            "excess_marker_docs",
+            value=res.delta,
+            expected=0.0,
+            interval=(lo, hi),
+            p_value=res.p_value,
+            effect=res.delta,
+            message=msg,
+            evidence={
+                "method": "Kobak et al. 2025 excess style vocabulary",
+                "baseline": baseline,
+                "share_batch": res.share_batch,
+                "share_baseline": res.share_baseline,
+                "documents": n_b,
+                "markers": [{"word": w, "batch_docs": c} for w, c in top[:10]],
+                "source": data["style_words"]["source"],
+            },
+        )
+    )
+    run.candidates.append(
+        _Candidate(
+            "excess marker vocabulary (Kobak et al. 2025)",
+            column,
+            delta,
+            (max(lo, 0.0), max(hi, 0.0)),
+            res.p_value,
+            "lower bound",
+            f"{column}: {_pct(delta)} excess documents with style words",
+        )
+    )
     _phrases(run, column, batch, ref_col if isinstance(ref_col, TextProfile) else None)
     _typography(run, column, batch, ref_col if isinstance(ref_col, TextProfile) else None)
 
@@ -797,8 +991,13 @@ def _length_matched_excess(
     half = 1.959963984540054 * math.sqrt(var) / has_b.size
     lo_b, hi_b = mk.wilson_interval(k_b, has_b.size)
     d = res.delta
-    interval = (d - math.hypot(res.share_batch - lo_b, half), d + math.hypot(hi_b - res.share_batch, half))
-    return mk.ExcessResult(d, interval, p, res.share_batch, res.share_baseline, has_b.size, has_r.size)
+    interval = (
+        d - math.hypot(res.share_batch - lo_b, half),
+        d + math.hypot(hi_b - res.share_batch, half),
+    )
+    return mk.ExcessResult(
+        d, interval, p, res.share_batch, res.share_baseline, has_b.size, has_r.size
+    )
 
 
 def _top_markers(
@@ -824,8 +1023,12 @@ def _phrases(run: _Run, column: str, batch: TokenSample, ref: TextProfile | None
     has_b = _phrase_docs(batch, table)
     k_b, n_b = int(has_b.sum()), batch.n_docs
     examples = _phrase_examples(batch, phrases)
-    ev: dict[str, Any] = {"documents_with_phrase": k_b, "documents": n_b, "examples": examples,
-                          "source": data["stock_phrases"]["source"]}
+    ev: dict[str, Any] = {
+        "documents_with_phrase": k_b,
+        "documents": n_b,
+        "examples": examples,
+        "source": data["stock_phrases"]["source"],
+    }
     if ref is not None and ref.sample.n_docs >= MIN_DOCS:
         has_r = _phrase_docs(ref.sample, table)
         res = mk.excess_share(k_b, n_b, int(has_r.sum()), ref.sample.n_docs)
@@ -834,36 +1037,63 @@ def _phrases(run: _Run, column: str, batch: TokenSample, ref: TextProfile | None
             f"knowledge-cutoff disclaimers ({_pct(res.share_batch)} vs {_pct(res.share_baseline)} "
             f"in the reference){': e.g. ' + repr(examples[0]) if examples else ''}"
         )
-        run.out.append(Measurement(
-            column, "assistant_phrase_docs", value=res.delta, expected=0.0, interval=res.interval,
-            p_value=res.p_value, effect=res.delta, message=msg,
-            evidence={**ev, "reference_share": res.share_baseline},
-        ))
+        run.out.append(
+            Measurement(
+                column,
+                "assistant_phrase_docs",
+                value=res.delta,
+                expected=0.0,
+                interval=res.interval,
+                p_value=res.p_value,
+                effect=res.delta,
+                message=msg,
+                evidence={**ev, "reference_share": res.share_baseline},
+            )
+        )
         if k_b:
-            run.candidates.append(_Candidate(
-                "assistant phrases", column, max(res.delta, 0.0),
-                (max(res.interval[0], 0.0), max(res.interval[1], 0.0)), res.p_value,
-                "lower bound", f"{column}: {k_b} documents with assistant boilerplate",
-            ))
+            run.candidates.append(
+                _Candidate(
+                    "assistant phrases",
+                    column,
+                    max(res.delta, 0.0),
+                    (max(res.interval[0], 0.0), max(res.interval[1], 0.0)),
+                    res.p_value,
+                    "lower bound",
+                    f"{column}: {k_b} documents with assistant boilerplate",
+                )
+            )
         return
     # Without a reference these phrases are judged on the count alone: human corpora almost never
     # contain "as an AI language model".
     share = k_b / max(n_b, 1)
     lo, hi = mk.wilson_interval(k_b, n_b)
-    run.out.append(Measurement(
-        column, "assistant_phrase_docs", value=share, expected=0.0, interval=(lo, hi),
-        effect=share,
-        message=(
-            f"{k_b} of {n_b:,} {column!r} documents contain assistant boilerplate or "
-            f"knowledge-cutoff disclaimers{': e.g. ' + repr(examples[0]) if examples else ''}"
-        ),
-        evidence={**ev, "baseline": "none (reference-free)"},
-    ))
+    run.out.append(
+        Measurement(
+            column,
+            "assistant_phrase_docs",
+            value=share,
+            expected=0.0,
+            interval=(lo, hi),
+            effect=share,
+            message=(
+                f"{k_b} of {n_b:,} {column!r} documents contain assistant boilerplate or "
+                f"knowledge-cutoff disclaimers{': e.g. ' + repr(examples[0]) if examples else ''}"
+            ),
+            evidence={**ev, "baseline": "none (reference-free)"},
+        )
+    )
     if k_b:
-        run.candidates.append(_Candidate(
-            "assistant phrases", column, share, (lo, hi), None, "lower bound",
-            f"{column}: {k_b} documents with assistant boilerplate",
-        ))
+        run.candidates.append(
+            _Candidate(
+                "assistant phrases",
+                column,
+                share,
+                (lo, hi),
+                None,
+                "lower bound",
+                f"{column}: {k_b} documents with assistant boilerplate",
+            )
+        )
 
 
 def _phrase_examples(batch: TokenSample, phrases: Sequence[str]) -> list[str]:
@@ -901,17 +1131,28 @@ def _typography(run: _Run, column: str, batch: TokenSample, ref: TextProfile | N
     k_r = r["em_dash"] + r["curly_quote"]
     res = mk.rate_excess(k_b, b["chars"], k_r, r["chars"])
     ratio = res.ratio if math.isfinite(res.ratio) else 1e6
-    run.out.append(Measurement(
-        column, "typography_rate_ratio", value=res.rate_batch, expected=res.rate_reference,
-        p_value=res.p_value, effect=max(ratio, 1.0) if k_b else 1.0,
-        message=(
-            f"em dashes and curly quotes appear {res.rate_batch:.2f} times per 1,000 characters "
-            f"in {column!r} vs {res.rate_reference:.2f} in the reference "
-            f"({b['em_dash_docs']} documents with an em dash; weak evidence on its own)"
-        ),
-        evidence={"batch": b, "reference": r, "ratio": res.ratio,
-                  "source": load_markers()["characters"]["source"]},
-    ))
+    run.out.append(
+        Measurement(
+            column,
+            "typography_rate_ratio",
+            value=res.rate_batch,
+            expected=res.rate_reference,
+            p_value=res.p_value,
+            effect=max(ratio, 1.0) if k_b else 1.0,
+            message=(
+                f"em dashes and curly quotes appear {res.rate_batch:.2f} times per 1,000 "
+                "characters "
+                f"in {column!r} vs {res.rate_reference:.2f} in the reference "
+                f"({b['em_dash_docs']} documents with an em dash; weak evidence on its own)"
+            ),
+            evidence={
+                "batch": b,
+                "reference": r,
+                "ratio": res.ratio,
+                "source": load_markers()["characters"]["source"],
+            },
+        )
+    )
 
 
 # ------------------------------------------------------------------------------------ tabular
@@ -927,17 +1168,22 @@ def _tabular(run: _Run) -> None:
     if not names:
         return
     if rs is None or bs is None:
-        run.reasons.append("the profiles hold no row sample (sample_rows = 0), so rows cannot be compared")
+        run.reasons.append(
+            "the profiles hold no row sample (sample_rows = 0), so rows cannot be compared"
+        )
         return
     names = [c for c in names if c in rs.columns and c in bs.columns]
     if not names:
         return
     if len(rs) < MIN_ROWS or len(bs) < MIN_ROWS:
-        run.out.append(Measurement(
-            None, "unexplained_share",
-            insufficient=f"row samples of {len(rs)} reference and {len(bs)} batch rows are too "
-            f"small to train a two-sample classifier (need {MIN_ROWS} each)",
-        ))
+        run.out.append(
+            Measurement(
+                None,
+                "unexplained_share",
+                insufficient=f"row samples of {len(rs)} reference and {len(bs)} batch rows are too "
+                f"small to train a two-sample classifier (need {MIN_ROWS} each)",
+            )
+        )
         return
     rng = ctx.rng("tabular")
     max_rows = int(ctx.option("max_rows"))
@@ -947,8 +1193,12 @@ def _tabular(run: _Run) -> None:
     xr, xb, cat_mask, feature_names = _row_features(rs[names], bs[names], kinds)
     n_boot = int(ctx.option("n_boot"))
     scores = mpe.cross_fit_scores(
-        xr, xb, seed=int(rng.integers(2**31)), model=ctx.option("classifier"),
-        categorical=cat_mask, n_folds=3,
+        xr,
+        xb,
+        seed=int(rng.integers(2**31)),
+        model=ctx.option("classifier"),
+        categorical=cat_mask,
+        n_folds=3,
     )
     res = mpe.estimate_mpe(scores, rng, n_boot=min(n_boot, 200), n_null=min(n_boot, 200))
     lo, hi = res.interval
@@ -960,21 +1210,41 @@ def _tabular(run: _Run) -> None:
         f"holds only {_pct(res.threshold_share_batch)} of the batch"
         + (f"; {hints[0]}" if hints else "")
     )
-    run.out.append(Measurement(
-        None, "unexplained_share", value=res.alpha, expected=0.0, interval=res.interval,
-        p_value=res.p_value, effect=res.alpha, message=msg,
-        evidence={
-            "method": "cross-fitted classifier two-sample test + Best Bin Estimation",
-            "auc": res.auc, "auc_p_value": res.auc_p_value, "raw_alpha": res.raw_alpha,
-            "null_offset": res.null_offset, "null_q95": res.null_q95,
-            "reference_rows": len(rs), "batch_rows": len(bs), "features": feature_names,
-            "hints": hints,
-        },
-    ))
-    run.candidates.append(_Candidate(
-        "classifier + mixture-proportion bound (rows)", None, res.alpha, res.interval,
-        res.p_value, "lower bound", f"rows: at least {_pct(res.alpha)} unexplained (AUC {res.auc:.3f})",
-    ))
+    run.out.append(
+        Measurement(
+            None,
+            "unexplained_share",
+            value=res.alpha,
+            expected=0.0,
+            interval=res.interval,
+            p_value=res.p_value,
+            effect=res.alpha,
+            message=msg,
+            evidence={
+                "method": "cross-fitted classifier two-sample test + Best Bin Estimation",
+                "auc": res.auc,
+                "auc_p_value": res.auc_p_value,
+                "raw_alpha": res.raw_alpha,
+                "null_offset": res.null_offset,
+                "null_q95": res.null_q95,
+                "reference_rows": len(rs),
+                "batch_rows": len(bs),
+                "features": feature_names,
+                "hints": hints,
+            },
+        )
+    )
+    run.candidates.append(
+        _Candidate(
+            "classifier + mixture-proportion bound (rows)",
+            None,
+            res.alpha,
+            res.interval,
+            res.p_value,
+            "lower bound",
+            f"rows: at least {_pct(res.alpha)} unexplained (AUC {res.auc:.3f})",
+        )
+    )
     _copies(run, rs[names], bs[names], kinds, rng)
 
 
@@ -1027,27 +1297,44 @@ def _region_hints(ref: pd.DataFrame, batch: pd.DataFrame, kinds: dict[str, Kind]
             if np.all(r == np.round(r)):
                 frac = float(np.mean(b != np.round(b)))
                 if frac > 0.01:
-                    hints.append((frac, f"{_pct(frac)} of `{c}` values are fractions where the "
-                                        "reference has only whole numbers"))
+                    hints.append(
+                        (
+                            frac,
+                            f"{_pct(frac)} of `{c}` values are fractions where the "
+                            "reference has only whole numbers",
+                        )
+                    )
             lo, hi = np.quantile(r, [0.01, 0.99])
             tails = float(np.mean((b < lo) | (b > hi)))
             if tails < 0.01:
-                hints.append((0.02 - tails, f"`{c}` has {_pct(tails)} of rows beyond the "
-                                            f"reference p1/p99 ({lo:.4g}, {hi:.4g}) where 2% "
-                                            "were expected"))
+                hints.append(
+                    (
+                        0.02 - tails,
+                        f"`{c}` has {_pct(tails)} of rows beyond the "
+                        f"reference p1/p99 ({lo:.4g}, {hi:.4g}) where 2% "
+                        "were expected",
+                    )
+                )
         else:
             rv = ref[c].astype("string").value_counts(normalize=True)
             bv = batch[c].astype("string").value_counts(normalize=True)
             new = [str(v) for v in bv.index if v not in rv.index][:3]
             if new:
-                hints.append((float(bv[bv.index.isin(new)].sum()),
-                              f"`{c}` has values never seen in the reference: {new}"))
+                hints.append(
+                    (
+                        float(bv[bv.index.isin(new)].sum()),
+                        f"`{c}` has values never seen in the reference: {new}",
+                    )
+                )
     hints.sort(key=lambda t: -t[0])
     return [h for _, h in hints[:5]]
 
 
 def _copies(
-    run: _Run, ref: pd.DataFrame, batch: pd.DataFrame, kinds: dict[str, Kind],
+    run: _Run,
+    ref: pd.DataFrame,
+    batch: pd.DataFrame,
+    kinds: dict[str, Kind],
     rng: np.random.Generator,
 ) -> None:
     n_hold = max(int(0.2 * len(ref)), 20)
@@ -1059,14 +1346,26 @@ def _copies(
     cat = [c for c, k in kinds.items() if k is not Kind.NUMERIC]
 
     def arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        xn = np.column_stack(
-            [pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-             for c in num]
-        ) if num else np.zeros((len(df), 0))
-        xc = np.column_stack(
-            [df[c].astype("string").fillna("\x00").map(hash_str).to_numpy(dtype=np.int64)
-             for c in cat]
-        ) if cat else np.zeros((len(df), 0), dtype=np.int64)
+        xn = (
+            np.column_stack(
+                [
+                    pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                    for c in num
+                ]
+            )
+            if num
+            else np.zeros((len(df), 0))
+        )
+        xc = (
+            np.column_stack(
+                [
+                    df[c].astype("string").fillna("\x00").map(hash_str).to_numpy(dtype=np.int64)
+                    for c in cat
+                ]
+            )
+            if cat
+            else np.zeros((len(df), 0), dtype=np.int64)
+        )
         return xn, xc
 
     tn, tc = arrays(train)
@@ -1080,20 +1379,33 @@ def _copies(
     if res.n_near:
         i = int(np.argmin(bd))
         example = {k: _plain(v) for k, v in train.iloc[int(bidx[i])].items()}
-    run.out.append(Measurement(
-        None, "reference_copies", value=res.near_share, expected=res.expected_near_share,
-        p_value=res.p_value, effect=effect,
-        message=(
-            f"{res.n_exact} of {res.n_batch:,} batch rows are exact copies of reference rows and "
-            f"{res.n_near} are near copies (distance <= {res.threshold:.3g}); among held-out human "
-            f"rows {_pct(res.expected_near_share)} are that close"
-            + ("; a generator may be leaking its training rows" if effect > 0.01 else "")
-        ),
-        evidence={"exact_share": res.exact_share, "expected_exact_share": res.expected_exact_share,
-                  "near_share": res.near_share, "threshold": res.threshold,
-                  "median_dcr_ratio": res.median_ratio, "example_copied_row": example,
-                  "reference_rows_searched": len(train)},
-    ))
+    run.out.append(
+        Measurement(
+            None,
+            "reference_copies",
+            value=res.near_share,
+            expected=res.expected_near_share,
+            p_value=res.p_value,
+            effect=effect,
+            message=(
+                f"{res.n_exact} of {res.n_batch:,} batch rows are exact copies of reference "
+                "rows and "
+                f"{res.n_near} are near copies (distance <= {res.threshold:.3g}); among "
+                "held-out human "
+                f"rows {_pct(res.expected_near_share)} are that close"
+                + ("; a generator may be leaking its training rows" if effect > 0.01 else "")
+            ),
+            evidence={
+                "exact_share": res.exact_share,
+                "expected_exact_share": res.expected_exact_share,
+                "near_share": res.near_share,
+                "threshold": res.threshold,
+                "median_dcr_ratio": res.median_ratio,
+                "example_copied_row": example,
+                "reference_rows_searched": len(train),
+            },
+        )
+    )
 
 
 def hash_str(value: str) -> int:
@@ -1129,8 +1441,9 @@ def _provenance(run: _Run) -> None:
     ctx = run.ctx
     for name in _provenance_columns(ctx):
         counts: dict[str, int] = dict(getattr(ctx.batch.columns[name], "counts", {}))
-        machine = {v: c for v, c in counts.items() if MACHINE_VALUE.search(v)
-                   and not HUMAN_VALUE.search(v)}
+        machine = {
+            v: c for v, c in counts.items() if MACHINE_VALUE.search(v) and not HUMAN_VALUE.search(v)
+        }
         human = {v: c for v, c in counts.items() if HUMAN_VALUE.search(v)}
         if not machine and not human:
             continue
@@ -1138,20 +1451,36 @@ def _provenance(run: _Run) -> None:
         k = sum(machine.values())
         share = k / total if total else 0.0
         top = sorted(machine.items(), key=lambda t: -t[1])[:5]
-        run.out.append(Measurement(
-            name, "declared_synthetic_share", value=share, expected=0.0, interval=(share, share),
-            effect=share,
-            message=(
-                f"{k:,} of {total:,} rows declare machine generation in {name!r} "
-                f"({', '.join(f'{v!r}: {c:,}' for v, c in top) or 'no machine values'})"
-            ),
-            evidence={"machine_values": dict(top), "human_values": dict(
-                sorted(human.items(), key=lambda t: -t[1])[:5]), "rows": total},
-        ))
-        run.candidates.append(_Candidate(
-            "declared provenance", name, share, (share, share), None, "lower bound",
-            f"{name}: {_pct(share)} declared machine-generated",
-        ))
+        run.out.append(
+            Measurement(
+                name,
+                "declared_synthetic_share",
+                value=share,
+                expected=0.0,
+                interval=(share, share),
+                effect=share,
+                message=(
+                    f"{k:,} of {total:,} rows declare machine generation in {name!r} "
+                    f"({', '.join(f'{v!r}: {c:,}' for v, c in top) or 'no machine values'})"
+                ),
+                evidence={
+                    "machine_values": dict(top),
+                    "human_values": dict(sorted(human.items(), key=lambda t: -t[1])[:5]),
+                    "rows": total,
+                },
+            )
+        )
+        run.candidates.append(
+            _Candidate(
+                "declared provenance",
+                name,
+                share,
+                (share, share),
+                None,
+                "lower bound",
+                f"{name}: {_pct(share)} declared machine-generated",
+            )
+        )
 
 
 # ----------------------------------------------------------------------------------- headline
@@ -1164,8 +1493,7 @@ def _headline(run: _Run) -> Measurement:
             "nothing to measure: no text column, no row sample shared with a reference and no "
             "provenance column"
         )
-        return Measurement(None, "synthetic_share", insufficient=reason,
-                           evidence={"methods": []})
+        return Measurement(None, "synthetic_share", insufficient=reason, evidence={"methods": []})
     estimates = [c for c in cands if c.kind == "estimate"]
     if estimates:
         # An MLE against a known machine sample beats any lower bound; with several text columns
@@ -1185,10 +1513,19 @@ def _headline(run: _Run) -> Measurement:
         f"({best.method}{', column ' + repr(best.column) if best.column else ''})"
     )
     evidence = {
-        "method": best.method, "kind": best.kind, "column": best.column,
+        "method": best.method,
+        "kind": best.kind,
+        "column": best.column,
         "methods": [
-            {"method": c.method, "column": c.column, "value": c.value,
-             "interval": list(c.interval), "p_value": c.p_value, "kind": c.kind, "note": c.note}
+            {
+                "method": c.method,
+                "column": c.column,
+                "value": c.value,
+                "interval": list(c.interval),
+                "p_value": c.p_value,
+                "kind": c.kind,
+                "note": c.note,
+            }
             for c in cands
         ],
         "p_value_adjustment": f"Bonferroni over {max(len(tested), 1)} candidate method(s)",
@@ -1196,8 +1533,15 @@ def _headline(run: _Run) -> Measurement:
         "not_measured": run.reasons,
     }
     return Measurement(
-        None, "synthetic_share", value=best.value, expected=0.0, interval=(lo, hi),
-        p_value=p, effect=best.value, message=msg, evidence=evidence,
+        None,
+        "synthetic_share",
+        value=best.value,
+        expected=0.0,
+        interval=(lo, hi),
+        p_value=p,
+        effect=best.value,
+        message=msg,
+        evidence=evidence,
     )
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..hashing import mix, row_hashes
-from ..kinds import Kind, infer_kind, looks_like_identifier
+from ..kinds import Kind, infer_kind, skip_reason
 from ..text import tokenize
 from .categorical import CategoricalProfile
 from .model import ColumnProfile, Profile, sorted_values
@@ -53,13 +53,22 @@ def to_float(series: pd.Series, column: str, path: Path | str | None) -> np.ndar
 
 
 def to_categories(series: pd.Series) -> pd.Series:
-    """Category labels as strings (None for missing); integral floats print without '.0'."""
+    """Category labels as strings (None for missing).
+
+    Each number is labelled on its own, so the label never depends on the chunk it came in:
+    integral values print without '.0' (1.0 -> "1"), others as Python prints them (2.5 -> "2.5").
+    """
     present = series.notna().to_numpy()
     values = series[present]
-    if pd.api.types.is_float_dtype(values.dtype) and len(values) and (values % 1 == 0).all():
-        values = values.astype("int64")
     out = np.full(len(series), None, dtype=object)
-    out[present] = values.astype(str).to_numpy(dtype=object)
+    if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
+        out[present] = values.astype(str).to_numpy(dtype=object)
+    else:
+        x = values.to_numpy(dtype=np.float64)
+        integral = np.isfinite(x) & (np.floor(x) == x) & (np.abs(x) < 2**53)
+        labels = np.array([repr(v) for v in x.tolist()], dtype=object)
+        labels[integral] = x[integral].astype(np.int64).astype(str).astype(object)
+        out[present] = labels
     return pd.Series(out, index=series.index, dtype=object)
 
 
@@ -132,17 +141,16 @@ class _Builder:
     def _resolve_kind(self, name: str, series: pd.Series, path: Path | str | None) -> None:
         if self.kinds.get(name) is not None or name in self.skipped:
             return
+        if self.reference is None:
+            reason = skip_reason(series, name)
+            if reason is not None:
+                self.skipped[name] = reason
+                return
         kind = infer_kind(series)
         if kind is None:
             return
         if kind is not Kind.NUMERIC:
             _check_mixed_strings(series, name, path)
-        if kind is Kind.CATEGORICAL and self.reference is None and looks_like_identifier(series):
-            self.skipped[name] = (
-                "looks like an identifier (almost every value distinct); "
-                f"declare it with --column {name}=categorical to include it"
-            )
-            return
         self.kinds[name] = kind
 
     def _accumulator(self, name: str, kind: Kind) -> ColumnProfile:
@@ -169,10 +177,12 @@ class _Builder:
             )
         if len(frame) == 0:
             return
+        first_row = self.rows
         self.rows += len(frame)
         s = self.settings
-        prio = mix(row_hashes(frame[self.columns]), s.seed)
         converted: dict[str, object] = {}
+        text_columns: list[tuple[TextProfile, pd.Series, np.ndarray]] = []
+        hash_key: dict[str, object] = {}
         for name in self.columns:
             series = frame[name]
             self._resolve_kind(name, series, path)
@@ -189,7 +199,7 @@ class _Builder:
                 x = to_float(series, name, path)
                 ok = ~np.isnan(x)
                 acc.update(x[ok], int((~ok).sum()))
-                converted[name] = x
+                converted[name] = hash_key[name] = x
             elif isinstance(acc, CategoricalProfile):
                 # Count first, then normalise only the distinct values; rows are converted to
                 # labels only if they enter the sample.
@@ -206,11 +216,31 @@ class _Builder:
                         f"--column {name}=text, or leave it out with --column {name}=ignore"
                     )
                 converted[name] = series
+                numeric = pd.api.types.is_numeric_dtype(series.dtype)
+                hash_key[name] = (
+                    series.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else series.array
+                )
             else:
-                texts = series[present].astype(str).tolist()
-                tok = tokenize(texts)
-                acc.update(tok, prio, present, texts if s.store_text else None, s.text_docs, s.text_tokens)
+                text_columns.append((acc, series, present))
+                hash_key[name] = series.array
+        prio = self._priorities(hash_key, first_row, len(frame))
+        for acc, series, present in text_columns:
+            texts = series[present].astype(str).tolist()
+            acc.update(
+                tokenize(texts), prio, present, texts if s.store_text else None, s.text_docs, s.text_tokens
+            )
         self._sample(prio, converted)
+
+    def _priorities(self, key: dict[str, object], first_row: int, n: int) -> np.ndarray:
+        """Sampling priority of each row: its content hash mixed with its position in the data.
+
+        The position makes duplicate rows independent draws (a content-only hash would keep or
+        drop every copy of a row together); the normalised content makes two datasets of the
+        same length sample different rows. Chunking never changes a row's priority.
+        """
+        content = row_hashes(pd.DataFrame(key, index=pd.RangeIndex(n))) if key else np.zeros(n, np.uint64)
+        position = mix(np.arange(first_row, first_row + n, dtype=np.uint64), self.settings.seed ^ 0x5EED)
+        return mix(content ^ position, self.settings.seed)
 
     def _sample(self, prio: np.ndarray, converted: dict[str, object]) -> None:
         k = self.settings.sample_rows

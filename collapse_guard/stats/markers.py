@@ -160,14 +160,18 @@ def excess_share_vs_model(has_marker: np.ndarray, expected: np.ndarray) -> Exces
 
 
 def expected_marker_probability(lengths: np.ndarray, marker_frequency: float) -> np.ndarray:
-    """``1 - (1 - f)^L``: chance that a document of ``L`` tokens holds a marker of total frequency f.
+    """``1 - (1 - f)^L``: chance that a document of ``L`` tokens holds a marker.
+
+    ``f`` is the markers' total per-token frequency.
 
     Assumes tokens are independent draws, which *over*-states the chance for bursty real text (a
     word repeated within one document counts once), so the excess it implies is conservative.
     """
     f = float(np.clip(marker_frequency, 0.0, 1.0))
-    return -np.expm1(np.asarray(lengths, dtype=float) * np.log1p(-f)) if f < 1 else np.ones(
-        np.shape(lengths)
+    return (
+        -np.expm1(np.asarray(lengths, dtype=float) * np.log1p(-f))
+        if f < 1
+        else np.ones(np.shape(lengths))
     )
 
 

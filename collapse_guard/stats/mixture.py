@@ -243,7 +243,7 @@ def mle_alpha(log_ratio: np.ndarray) -> float:
 
 
 def _bin(log_ratio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Histogram of log ratios on a fixed grid; returns (bin centroids, counts) of non-empty bins."""
+    """Histogram of log ratios on a fixed grid: (bin centroids, counts) of non-empty bins."""
     llr = np.clip(np.asarray(log_ratio, dtype=float), -_LLR_CLIP, _LLR_CLIP)
     idx = np.floor((llr + _LLR_CLIP) / _BIN_WIDTH).astype(np.int64)
     uniq, inv, counts = np.unique(idx, return_inverse=True, return_counts=True)
@@ -302,10 +302,14 @@ def platt_calibration(human: np.ndarray, synthetic: np.ndarray) -> tuple[float, 
     ratios that are too extreme or too timid; the mixture MLE is then biased in a way that is not
     linear in ``alpha``, which calibration removes. Newton-Raphson, 2 parameters.
     """
-    x = np.clip(np.r_[np.asarray(human, float), np.asarray(synthetic, float)], -_LLR_CLIP, _LLR_CLIP)
+    x = np.clip(
+        np.r_[np.asarray(human, float), np.asarray(synthetic, float)], -_LLR_CLIP, _LLR_CLIP
+    )
     y = np.r_[np.zeros(len(human)), np.ones(len(synthetic))]
-    w = np.r_[np.full(len(human), 0.5 / max(len(human), 1)),
-              np.full(len(synthetic), 0.5 / max(len(synthetic), 1))]
+    w = np.r_[
+        np.full(len(human), 0.5 / max(len(human), 1)),
+        np.full(len(synthetic), 0.5 / max(len(synthetic), 1)),
+    ]
     design = np.column_stack([x, np.ones_like(x)])
     theta = np.array([1.0, 0.0])
     for _ in range(50):

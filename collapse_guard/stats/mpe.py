@@ -1,4 +1,6 @@
-"""Classifier two-sample test and mixture-proportion estimation (share the reference cannot explain).
+"""Classifier two-sample test and mixture-proportion estimation.
+
+The estimate is the share of the batch the reference cannot explain.
 
 A classifier is trained to tell reference rows from batch rows, with cross-fitting: every row is
 scored by a model that never saw it. Two things are read from the out-of-fold scores:
@@ -188,7 +190,9 @@ def auc(ref: np.ndarray, batch: np.ndarray) -> float:
     if ref.size == 0 or batch.size == 0:
         return float("nan")
     ranks = rankdata(np.r_[ref, batch])
-    return float((ranks[: ref.size].sum() - ref.size * (ref.size + 1) / 2) / (ref.size * batch.size))
+    return float(
+        (ranks[: ref.size].sum() - ref.size * (ref.size + 1) / 2) / (ref.size * batch.size)
+    )
 
 
 def bbe_alpha(
@@ -332,4 +336,3 @@ def estimate_mpe(
         threshold_share_ref=share_r,
         threshold_share_batch=share_b,
     )
-

@@ -102,9 +102,10 @@ class KneserNeyLM:
         total1 = float(uni.ctx_total[0]) if uni.ctx_total.size else 0.0
         types1 = float(uni.ctx_types[0]) if uni.ctx_types.size else 0.0
         if total1 > 0:
-            prob = np.maximum(c1 - uni.discount, 0.0) / total1 + (
-                uni.discount * types1 / total1
-            ) / self.vocab_size
+            prob = (
+                np.maximum(c1 - uni.discount, 0.0) / total1
+                + (uni.discount * types1 / total1) / self.vocab_size
+            )
         else:
             prob = np.full(tokens.size, 1.0 / self.vocab_size)
         for k in range(1, self.order):
