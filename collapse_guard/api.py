@@ -122,6 +122,8 @@ def _check(
     raise_errors: bool,
 ) -> Report:
     registry = _registry(cfg)
+    if not any(cfg.check_enabled(c) for c in registry.checks.values()):
+        raise ConfigError("no check is left to run after --select/--ignore and config; enable at least one")
     ref = load_reference(reference)
     unknown = [
         c for c in cfg.column_kinds() if c in ref.columns and ref.columns[c].kind != cfg.column_kinds()[c]

@@ -7,7 +7,9 @@ carries only the report; progress and errors go to stderr.
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
@@ -125,6 +127,31 @@ def _config(config_path: str | None, **overrides: Any) -> Config:
     return with_overrides(load_config(config_path), **overrides)
 
 
+def validate_output(fmt: str, output: str | None) -> None:
+    """Refuse an unknown format or an unwritable output file before doing any work."""
+    from .plugins import get_reporters
+
+    reporters = get_reporters()
+    if fmt not in reporters:
+        raise click.BadParameter(
+            f"unknown format {fmt!r}; choose one of: {', '.join(reporters)}", param_hint="--format"
+        )
+    check_writable(output)
+
+
+def check_writable(output: str | None) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if output is not None:
+        target = Path(output)
+        parent = target.parent if str(target.parent) else Path(".")
+        if target.is_dir():
+            raise UserError(f"--output {output} is a folder; give a file name")
+        if not parent.is_dir():
+            raise UserError(f"--output {output}: folder {parent} does not exist; create it first")
+        if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+            raise UserError(f"--output {output} is not writable; choose another path")
+
+
 def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
     """Render the report with the chosen reporter to stdout or a file."""
     from .plugins import get_reporters
@@ -146,7 +173,10 @@ def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write --output {output} ({exc.strerror}); choose another path") from None
         click.echo(f"collapse-guard: {report.status}; report written to {output}", err=True)
 
 
@@ -192,9 +222,13 @@ def profile(
     """Build a reference profile from human data (files or folders)."""
     from .api import profile_files
 
+    check_writable(output)
     cfg = _config(config_path, columns=_parse_columns(columns), seed=seed)
     prof = profile_files([Path(p) for p in paths], config=cfg, synthetic=synthetic)
-    digest = prof.save(output)
+    try:
+        digest = prof.save(output)
+    except OSError as exc:
+        raise UserError(f"cannot write {output} ({exc.strerror}); choose another path") from None
     kinds: dict[str, int] = {}
     for col in prof.columns.values():
         kinds[col.kind.value] = kinds.get(col.kind.value, 0) + 1
@@ -237,6 +271,7 @@ def check(
     """Check batch files against a reference; exit 1 if a finding fails."""
     from .api import check_files
 
+    validate_output(fmt, output)
     cfg = _config(
         config_path,
         fail_on=fail_on,
@@ -280,7 +315,8 @@ def list_checks() -> None:
         click.echo(f"    {c.description}")
         for metric, spec in c.metrics.items():
             click.echo(
-                f"    - {metric}: warn {spec.warn:g}, fail {spec.fail:g} ({spec.worse} is worse): {spec.description}"
+                f"    - {metric}: warn {spec.warn:g}, fail {spec.fail:g} ({spec.worse} is worse): "
+                f"{spec.description}"
             )
         for option, ospec in c.options.items():
             click.echo(f"    * option {option} = {ospec.default!r}: {ospec.description}")
@@ -339,15 +375,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except click.ClickException as exc:
         if show_traceback:
-            raise
-        exc.show()
-        return ExitCode.ERROR if exc.exit_code != 0 else ExitCode.OK
+            traceback.print_exc()
+            return ExitCode.ERROR
+        if exc.exit_code == 0:
+            return ExitCode.OK
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f"; see `{exc.ctx.command_path} --help`"
+        click.echo(f"collapse-guard: error: {exc.format_message()}{hint}", err=True)
+        return ExitCode.ERROR
     except click.Abort:
         click.echo("collapse-guard: aborted", err=True)
         return ExitCode.ERROR
     except CollapseGuardError as exc:
         if show_traceback:
-            raise
+            traceback.print_exc()
+            return ExitCode.ERROR
         click.echo(f"collapse-guard: error: {exc}", err=True)
         return ExitCode.ERROR
     except KeyboardInterrupt:
@@ -355,7 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.ERROR
     except Exception as exc:
         if show_traceback:
-            raise
+            traceback.print_exc()
+            return ExitCode.ERROR
         click.echo(
             f"collapse-guard: internal error: {type(exc).__name__}: {exc}; rerun with --traceback and "
             "report it at the project's issue tracker",

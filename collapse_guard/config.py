@@ -220,7 +220,12 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
         if not isinstance(table["seed"], int) or isinstance(table["seed"], bool) or table["seed"] < 0:
             raise ConfigError(f"seed must be a non-negative integer ({source})")
         cfg.seed = table["seed"]
+    for key in ("profile", "read", "checks", "columns"):
+        if key in table and not isinstance(table[key], Mapping):
+            raise ConfigError(f"{key} must be a table ([{key}] or {key} = {{...}}) ({source})")
     cfg.select = _string_list(table, "select", source)
+    if cfg.select is not None and not cfg.select:
+        raise ConfigError(f"select is empty, so no check would run ({source}); list at least one check")
     cfg.ignore = _string_list(table, "ignore", source) or ()
     profile = table.get("profile", {})
     for key, value in profile.items():
@@ -263,6 +268,11 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
                     f"unknown key {key!r} in columns.{name} ({source}); known keys: "
                     + ", ".join(sorted(COLUMN_KEYS))
                 )
+        if "checks" in col and (
+            not isinstance(col["checks"], Mapping)
+            or not all(isinstance(v, Mapping) for v in col["checks"].values())
+        ):
+            raise ConfigError(f"columns.{name}.checks must hold one table per check ({source})")
         if "kind" in col and col["kind"] != IGNORE_KIND:
             try:
                 parse_kind(str(col["kind"]))

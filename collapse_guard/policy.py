@@ -46,11 +46,8 @@ def decide(
     errors: Sequence[Finding] = (),
 ) -> list[Finding]:
     """Turn ``(check name, measurement)`` pairs into findings with statuses."""
-    testable = [
-        i
-        for i, (_, m) in enumerate(measured)
-        if m.insufficient is None and m.p_value is not None and not np.isnan(m.p_value)
-    ]
+    measured = [(name, _sanitised(m)) for name, m in measured]
+    testable = [i for i, (_, m) in enumerate(measured) if m.insufficient is None and m.p_value is not None]
     adjusted = adjust([float(measured[i][1].p_value) for i in testable])  # type: ignore[arg-type]
     p_adj = dict(zip(testable, adjusted.tolist(), strict=True))
     findings = list(errors)
@@ -79,6 +76,17 @@ def decide(
                 status = Status.PASS
         findings.append(Finding(name, m, status, q))
     return findings
+
+
+def _sanitised(m: Measurement) -> Measurement:
+    """A NaN p-value, or a p-value without an effect, cannot support any decision."""
+    if m.insufficient is not None:
+        return m
+    if m.p_value is not None and np.isnan(m.p_value):
+        return replace(m, insufficient="the check could not compute a p-value for this metric")
+    if m.p_value is not None and (m.effect is None or np.isnan(m.effect)):
+        return replace(m, insufficient="the check could not compute an effect size for this metric")
+    return m
 
 
 def report_status(findings: Sequence[Finding]) -> str:

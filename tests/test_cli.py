@@ -102,6 +102,21 @@ def test_output_file_select_ignore_and_fail_on(run_cli, example_reference: Path,
         ),
         (["profile", str(EXAMPLES / "human.csv")], "Missing option"),
         (["nonsense"], "No such command"),
+        (
+            ["check", str(EXAMPLES / "clean_batch.csv"), "-r", "REF", "-o", "/nonexistent/dir/r.json"],
+            "does not exist",
+        ),
+        (
+            [
+                "check",
+                str(EXAMPLES / "clean_batch.csv"),
+                "-r",
+                "REF",
+                "--ignore",
+                "tail-shrinkage,diversity-loss,synthetic-contamination,provenance-columns",
+            ],
+            "no check is left",
+        ),
     ],
 )
 def test_errors_exit_2_with_one_line(run_cli, example_reference: Path, args: list[str], message: str) -> None:
@@ -111,6 +126,7 @@ def test_errors_exit_2_with_one_line(run_cli, example_reference: Path, args: lis
     assert out == ""
     assert message in err
     assert "Traceback" not in err
+    assert len(err.rstrip("\n").splitlines()) == 1, err
 
 
 def test_traceback_flag_shows_the_traceback(tmp_path: Path) -> None:
@@ -128,7 +144,7 @@ def test_traceback_flag_shows_the_traceback(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
-    assert proc.returncode != 0 and "Traceback" in proc.stderr
+    assert proc.returncode == 2 and "Traceback" in proc.stderr
 
 
 def test_listing_commands(run_cli) -> None:

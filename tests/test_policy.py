@@ -65,6 +65,12 @@ def test_insufficient_is_never_pass_or_fail() -> None:
     assert f.measurement.evidence["thresholds"] == {"warn": 0.7, "fail": 0.5, "worse": "lower"}
 
 
+def test_nan_p_or_missing_effect_is_never_a_decision() -> None:
+    assert _one(Measurement("x", "ratio", p_value=float("nan"), effect=0.1)).status is Status.INSUFFICIENT
+    assert _one(Measurement("x", "ratio", p_value=1e-9, effect=None)).status is Status.INSUFFICIENT
+    assert _one(Measurement("x", "ratio", p_value=1e-9, effect=float("nan"))).status is Status.INSUFFICIENT
+
+
 def test_thresholds_from_config() -> None:
     cfg = Config(checks={"demo": {"thresholds": {"ratio": {"fail": 0.7}}}})
     assert _one(Measurement("x", "ratio", p_value=1e-9, effect=0.6), cfg).status is Status.FAIL
