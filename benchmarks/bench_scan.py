@@ -17,7 +17,7 @@ Target (issue 6): 1,000 small files plus one 2 GB CSV with peak RSS under 1 GB.
 Usage::
 
     python benchmarks/bench_scan.py                           # 1,000 files + 2 GiB, all checks
-    python benchmarks/bench_scan.py --select tail-shrinkage,diversity-loss,provenance-columns
+    python benchmarks/bench_scan.py --select tail-shrinkage,diversity-loss
     python benchmarks/bench_scan.py --small-files 50 --big-gb 0.1 --workdir /tmp/cg-scan --keep
 
 Appends a section to ``benchmarks/results/scan.md`` (and prints it).

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -445,16 +444,21 @@ def scan_paths(
         return name.endswith(suffixes) or name.endswith(IMAGE_SUFFIXES)
 
     skipped: dict[str, int] = {}
-    entries = [e for p in paths for e in walk(p, wanted=wanted, exclude=exclude,
-                                              gitignore=gitignore, skipped=skipped)]
+    entries = [
+        e
+        for p in paths
+        for e in walk(p, wanted=wanted, exclude=exclude, gitignore=gitignore, skipped=skipped)
+    ]
     # Text documents are one table per folder (as `check` reads a folder of .txt files); every
     # other file is its own batch.
     docs: dict[str, list[WalkEntry]] = {}
     units: list[tuple[str, WalkEntry | list[WalkEntry]]] = []
     for e in entries:
         display = _display(e)
-        if e.problem is None and e.path.name.lower().endswith((".json", ".json.gz")) and (
-            is_profile_file(e.path)
+        if (
+            e.problem is None
+            and e.path.name.lower().endswith((".json", ".json.gz"))
+            and (is_profile_file(e.path))
         ):
             # A reference profile kept beside the data is not a batch.
             skipped["reference profile"] = skipped.get("reference profile", 0) + 1
@@ -482,24 +486,23 @@ def scan_paths(
         if progress is not None:
             progress(done, total, display)
         if isinstance(unit, list):
-            results.extend(_scan_documents(display, unit, reference, cfg, reg, limits, chunk_rows,
-                                           raise_errors))
+            results.extend(
+                _scan_documents(display, unit, reference, cfg, reg, limits, chunk_rows, raise_errors)
+            )
             continue
         if unit.problem is not None:
-            results.append(FileResult(display, "error", f"{display}: {unit.problem}",
-                                      kind="unreadable"))
+            results.append(FileResult(display, "error", f"{display}: {unit.problem}", kind="unreadable"))
             continue
-        if unit.path.name.lower().endswith(IMAGE_SUFFIXES) and not unit.path.name.lower().endswith(
-            suffixes
-        ):
+        if unit.path.name.lower().endswith(IMAGE_SUFFIXES) and not unit.path.name.lower().endswith(suffixes):
             markers = read_image_markers(unit.path)
             markers = _relabel(markers, display)
             image_results.append(markers)
             results.append(_image_result(display, markers))
             continue
         reader = find_reader(unit.path, reg.readers)
-        results.append(_scan_table(display, unit.path, reader, reference, cfg, reg, limits,
-                                   chunk_rows, raise_errors))
+        results.append(
+            _scan_table(display, unit.path, reader, reference, cfg, reg, limits, chunk_rows, raise_errors)
+        )
     if progress is not None:
         progress(total, total, "")
     results.sort(key=lambda r: r.path)
@@ -540,8 +543,11 @@ def _display(entry: WalkEntry) -> str:
 def _text_suffixes(reg: Registry) -> tuple[str, ...]:
     from .readers.builtin import TEXT_SUFFIXES
 
-    return tuple(s for s in (*TEXT_SUFFIXES, *(t + ".gz" for t in TEXT_SUFFIXES))
-                 if any(s in r.suffixes for r in reg.readers.values()))
+    return tuple(
+        s
+        for s in (*TEXT_SUFFIXES, *(t + ".gz" for t in TEXT_SUFFIXES))
+        if any(s in r.suffixes for r in reg.readers.values())
+    )
 
 
 def _relabel(markers: ImageMarkers, display: str) -> ImageMarkers:
@@ -554,26 +560,33 @@ def _image_result(display: str, markers: ImageMarkers) -> FileResult:
     from .images import MARKERS
 
     if markers.error is not None:
-        return FileResult(display, "error", f"{display}: {markers.error}", kind="unreadable",
-                          markers=markers)
+        return FileResult(display, "error", f"{display}: {markers.error}", kind="unreadable", markers=markers)
     generator = [m for m in markers.markers if m != "c2pa"]
     if generator:
         quotes = "; ".join(markers.details[m] for m in generator[:2])
         return FileResult(
-            display, "warn",
+            display,
+            "warn",
             f"the image carries generator metadata ({', '.join(generator)}: {quotes}); it was "
             "probably generated: review it before using it as human data",
-            kind="image", markers=markers,
+            kind="image",
+            markers=markers,
         )
     if markers.markers:
         return FileResult(
-            display, "pass",
+            display,
+            "pass",
             f"C2PA manifest present without an AI source type ({MARKERS['c2pa']})",
-            kind="image", markers=markers,
+            kind="image",
+            markers=markers,
         )
-    return FileResult(display, "pass",
-                      "no provenance marker found (which does not prove a human origin)",
-                      kind="image", markers=markers)
+    return FileResult(
+        display,
+        "pass",
+        "no provenance marker found (which does not prove a human origin)",
+        kind="image",
+        markers=markers,
+    )
 
 
 def _scan_table(
@@ -592,8 +605,9 @@ def _scan_table(
     def chunks() -> Iterator[tuple[Path, Any]]:
         yield from iter_chunks([path], [reader], chunk_rows=chunk_rows, limits=limits)
 
-    return _check_chunks(display, chunks(), reference, cfg, reg, raise_errors,
-                         reader=getattr(reader, "name", None))
+    return _check_chunks(
+        display, chunks(), reference, cfg, reg, raise_errors, reader=getattr(reader, "name", None)
+    )
 
 
 def _scan_documents(
@@ -627,9 +641,14 @@ def _scan_documents(
                 errors.append(FileResult(_display(e), "error", str(exc), kind="unreadable"))
                 continue
             except OSError as exc:
-                errors.append(FileResult(_display(e), "error",
-                                         f"{_display(e)}: cannot read ({exc.strerror or exc})",
-                                         kind="unreadable"))
+                errors.append(
+                    FileResult(
+                        _display(e),
+                        "error",
+                        f"{_display(e)}: cannot read ({exc.strerror or exc})",
+                        kind="unreadable",
+                    )
+                )
                 continue
             readable += 1
             batch.append(doc)
@@ -644,9 +663,16 @@ def _scan_documents(
     if readable == 0 and errors:
         return errors
     label = f"{readable} document{'s' if readable != 1 else ''}"
-    result = FileResult(result.path, result.status, f"{label}: {result.reason}", kind=result.kind,
-                        findings=result.findings, rows=result.rows, reader=result.reader,
-                        report=result.report)
+    result = FileResult(
+        result.path,
+        result.status,
+        f"{label}: {result.reason}",
+        kind=result.kind,
+        findings=result.findings,
+        rows=result.rows,
+        reader=result.reader,
+        report=result.report,
+    )
     return [result, *errors]
 
 
@@ -667,19 +693,22 @@ def _check_chunks(
     try:
         first = next(chunks, None)
         if first is None:
-            return FileResult(display, "error", f"{display}: holds no data rows; pass data",
-                              kind="unreadable", reader=reader)
+            return FileResult(
+                display,
+                "error",
+                f"{display}: holds no data rows; pass data",
+                kind="unreadable",
+                reader=reader,
+            )
         if reference is not None:
             have = {str(c) for c in first[1].columns}
-            missing = [c for c in reference.columns if c not in have
-                       and c not in cfg.ignored_columns()]
+            missing = [c for c in reference.columns if c not in have and c not in cfg.ignored_columns()]
             if missing:
                 # A file of another shape cannot be compared with the reference; it still gets
                 # the reference-free checks rather than a bare error.
                 shown = ", ".join(repr(c) for c in missing[:3])
                 more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-                prefix = (f"lacks the reference's column(s) {shown}{more}, so it was checked "
-                          "on its own; ")
+                prefix = f"lacks the reference's column(s) {shown}{more}, so it was checked on its own; "
                 reference = None
         batch = build_profile(
             itertools.chain([first], chunks),
@@ -688,8 +717,9 @@ def _check_chunks(
             reference=reference,
             ignore=cfg.ignored_columns(),
         )
-        report = run_checks(reference, batch, reg.checks, cfg, batch_paths=[display],
-                            raise_errors=raise_errors)
+        report = run_checks(
+            reference, batch, reg.checks, cfg, batch_paths=[display], raise_errors=raise_errors
+        )
     except CollapseGuardError as exc:
         message = str(exc)
         if display not in message:
@@ -701,109 +731,19 @@ def _check_chunks(
         if raise_errors:
             raise
         return FileResult(
-            display, "error",
-            f"{display}: internal error ({type(exc).__name__}: {exc}); rerun with --traceback "
-            "and report it",
-            kind="unreadable", reader=reader,
+            display,
+            "error",
+            f"{display}: internal error ({type(exc).__name__}: {exc}); rerun with --traceback and report it",
+            kind="unreadable",
+            reader=reader,
         )
     result = FileResult.from_report(report, path=display)
-    return FileResult(result.path, result.status, prefix + result.reason, findings=result.findings,
-                      rows=result.rows, reader=reader, report=report)
-
-
-# ----- provenance columns -------------------------------------------------------------------------
-
-# Column names that usually record where a row came from, and values that name a generator or
-# flag a row as machine-made. Lower-cased; matched on word boundaries after _ and - become spaces.
-PROVENANCE_NAME = re.compile(
-    r"\b(model|models|model name|generator|generated|generated by|engine|llm|synthetic|"
-    r"is synthetic|is generated|ai generated|source|origin|provenance|created by|author type|"
-    r"annotator|writer|producer)\b"
-)
-GENERATOR_VALUE = re.compile(
-    r"\b(gpt|chatgpt|openai|o1|o3|claude|anthropic|llama|mistral|mixtral|gemini|bard|palm|qwen|"
-    r"deepseek|phi|falcon|vicuna|alpaca|command r|cohere|grok|ernie|gemma|olmo|"
-    r"stable diffusion|sdxl|midjourney|dall e|firefly|synthetic|generated|machine|llm|ai|bot)\b"
-)
-_TRUE = {"true", "1", "1.0", "yes", "y", "t"}
-_FLAG_NAME = re.compile(r"\b(synthetic|is synthetic|is generated|generated|ai generated|llm)\b")
-
-
-def _words(text: str) -> str:
-    return re.sub(r"[_\-./:]+", " ", text.lower()).strip()
-
-
-class ProvenanceColumnsCheck:
-    """Rows whose own provenance columns say they were machine-generated.
-
-    Data often records its origin: a ``model`` column holding ``gpt-4o``, a ``source`` of
-    ``synthetic``, an ``is_synthetic`` flag. This check reads the exact category counts of such
-    columns and reports the share of rows that name a generator. It is judged on its effect
-    alone (the data's own label is not a sample statistic); with a reference, the share the
-    trusted reference already had is subtracted.
-    """
-
-    name = "provenance-columns"
-    description = "rows whose provenance columns (model, source, is_synthetic...) name a generator"
-    default_enabled = True
-
-    def __init__(self) -> None:
-        from .protocols import MetricSpec
-
-        self.metrics = {
-            "generated_row_share": MetricSpec(
-                "share of rows whose provenance column names a generator, minus the reference's",
-                worse="higher", warn=1e-9, fail=0.05, bounds=(0.0, 1.0),
-            )
-        }
-        self.options: dict[str, Any] = {}
-
-    def run(self, ctx: Any) -> Iterator[Any]:
-        from .kinds import Kind
-        from .results import Measurement
-
-        for name, col in ctx.batch.columns.items():
-            if col.kind is not Kind.CATEGORICAL or not ctx.config.column_enabled(self.name, name):
-                continue
-            words = _words(str(name))
-            if not PROVENANCE_NAME.search(words):
-                continue
-            flag = bool(_FLAG_NAME.search(words))
-            hits = _generator_counts(col.counts, flag)
-            rows = col.total + col.nulls
-            if rows == 0:
-                continue
-            share = sum(hits.values()) / rows
-            ref_share = 0.0
-            ref_col = ctx.reference.columns.get(name) if ctx.reference is not None else None
-            if ref_col is not None and ref_col.kind is Kind.CATEGORICAL:
-                ref_rows = ref_col.total + ref_col.nulls
-                if ref_rows:
-                    ref_share = sum(_generator_counts(ref_col.counts, flag).values()) / ref_rows
-            top = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-            listed = ", ".join(f"{v!r}: {n:,}" for v, n in top)
-            n_hit = sum(hits.values())
-            if n_hit:
-                message = (
-                    f"column `{name}` marks {n_hit:,} of {rows:,} rows ({share:.1%}) as "
-                    f"machine-generated ({listed}); drop those rows or keep them out of human data"
-                )
-            else:
-                message = f"column `{name}` names no generator in its {rows:,} rows"
-            if ref_share:
-                message += f" (the reference had {ref_share:.1%})"
-            yield Measurement(
-                column=name, metric="generated_row_share", value=share, expected=ref_share,
-                p_value=None, effect=max(0.0, share - ref_share), message=message,
-                evidence={"rows": rows, "generated_rows": n_hit, "values": dict(top),
-                          "reference_share": ref_share},
-            )
-
-
-def _generator_counts(counts: Mapping[str, int], flag: bool) -> dict[str, int]:
-    out = {}
-    for value, n in counts.items():
-        text = _words(str(value))
-        if (flag and text in _TRUE) or GENERATOR_VALUE.search(text):
-            out[str(value)] = int(n)
-    return out
+    return FileResult(
+        result.path,
+        result.status,
+        prefix + result.reason,
+        findings=result.findings,
+        rows=result.rows,
+        reader=reader,
+        report=report,
+    )

@@ -1,7 +1,8 @@
 """Fast tokenisation and n-gram hashing for text columns.
 
-Tokens are lower-cased runs of letters, digits and underscores; apostrophes inside words are dropped
-("don't" -> "dont"). All work happens in pyarrow and numpy kernels: there is no Python loop per token
+Tokens are NFC-normalised, lower-cased runs of letters, combining marks, digits and underscores;
+apostrophes inside words are dropped ("don't" -> "dont"). All work happens in pyarrow and numpy
+kernels: there is no Python loop per token
 (only one per *distinct* token, to keep a hash -> string vocabulary for evidence).
 """
 
@@ -17,7 +18,7 @@ import pyarrow.compute as pc
 from .hashing import combine, hash_strings
 
 _APOSTROPHES = "['\u2019]"
-_SEPARATORS = r"[^\p{L}\p{N}_]+"
+_SEPARATORS = r"[^\p{L}\p{M}\p{N}_]+"  # combining marks belong to words (Devanagari, Arabic...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ def _as_arrow(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> pa.Ar
 def split_tokens(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> pa.LargeListArray:
     """Tokenise into an Arrow list array of token strings (nulls become empty documents)."""
     arr = pc.fill_null(_as_arrow(texts), "")
+    # NFC first, so a decomposed "café" and a composed one are the same token.
+    arr = pc.utf8_normalize(arr, "NFC")
     arr = pc.utf8_lower(arr)
     arr = pc.replace_substring_regex(arr, pattern=_APOSTROPHES, replacement="")
     arr = pc.replace_substring_regex(arr, pattern=_SEPARATORS, replacement=" ")
@@ -96,8 +99,10 @@ def tokenize(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> Tokeni
 
 
 def token_hash(words: Sequence[str]) -> np.ndarray:
-    """Hash words exactly as the tokenizer does (words should already be tokens)."""
-    return hash_strings([w.lower() for w in words])
+    """Hash words exactly as the tokenizer does (each word should be a single token)."""
+    tokens = split_tokens(list(words))
+    normalised = [parts[0] if parts else "" for parts in tokens.to_pylist()]
+    return hash_strings(normalised)
 
 
 def doc_index(offsets: np.ndarray) -> np.ndarray:

@@ -240,3 +240,31 @@ def test_identifiers_timestamps_codes_and_numeric_strings() -> None:
     assert "identifier" in prof.skipped["row"] and "timestamps" in prof.skipped["ts_text"]
     assert prof.kinds() == {"stars": Kind.CATEGORICAL, "amount_text": Kind.NUMERIC, "income": Kind.NUMERIC}
     assert cg.profile(frame, columns={"row": "numeric"}).column("row").kind is Kind.NUMERIC
+
+
+def test_tokenizer_unicode() -> None:
+    from collapse_guard.text import token_hash, tokenize
+
+    tok = tokenize(["हिन्दी भाषा", "cafe\u0301 café", "Don't STOP", None, "   "])
+    assert tok.lengths.tolist() == [2, 2, 2, 0, 0]
+    assert sorted(set(tok.vocab.values())) == ["café", "dont", "stop", "भाषा", "हिन्दी"]
+    assert token_hash(["CAFÉ"])[0] in tok.vocab and token_hash(["Don't"])[0] in tok.vocab
+
+
+def test_edited_file_with_a_recomputed_hash_is_still_refused(human: pd.DataFrame, tmp_path: Path) -> None:
+    from collapse_guard.profile.io import content_sha256
+
+    path = tmp_path / "ref.json"
+    cg.profile(human).save(path)
+    for edit in (
+        lambda c: c["columns"][0].update(count=-5),
+        lambda c: c["settings"].update(sample_rows="many"),
+        lambda c: c["columns"].append(dict(c["columns"][0])),
+    ):
+        doc = json.loads(path.read_text())
+        edit(doc["content"])
+        doc["sha256"] = content_sha256(doc["content"])
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps(doc))
+        with pytest.raises(ReferenceFileError, match="malformed content"):
+            cg.Profile.load(bad)

@@ -25,7 +25,7 @@ from collapse_guard.scan import ScanReport, scan_paths, walk
 
 # The scan machinery is under test here, not the statistics: two cheap checks keep the suite fast
 # on a 2-core machine (the checks have their own tests).
-SELECT = ("tail-shrinkage", "provenance-columns")
+SELECT = ("tail-shrinkage", "synthetic-contamination")
 CFG = Config(select=SELECT)
 SEL = ["--select", ",".join(SELECT)]
 N_REF = 4000
@@ -131,7 +131,9 @@ def test_collapsed_file_names_what_vanished(with_ref: ScanReport) -> None:
 def test_other_shaped_file_is_checked_on_its_own(with_ref: ScanReport) -> None:
     chat = next(f for f in with_ref.files if f.path.endswith("chat.jsonl"))
     assert chat.reason.startswith("lacks the reference's column(s) 'income', 'country'")
-    assert "30 of 60 rows (50.0%)" in chat.reason and "'gpt-4o': 30" in chat.reason
+    assert "50%" in chat.reason and "'model'" in chat.reason
+    declared = next(f for f in chat.findings if f.metric == "declared_synthetic_share")
+    assert "30 of 60 rows (50%)" in declared.message and "'gpt-4o': 30" in declared.message
 
 
 def test_broken_files_are_errors_naming_the_file(with_ref: ScanReport) -> None:
@@ -354,12 +356,12 @@ def test_provenance_flag_column(tmp_path: Path) -> None:
     pd.DataFrame({"is_synthetic": [True] * 5 + [False] * 95, "x": range(100)}).to_parquet(
         tmp_path / "f.parquet")
     pd.DataFrame({"source": ["survey"] * 100, "x": range(100)}).to_parquet(tmp_path / "h.parquet")
-    scan = scan_paths([tmp_path], config=CFG)
+    scan = scan_paths([tmp_path], config=Config(select=("synthetic-contamination",)))
     f, h = scan.files
-    flagged = [x for x in f.findings if x.check == "provenance-columns"]
+    flagged = [x for x in f.findings if x.metric == "declared_synthetic_share"]
     assert [(x.column, x.measurement.value, x.status.value) for x in flagged] == [
-        ("is_synthetic", 0.05, "fail")]
-    assert [(x.column, x.status.value) for x in h.findings if x.check == "provenance-columns"] == [
+        ("is_synthetic", 0.05, "warn")]
+    assert [(x.column, x.status.value) for x in h.findings if x.metric == "declared_synthetic_share"] == [
         ("source", "pass")]
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -44,6 +43,7 @@ from ..hookspecs import hookimpl
 from ..kinds import Kind
 from ..profile.text import TextProfile, TokenSample
 from ..protocols import MetricSpec, OptionSpec
+from ..provenance import declared_share, is_provenance_column, split_declared
 from ..results import Measurement
 from ..stats import dcr as dcr_stats
 from ..stats import markers as mk
@@ -132,7 +132,7 @@ METRICS: dict[str, MetricSpec] = {
         bounds=(0.0, 1.0),
     ),
     "declared_synthetic_share": MetricSpec(
-        "share of rows whose provenance column declares machine generation",
+        "share of rows whose provenance column declares machine generation, minus the reference's",
         worse="higher",
         warn=0.05,
         fail=0.15,
@@ -187,23 +187,6 @@ OPTIONS: dict[str, OptionSpec] = {
 MIN_DOCS = 30
 MIN_ROWS = 50
 HOLDOUT_SHARE = 0.3
-
-PROVENANCE_NAME = re.compile(
-    r"^(source|sources|origin|provenance|generator|generated_by|model|model_name|llm|"
-    r"language_creators|annotations_creators|creator|created_by|author_type|authorship|"
-    r"is_synthetic|synthetic|is_generated|generated|machine_generated|ai_generated|is_ai|label_source)$",
-    re.IGNORECASE,
-)
-MACHINE_VALUE = re.compile(
-    r"machine|generated|synthetic|\b(ai|llm|llms|bot|gpt|chatgpt|openai|o1|o3|claude|anthropic|"
-    r"llama|mistral|mixtral|gemini|bard|palm|qwen|deepseek|phi|falcon|vicuna|alpaca|cohere|grok|"
-    r"gemma|olmo)\b|gpt-|llama-|model|^(true|yes|1)$",
-    re.IGNORECASE,
-)
-HUMAN_VALUE = re.compile(
-    r"human|crowd|expert|manual|original|organic|real|native|^found$|^(false|no|0)$", re.IGNORECASE
-)
-
 
 @lru_cache(maxsize=1)
 def load_markers() -> dict[str, Any]:
@@ -1427,60 +1410,67 @@ def _plain(v: Any) -> Any:
 
 
 def _provenance_columns(ctx: CheckContext) -> list[str]:
-    extra = set(ctx.option("provenance_columns"))
-    out = []
-    for name, col in ctx.batch.columns.items():
-        if col.kind is not Kind.CATEGORICAL:
-            continue
-        if name in extra or PROVENANCE_NAME.match(name.strip()):
-            out.append(name)
-    return out
+    extra = ctx.option("provenance_columns")
+    return [
+        name
+        for name, col in ctx.batch.columns.items()
+        if col.kind is Kind.CATEGORICAL and is_provenance_column(name, extra)
+    ]
 
 
 def _provenance(run: _Run) -> None:
+    """Declared machine share of each provenance column, minus what the reference declared."""
     ctx = run.ctx
     for name in _provenance_columns(ctx):
-        counts: dict[str, int] = dict(getattr(ctx.batch.columns[name], "counts", {}))
-        machine = {
-            v: c for v, c in counts.items() if MACHINE_VALUE.search(v) and not HUMAN_VALUE.search(v)
-        }
-        human = {v: c for v, c in counts.items() if HUMAN_VALUE.search(v)}
-        if not machine and not human:
-            continue
-        total = sum(counts.values())
+        col = ctx.batch.columns[name]
+        counts: dict[str, int] = dict(getattr(col, "counts", {}))
+        machine, human = split_declared(counts, name)
+        total = sum(counts.values()) + int(getattr(col, "nulls", 0))
         k = sum(machine.values())
         share = k / total if total else 0.0
-        top = sorted(machine.items(), key=lambda t: -t[1])[:5]
+        ref_share = 0.0
+        ref_col = ctx.reference.columns.get(name) if ctx.reference is not None else None
+        if ref_col is not None and ref_col.kind is Kind.CATEGORICAL:
+            ref_share = declared_share(ref_col.counts, ref_col.nulls, name)
+        top = sorted(machine.items(), key=lambda t: (-t[1], t[0]))[:5]
+        if k:
+            message = (
+                f"{k:,} of {total:,} rows ({_pct(share)}) declare machine generation in {name!r} "
+                f"({', '.join(f'{v!r}: {c:,}' for v, c in top)}); drop them or keep them out of human data"
+            )
+        else:
+            message = f"{name!r} names no generator in its {total:,} rows"
+        if ref_share:
+            message += f" (the reference declared {_pct(ref_share)})"
         run.out.append(
             Measurement(
                 name,
                 "declared_synthetic_share",
                 value=share,
-                expected=0.0,
+                expected=ref_share,
                 interval=(share, share),
-                effect=share,
-                message=(
-                    f"{k:,} of {total:,} rows declare machine generation in {name!r} "
-                    f"({', '.join(f'{v!r}: {c:,}' for v, c in top) or 'no machine values'})"
-                ),
+                effect=max(0.0, share - ref_share),
+                message=message,
                 evidence={
                     "machine_values": dict(top),
-                    "human_values": dict(sorted(human.items(), key=lambda t: -t[1])[:5]),
+                    "human_values": dict(sorted(human.items(), key=lambda t: (-t[1], t[0]))[:5]),
                     "rows": total,
+                    "reference_share": ref_share,
                 },
             )
         )
-        run.candidates.append(
-            _Candidate(
-                "declared provenance",
-                name,
-                share,
-                (share, share),
-                None,
-                "lower bound",
-                f"{name}: {_pct(share)} declared machine-generated",
+        if k:
+            run.candidates.append(
+                _Candidate(
+                    "declared provenance",
+                    name,
+                    share,
+                    (share, share),
+                    None,
+                    "lower bound",
+                    f"{name}: {_pct(share)} declared machine-generated",
+                )
             )
-        )
 
 
 # ----------------------------------------------------------------------------------- headline

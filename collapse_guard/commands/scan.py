@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,8 +49,9 @@ def render_text(scan: ScanReport, verbose: bool = False, width: int | None = Non
     """The scan for a terminal or a log: one line per file, then what needs attention."""
     from rich.console import Console
 
-    console = Console(file=None, record=True, width=width or 120, force_terminal=False,
-                      color_system=None, soft_wrap=True)
+    console = Console(
+        file=None, record=True, width=width or 120, force_terminal=False, color_system=None, soft_wrap=True
+    )
     with console.capture() as capture:
         write_text(scan, console, verbose)
     return capture.get()
@@ -59,10 +60,23 @@ def render_text(scan: ScanReport, verbose: bool = False, width: int | None = Non
 def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
     from rich.table import Table
 
-    styles = {"pass": "green", "warn": "yellow", "fail": "bold red", "error": "bold red",
-              "insufficient-data": "dim"}
-    table = Table("file", "status", "rows", "reason", show_edge=False, pad_edge=False,
-                  title=f"collapse-guard scan of {scan.root}", title_justify="left")
+    styles = {
+        "pass": "green",
+        "warn": "yellow",
+        "fail": "bold red",
+        "error": "bold red",
+        "insufficient-data": "dim",
+    }
+    table = Table(
+        "file",
+        "status",
+        "rows",
+        "reason",
+        show_edge=False,
+        pad_edge=False,
+        title=f"collapse-guard scan of {scan.root}",
+        title_justify="left",
+    )
     for f in scan.files:
         if f.status == "pass" and not verbose and len(scan.files) > 20:
             continue
@@ -76,11 +90,16 @@ def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
         console.print(f"\n[bold]{f.path}[/]: {f.status}")
         for x in bad:
             where = f" `{x.column}`" if x.column else ""
-            console.print(f"  {x.status.value:<17} {x.check}{where} {x.metric}: {x.message}",
-                          markup=False, highlight=False)
+            console.print(
+                f"  {x.status.value:<17} {x.check}{where} {x.metric}: {x.message}",
+                markup=False,
+                highlight=False,
+            )
     if scan.images is not None and scan.images.counts:
-        console.print("\nimage markers: " + ", ".join(
-            f"{m} {n}" for m, n in scan.images.counts.items()), highlight=False)
+        console.print(
+            "\nimage markers: " + ", ".join(f"{m} {n}" for m, n in scan.images.counts.items()),
+            highlight=False,
+        )
     for note in scan.notes:
         console.print(f"note: {note}", markup=False, highlight=False, style="dim")
     console.print(f"\n{scan.status}: {scan.summary_sentence()}", markup=False, highlight=False)
@@ -96,8 +115,14 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     console = Console(stderr=True)
-    with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("", total=None)
 
         def update(done: int, total: int | None, path: str) -> None:
@@ -114,14 +139,16 @@ def _reporter(fmt: str) -> Any:
         return None
     reporters = get_reporters()
     if fmt not in reporters:
-        raise click.BadParameter(f"unknown format {fmt!r}; choose one of: {', '.join(reporters)}",
-                                 param_hint="--format")
+        raise click.BadParameter(
+            f"unknown format {fmt!r}; choose one of: {', '.join(reporters)}", param_hint="--format"
+        )
     reporter = reporters[fmt]
     if not (getattr(reporter, "supports_scan", False) or fmt == "json"):
         able = sorted(n for n, r in reporters.items() if getattr(r, "supports_scan", False))
         raise click.BadParameter(
             f"format {fmt!r} cannot render a scan; use text, json or one of: {', '.join(able)}",
-            param_hint="--format")
+            param_hint="--format",
+        )
     return reporter
 
 
@@ -148,24 +175,58 @@ def make_command() -> click.Command:
 
     @click.command("scan")
     @click.argument("paths", nargs=-1, required=True, type=click.Path())
-    @click.option("--reference", "-r", type=click.Path(), default=None,
-                  envvar="COLLAPSE_GUARD_REFERENCE", show_envvar=True,
-                  help="Reference file made by `profile`; without one, the reference-free checks run.")
-    @click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
-                  help="Leave out paths matching this gitignore-style pattern. Repeatable.")
+    @click.option(
+        "--reference",
+        "-r",
+        type=click.Path(),
+        default=None,
+        envvar="COLLAPSE_GUARD_REFERENCE",
+        show_envvar=True,
+        help="Reference file made by `profile`; without one, the reference-free checks run.",
+    )
+    @click.option(
+        "--exclude",
+        "exclude",
+        multiple=True,
+        metavar="GLOB",
+        help="Leave out paths matching this gitignore-style pattern. Repeatable.",
+    )
     @click.option("--no-gitignore", is_flag=True, help="Do not respect .gitignore files.")
-    @click.option("--max-decompressed-bytes", "max_decompressed", default=None, metavar="SIZE",
-                  help="Stop reading a .gz file after this many bytes, e.g. 2G (default 10G).")
-    @click.option("--max-line-bytes", "max_line", default=None, metavar="SIZE",
-                  help="Longest allowed line, JSON record or text document, e.g. 4M (default 32M). "
-                  "Also the CSV block size, so a smaller value lowers peak memory on big CSVs.")
+    @click.option(
+        "--max-decompressed-bytes",
+        "max_decompressed",
+        default=None,
+        metavar="SIZE",
+        help="Stop reading a .gz file after this many bytes, e.g. 2G (default 10G).",
+    )
+    @click.option(
+        "--max-line-bytes",
+        "max_line",
+        default=None,
+        metavar="SIZE",
+        help="Longest allowed line, JSON record or text document, e.g. 4M (default 32M). "
+        "Also the CSV block size, so a smaller value lowers peak memory on big CSVs.",
+    )
     @report_options
     @common_options
-    def scan(paths: tuple[str, ...], reference: str | None, exclude: tuple[str, ...],
-             no_gitignore: bool, max_decompressed: str | None, max_line: str | None, fmt: str,
-             output: str | None, fail_on: str | None, select: tuple[str, ...],
-             ignore: tuple[str, ...], verbose: bool, columns: tuple[str, ...],
-             config_path: str | None, seed: int | None, traceback: bool) -> None:
+    def scan(
+        paths: tuple[str, ...],
+        reference: str | None,
+        exclude: tuple[str, ...],
+        no_gitignore: bool,
+        max_decompressed: str | None,
+        max_line: str | None,
+        fmt: str,
+        output: str | None,
+        fail_on: str | None,
+        select: tuple[str, ...],
+        ignore: tuple[str, ...],
+        verbose: bool,
+        columns: tuple[str, ...],
+        config_path: str | None,
+        seed: int | None,
+        traceback: bool,
+    ) -> None:
         """Audit every data file and image under folders (or the files given).
 
         \b
@@ -181,12 +242,17 @@ def make_command() -> click.Command:
         from ..scan import scan_paths
 
         reporter = _reporter(fmt)
-        cfg = _config(config_path, fail_on=fail_on, select=_split(select) or None,
-                      ignore=_split(ignore), columns=_parse_columns(columns), seed=seed)
+        cfg = _config(
+            config_path,
+            fail_on=fail_on,
+            select=_split(select) or None,
+            ignore=_split(ignore),
+            columns=_parse_columns(columns),
+            seed=seed,
+        )
         for p in paths:
             if not Path(p).exists() and not Path(p).is_symlink():
-                raise click.BadParameter(f"{p}: no such file or folder; check the path",
-                                         param_hint="PATH")
+                raise click.BadParameter(f"{p}: no such file or folder; check the path", param_hint="PATH")
         ref = load_reference(reference) if reference else None
         limits = None
         changes: dict[str, int] = {}
@@ -201,9 +267,16 @@ def make_command() -> click.Command:
                 raise click.BadParameter(str(exc)) from None
         excluded = list(exclude)
         with _progress_bar(sys.stderr.isatty()) as progress:
-            report = scan_paths(list(paths), reference=ref, config=cfg, exclude=excluded,
-                                gitignore=not no_gitignore, limits=limits, progress=progress,
-                                raise_errors=traceback)
+            report = scan_paths(
+                list(paths),
+                reference=ref,
+                config=cfg,
+                exclude=excluded,
+                gitignore=not no_gitignore,
+                limits=limits,
+                progress=progress,
+                raise_errors=traceback,
+            )
         _emit(report, reporter, output, verbose)
         sys.exit(exit_code(report, cfg.fail_on))
 
@@ -220,10 +293,3 @@ def register_commands(cli: click.Group) -> None:
     if not _COMMAND:
         _COMMAND.append(make_command())
     cli.add_command(_COMMAND[0])
-
-
-@hookimpl
-def register_checks(register: Callable[[Any], None]) -> None:
-    from ..scan import ProvenanceColumnsCheck
-
-    register(ProvenanceColumnsCheck())

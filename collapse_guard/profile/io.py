@@ -135,6 +135,8 @@ def load_profile(path: Path) -> Profile:
         raise not_ours
     try:
         doc = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise _bad(path, "is nested too deeply to be a reference file", regenerate) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         if b'"format": "' + FORMAT.encode() not in raw[:200]:
             raise not_ours from None
@@ -144,7 +146,7 @@ def load_profile(path: Path) -> Profile:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise not_ours
     version = doc.get("format_version")
-    if not isinstance(version, int):
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise _bad(path, "has no valid format_version", regenerate)
     if version > FORMAT_VERSION:
         raise _bad(
@@ -165,10 +167,47 @@ def load_profile(path: Path) -> Profile:
         )
     try:
         prof = _from_content(content)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        _validate(prof)
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise _bad(path, f"malformed content ({exc.__class__.__name__}: {exc})", regenerate) from None
     prof.sha256, prof.path = digest, str(path)
     return prof
+
+
+def _count(value: Any, what: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{what} must be a non-negative integer, got {value!r}")
+
+
+def _validate(prof: Profile) -> None:
+    """Checks beyond the hash: a file whose hash was recomputed after editing is still refused."""
+    _count(prof.rows, "rows")
+    for key, value in prof.settings.to_dict().items():
+        if key == "store_text":
+            if not isinstance(value, bool):
+                raise ValueError("settings.store_text must be true or false")
+        else:
+            _count(value, f"settings.{key}")
+    for name, col in prof.columns.items():
+        if isinstance(col, NumericProfile):
+            _count(col.count, f"{name}.count")
+            _count(col.nulls, f"{name}.nulls")
+            if prof.sample is not None and name not in prof.sample:
+                raise ValueError(f"numeric column {name!r} is missing from the row sample")
+        elif isinstance(col, CategoricalProfile):
+            _count(col.nulls, f"{name}.nulls")
+            for key, n in col.counts.items():
+                _count(n, f"{name}.counts[{key!r}]")
+        elif isinstance(col, TextProfile):
+            for attr in ("docs", "nulls", "empty", "tokens"):
+                _count(getattr(col, attr), f"{name}.{attr}")
+            texts = col.sample.texts
+            if texts is not None and (
+                not isinstance(texts, list)
+                or len(texts) != col.sample.n_docs
+                or not all(isinstance(t, str) for t in texts)
+            ):
+                raise ValueError(f"text column {name!r} has a malformed texts list")
 
 
 def _from_content(content: dict[str, Any]) -> Profile:
@@ -188,6 +227,8 @@ def _from_content(content: dict[str, Any]) -> Profile:
             if len(data[name]) != int(s["rows"]):
                 raise ValueError(f"sample column {name!r} has the wrong length")
         sample = pd.DataFrame(data)
+    if len(kinds) != len(content["columns"]):
+        raise ValueError("duplicate column names")
     columns: dict[str, ColumnProfile] = {}
     for c in content["columns"]:
         kind = kinds[c["name"]]

@@ -161,6 +161,7 @@ class TextProfile:
     tokens: int = 0
     length_counts: dict[int, int] = field(default_factory=dict)
     sample: TokenSample = field(default_factory=TokenSample)
+    surface_counts: dict[str, int] = field(default_factory=dict)
     kind: Kind = Kind.TEXT
 
     @property
@@ -208,6 +209,11 @@ class TextProfile:
         if len(self.sample.vocab) > 4 * max(self.sample.n_tokens, 1000):
             self.sample.prune_vocab(1)  # forget words of documents that left the sample
 
+    def add_surface(self, counts: dict[str, int]) -> None:
+        """Add per-column counts of surface markers (em dashes, curly quotes...) over all documents."""
+        for key, value in counts.items():
+            self.surface_counts[key] = self.surface_counts.get(key, 0) + int(value)
+
     def merged(self, other: TextProfile, max_docs: int, max_tokens: int) -> TextProfile:
         lengths = dict(self.length_counts)
         for k, v in other.length_counts.items():
@@ -220,6 +226,10 @@ class TextProfile:
             self.tokens + other.tokens,
             lengths,
             self.sample.combined(other.sample, max_docs, max_tokens),
+            {
+                k: self.surface_counts.get(k, 0) + other.surface_counts.get(k, 0)
+                for k in sorted(set(self.surface_counts) | set(other.surface_counts))
+            },
         )
 
     def to_json(self, private: bool = True) -> dict[str, Any]:
@@ -232,6 +242,7 @@ class TextProfile:
             "tokens": self.tokens,
             "length_counts": {str(k): v for k, v in sorted(self.length_counts.items())},
             "sample": self.sample.to_json(private),
+            "surface_counts": dict(sorted(self.surface_counts.items())),
         }
 
     @classmethod
@@ -244,4 +255,5 @@ class TextProfile:
             tokens=int(data["tokens"]),
             length_counts={int(k): int(v) for k, v in data["length_counts"].items()},
             sample=TokenSample.from_json(data["sample"]),
+            surface_counts={str(k): int(v) for k, v in data.get("surface_counts", {}).items()},
         )
