@@ -92,6 +92,7 @@ def gower_closest(
     rn = ref_num / scale
     qn = query_num / scale
     r_nan = np.isnan(rn)
+    any_nan = bool(r_nan.any() or np.isnan(qn).any())
     dist = np.empty(len(qn))
     index = np.empty(len(qn), dtype=np.int64)
     for start in range(0, len(qn), chunk):
@@ -99,9 +100,12 @@ def gower_closest(
         total = np.zeros((len(q), len(rn)))
         for j in range(rn.shape[1]):
             d = np.abs(q[:, j, None] - rn[None, :, j])
-            q_nan = np.isnan(q[:, j])[:, None]
-            both = q_nan & r_nan[None, :, j]
-            d = np.where(both, 0.0, np.where(q_nan | r_nan[None, :, j], 1.0, np.minimum(d, 1.0)))
+            if any_nan:
+                q_nan = np.isnan(q[:, j])[:, None]
+                both = q_nan & r_nan[None, :, j]
+                d = np.where(both, 0.0, np.where(q_nan | r_nan[None, :, j], 1.0, np.minimum(d, 1.0)))
+            else:
+                np.minimum(d, 1.0, out=d)  # fast path: no missing values anywhere
             total += d
         for j in range(ref_cat.shape[1]):
             total += query_cat[start : start + chunk, j, None] != ref_cat[None, :, j]
