@@ -62,7 +62,7 @@ def infer_kind(series: pd.Series) -> Kind | None:
         return Kind.CATEGORICAL
     if pd.api.types.is_numeric_dtype(values.dtype):
         x = values.to_numpy(dtype=np.float64)
-        integral = bool(np.all(np.floor(x) == x))
+        integral = bool(np.all((np.floor(x) == x) & (np.abs(x) < 2**31)))
         if integral and len(x) >= 100 and len(np.unique(x)) <= MAX_INTEGER_CODES:
             return Kind.CATEGORICAL
         return Kind.NUMERIC

@@ -90,6 +90,29 @@ def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None
         )
 
 
+def _flatten_containers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dicts and lists in object columns (DataFrames built from JSON) become JSON text."""
+    for name in frame.columns:
+        series = frame[name]
+        if series.dtype != object:
+            continue
+        first = series.dropna().head(1)
+        if len(first) and isinstance(first.iloc[0], (dict, list, tuple, set)):
+            frame = frame.assign(
+                **{name: series.map(lambda v: v if v is None or isinstance(v, str) else _json_text(v))}
+            )
+    return frame
+
+
+def _json_text(value: object) -> str:
+    import json
+
+    try:
+        return json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 class _Builder:
     def __init__(
         self,
@@ -166,7 +189,7 @@ class _Builder:
         return self.acc[name]
 
     def add(self, frame: pd.DataFrame, path: Path | str | None) -> None:
-        frame = frame.rename(columns=str)
+        frame = _flatten_containers(frame.rename(columns=str))
         if self.columns is None:
             self._start(frame, path)
         assert self.columns is not None

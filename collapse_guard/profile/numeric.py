@@ -83,8 +83,9 @@ class NumericProfile:
             "kind": self.kind.value,
             "count": self.count,
             "nulls": self.nulls,
-            "mean": self.mean,
-            "m2": self.m2,
+            # A column spanning +-1e200 overflows the sum of squares; JSON has no infinity.
+            "mean": self.mean if np.isfinite(self.mean) else None,
+            "m2": self.m2 if np.isfinite(self.m2) else None,
             "min": self.min if self.count else None,
             "max": self.max if self.count else None,
         }
@@ -95,8 +96,8 @@ class NumericProfile:
             name=data["name"],
             count=int(data["count"]),
             nulls=int(data["nulls"]),
-            mean=float(data["mean"]),
-            m2=float(data["m2"]),
+            mean=float(data["mean"]) if data["mean"] is not None else float("nan"),
+            m2=float(data["m2"]) if data["m2"] is not None else float("inf"),
             min=float(data["min"]) if data["min"] is not None else float("inf"),
             max=float(data["max"]) if data["max"] is not None else float("-inf"),
             values=values,
