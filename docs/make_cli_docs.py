@@ -28,7 +28,13 @@ def render() -> str:
     for name in ["", *sorted(cli.commands)]:
         command = cli if not name else cli.commands[name]
         title = "collapse-guard" + (f" {name}" if name else "")
-        ctx = click.Context(command, info_name=title, terminal_width=100, max_content_width=100)
+        ctx = click.Context(
+            command,
+            info_name=title,
+            terminal_width=100,
+            max_content_width=100,
+            help_option_names=["-h", "--help"],
+        )
         parts.append(f"## {title}\n\n```text\n{command.get_help(ctx)}\n```\n")
     return "\n".join(parts)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import human_frame
 
 import collapse_guard as cg
+from collapse_guard.profile import NumericProfile
 from collapse_guard.results import Finding, Report
-
-from conftest import human_frame
 
 
 def _tail(report: Report) -> dict[tuple[str | None, str], Finding]:
@@ -38,7 +38,9 @@ def test_clean_batch_passes(reference: cg.Profile) -> None:
 
 def test_halved_upper_tail_fails_and_names_values(reference: cg.Profile) -> None:
     batch = human_frame(5000, seed=2)
-    t = float(np.quantile(reference.column("lognormal").values, 0.95))
+    column = reference.column("lognormal")
+    assert isinstance(column, NumericProfile)
+    t = float(np.quantile(column.values, 0.95))
     x = batch["lognormal"].to_numpy().copy()
     over = np.flatnonzero(x > t)
     x[over] = np.random.default_rng(0).uniform(t * 0.5, t, size=len(over))  # the tail is cut

@@ -335,6 +335,21 @@ def _gz(suffixes: Sequence[str]) -> tuple[str, ...]:
 CSV_STREAM_BLOCK = 4 * MiB
 
 
+def _longest_line(path: Path, limits: ReadLimits) -> int:
+    """Length of the longest line, reading 1 MiB at a time and stopping past the limit."""
+    longest = current = 0
+    with open_binary(path, limits) as fh:
+        while chunk := fh.read(1 * MiB):
+            parts = chunk.split(b"\n")
+            for i, part in enumerate(parts):
+                current += len(part)
+                if i < len(parts) - 1:
+                    longest, current = max(longest, current), 0
+                if current > limits.max_line_bytes:
+                    return current
+    return max(longest, current)
+
+
 class CsvReader(BuiltinReader):
     """Comma- or tab-separated files through pyarrow's streaming CSV reader."""
 
@@ -353,9 +368,7 @@ class CsvReader(BuiltinReader):
     ) -> pacsv.CSVStreamingReader:
         return pacsv.open_csv(
             source,
-            read_options=pacsv.ReadOptions(
-                block_size=block_size or limits.max_line_bytes, use_threads=True
-            ),
+            read_options=pacsv.ReadOptions(block_size=block_size or limits.max_line_bytes, use_threads=True),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=column_types, timestamp_parsers=[], strings_can_be_null=True
@@ -393,7 +406,12 @@ class CsvReader(BuiltinReader):
                 except pa.ArrowInvalid as exc:
                     straddles = "straddling" in str(exc) or "straddles" in str(exc)
                     if straddles and block < limits.max_line_bytes:
-                        block = min(block * 2, limits.max_line_bytes)
+                        # pyarrow reads dozens of blocks ahead, so a 1 GB line must be found by a
+                        # cheap scan first rather than by retrying with ever larger blocks.
+                        longest = _longest_line(path, limits)
+                        if longest > limits.max_line_bytes:
+                            raise
+                        block = min(max(block * 2, 1 << longest.bit_length()), limits.max_line_bytes)
                         continue
                     column = _conversion_column(exc, names)
                     if column is None or types[column] == pa.string():

@@ -34,7 +34,8 @@ class DCRResult:
     threshold
         Near-copy distance: the 1st percentile of held-out DCRs (at least 1e-9).
     p_value
-        One-sided binomial p-value that near copies exceed the held-out share.
+        One-sided beta-binomial p-value that near copies exceed the held-out share (the
+        hold-out share is estimated, not known).
     n_exact, n_near, n_batch
         Counts behind the shares.
     median_ratio
@@ -136,9 +137,12 @@ def copy_statistics(batch_dcr: np.ndarray, holdout_dcr: np.ndarray) -> DCRResult
     exp_exact = float(np.mean(h <= eps))
     # "near" in the hold-out is at least 1% by construction of the threshold
     exp_near = float(np.mean(h <= threshold))
-    # A floor of one pseudo-row keeps the binomial honest when the hold-out shows no copy at all.
-    p0 = min(max(exp_near, 1.0 / (h.size + 1)), 1.0)
-    p = float(stats.binomtest(n_near, b.size, p0, "greater").pvalue) if b.size else 1.0
+    # The threshold is the hold-out's own 1% quantile, so the hold-out share is itself an
+    # estimate: under H0 the batch count is Beta-Binomial around it (Jeffreys prior; one
+    # pseudo-row keeps it honest when the hold-out shows no copy at all).
+    k_h = int(np.sum(h <= threshold))
+    a, b_ = k_h + 0.5, h.size - k_h + 0.5
+    p = float(stats.betabinom.sf(n_near - 1, b.size, a, b_)) if b.size else 1.0
     med_h = float(np.median(h))
     return DCRResult(
         exact_share=n_exact / b.size,
