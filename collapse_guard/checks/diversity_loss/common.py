@@ -1,0 +1,63 @@
+"""Shared by the diversity-loss modules: the row minimum, number formatting and null-comparison findings."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ...results import Measurement
+from ...stats.entropy import NullComparison
+from ...stats.text_diversity import take_docs
+
+MIN_ROWS = 30
+
+
+def _fmt(x: float) -> str:
+    if not math.isfinite(x):
+        return str(x)
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%" if abs(x) < 0.1 else f"{100 * x:.0f}%"
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _null_plot(cmp: NullComparison) -> dict[str, Any]:
+    return {"type": "null", "null": list(cmp.null), "observed": cmp.observed}
+
+
+def _measure(
+    column: str | None,
+    metric: str,
+    cmp: NullComparison,
+    effect: float,
+    message: str,
+    evidence: dict[str, Any],
+) -> Measurement:
+    evidence = {**evidence, "null_sd": cmp.sd, "z": cmp.z, "plot": _null_plot(cmp)}
+    return Measurement(
+        column=column,
+        metric=metric,
+        value=cmp.observed,
+        expected=cmp.expected,
+        interval=cmp.interval,
+        p_value=cmp.p_value,
+        effect=effect,
+        message=message,
+        evidence=evidence,
+    )
+
+
+def _nonempty(tokens: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    keep = np.flatnonzero(np.diff(offsets) > 0)
+    sub_t, sub_o = take_docs(tokens, offsets, keep)
+    return sub_t, sub_o, keep
