@@ -1,0 +1,115 @@
+"""Likelihood signature of collapse: typicality shift, lost spread and lost low-likelihood tail."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...results import Measurement
+from ._common import (
+    _Run,
+)
+
+
+def _iqr(x: np.ndarray) -> float:
+    q1, q3 = np.quantile(x, [0.25, 0.75])
+    return float(q3 - q1)
+
+
+def _loglik_findings(
+    run: _Run, column: str, sb: np.ndarray, sh: np.ndarray, rng: np.random.Generator, n_boot: int
+) -> None:
+    """Shumailov et al. Fig. 1: shift toward typical text, lost spread, lost improbable tail."""
+    from scipy import stats
+
+    nb, nh = sb.size, sh.size
+    iqr_h = max(_iqr(sh), 1e-9)
+    med_b, med_h = float(np.median(sb)), float(np.median(sh))
+    shift = (med_b - med_h) / iqr_h
+    p_shift = float(stats.mannwhitneyu(sb, sh, alternative="greater").pvalue)
+    # spread: permutation null of the IQR ratio with the pooled values re-split at both sizes
+    ratio = _iqr(sb) / iqr_h
+    pooled = np.r_[sb, sh]
+    null = np.empty(n_boot)
+    for i in range(n_boot):
+        perm = rng.permutation(pooled.size)
+        null[i] = _iqr(pooled[perm[:nb]]) / max(_iqr(pooled[perm[nb:]]), 1e-9)
+    p_spread = (1.0 + float(np.sum(null <= ratio))) / (n_boot + 1.0)
+    q05 = float(np.quantile(sh, 0.05))
+    below = int(np.sum(sb < q05))
+    expected = 0.05 * nb
+    tail_ratio = below / expected if expected > 0 else float("nan")
+    p_tail = float(stats.binomtest(below, nb, 0.05, "less").pvalue)
+    lo_edge, hi_edge = np.quantile(pooled, [0.001, 0.999])
+    edges = np.linspace(float(lo_edge), float(hi_edge), 41)
+    hb = np.histogram(np.clip(sb, edges[0], edges[-1]), edges)[0] / nb
+    hh = np.histogram(np.clip(sh, edges[0], edges[-1]), edges)[0] / nh
+    plot = {
+        "type": "hist",
+        "edges": edges.tolist(),
+        "reference": hh.tolist(),
+        "batch": hb.tolist(),
+        "xlabel": "mean per-token log-likelihood (nats)",
+    }
+    common = {
+        "reference_documents": nh,
+        "batch_documents": nb,
+        "reference_median": med_h,
+        "batch_median": med_b,
+    }
+    run.out.append(
+        Measurement(
+            column,
+            "loglik_typicality_shift",
+            value=shift,
+            expected=0.0,
+            p_value=p_shift,
+            effect=shift,
+            message=(
+                f"median per-token log-likelihood of {column!r} under the reference n-gram "
+                "model moved "
+                f"from {med_h:.2f} to {med_b:.2f} nats ({shift:+.2f} IQR): "
+                + (
+                    "the batch is more predictable ('typical') than human text"
+                    if shift > 0
+                    else "no shift toward typical text"
+                )
+            ),
+            evidence={**common, "plot": plot},
+        )
+    )
+    run.out.append(
+        Measurement(
+            column,
+            "loglik_spread_ratio",
+            value=ratio,
+            expected=1.0,
+            p_value=p_spread,
+            effect=ratio,
+            message=(
+                f"the spread (IQR) of per-document log-likelihood in {column!r} is "
+                f"{ratio:.2f}x the "
+                f"human hold-out's ({_iqr(sb):.2f} vs {iqr_h:.2f} nats)"
+            ),
+            evidence={**common, "batch_iqr": _iqr(sb), "reference_iqr": iqr_h},
+        )
+    )
+    run.out.append(
+        Measurement(
+            column,
+            "loglik_low_tail_ratio",
+            value=below / nb,
+            expected=0.05,
+            p_value=p_tail,
+            effect=tail_ratio,
+            message=(
+                f"{below} of {nb:,} {column!r} documents are less likely than the human hold-out's "
+                f"5th percentile ({q05:.2f} nats) where {expected:.0f} were expected: "
+                + (
+                    "improbable, idiosyncratic documents are disappearing"
+                    if tail_ratio < 1
+                    else "the improbable tail is intact"
+                )
+            ),
+            evidence={**common, "threshold": q05, "observed": below, "expected": expected},
+        )
+    )

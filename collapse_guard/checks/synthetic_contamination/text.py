@@ -1,0 +1,97 @@
+"""Per text column: check sizes, load the synthetic sample, and run the text estimators in order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...profile.text import TextProfile, TokenSample
+from ...results import Measurement
+from ...stats import mixture
+from ._common import (
+    MIN_DOCS,
+    _pct,
+    _Run,
+)
+from .markers import _markers
+from .text_bound import _signature
+from .text_mixture import _mixture
+from .text_scoring import _score_folds
+
+
+def _text_column(run: _Run, column: str) -> None:
+    ctx = run.ctx
+    bcol = ctx.batch.columns[column]
+    assert isinstance(bcol, TextProfile)
+    batch = bcol.sample
+    if batch.n_docs < MIN_DOCS or batch.n_tokens == 0:
+        run.reasons.append(f"text column {column!r} has {batch.n_docs} documents (need {MIN_DOCS})")
+        return
+    _markers(run, column, batch)
+    if ctx.reference is None:
+        return
+    rcol = ctx.reference.columns[column]
+    assert isinstance(rcol, TextProfile)
+    ref = rcol.sample
+    if ref.n_docs < 2 * MIN_DOCS:
+        run.reasons.append(f"the reference holds {ref.n_docs} documents of {column!r} (need {2 * MIN_DOCS})")
+        return
+    synth = _synthetic_sample(run, column, ref)
+    scored = _score_folds(run, column, batch, ref, synth)
+    if synth is not None:
+        _mixture(run, column, batch, ref, synth, scored)
+    _signature(run, column, scored)
+
+
+def _synthetic_sample(run: _Run, column: str, ref: TokenSample) -> TokenSample | None:
+    """The synthetic sample's documents for ``column``, or None (with an insufficient finding)."""
+    synth_prof = run.ctx.synthetic
+    if synth_prof is None:
+        return None
+    scol = synth_prof.columns.get(column)
+    if not isinstance(scol, TextProfile):
+        texts = [c for c in synth_prof.columns.values() if isinstance(c, TextProfile)]
+        scol = texts[0] if len(texts) == 1 else None
+    metric = "mixture_share"
+    if scol is None:
+        run.out.append(
+            Measurement(
+                column,
+                metric,
+                insufficient=f"the synthetic sample has no text column {column!r}; give one "
+                "with the "
+                "same column name",
+            )
+        )
+        return None
+    synth = scol.sample
+    keep = np.flatnonzero(synth.lengths > 0)
+    if keep.size < MIN_DOCS:
+        run.out.append(
+            Measurement(
+                column,
+                metric,
+                insufficient=f"the synthetic sample has {keep.size} non-empty documents in "
+                f"{column!r}; supply at least {MIN_DOCS} (a few hundred are better)",
+            )
+        )
+        return None
+    synth = synth.subset(keep)
+    # Vocabulary overlap guards against a sample in another language or domain, where the MLE
+    # would return a confident but meaningless number.
+    ref_words, ref_df = mixture.document_frequencies(ref.tokens, ref.offsets)
+    known = ref_words[ref_df >= 2]
+    overlap = float(np.isin(synth.tokens, known).mean())
+    if overlap < 0.5:
+        run.out.append(
+            Measurement(
+                column,
+                metric,
+                insufficient=f"only {_pct(overlap)} of the synthetic sample's words in "
+                f"{column!r} occur "
+                "in the reference: it looks like another language or domain; supply machine text "
+                "written for this data",
+                evidence={"vocabulary_overlap": overlap},
+            )
+        )
+        return None
+    return synth
