@@ -36,9 +36,7 @@ def main() -> None:
 
     rng = common.rng_for(0, "contamination-speed")
     human = common.normalise_texts(common.real_texts("man", 60_000, 0))
-    ref_docs, gen_train, rest = common.disjoint_split(
-        human, [args.reference_docs, 8000, len(human)], rng
-    )
+    ref_docs, gen_train, rest = common.disjoint_split(human, [args.reference_docs, 8000, len(human)], rng)
     lm = common.NgramLM(order=3).fit(gen_train)
     n_machine = int(args.docs * args.machine_share)
     machine = lm.sample(n_machine + 2000, rng, top_p=0.9)

@@ -26,14 +26,16 @@ TOPICS = ("tails", "diversity", "contamination")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default=",".join(TOPICS),
-                        help="comma-separated topics (default: all)")
+    parser.add_argument("--only", default=",".join(TOPICS), help="comma-separated topics (default: all)")
     parser.add_argument("--reps", type=int, default=10, help="repetitions per cell")
     parser.add_argument("--sizes", default="1000,5000,20000", help="batch sizes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=HERE / "results")
-    parser.add_argument("--markdown-only", action="store_true",
-                        help="rebuild the markdown from <out>/<topic>.json without running")
+    parser.add_argument(
+        "--markdown-only",
+        action="store_true",
+        help="rebuild the markdown from <out>/<topic>.json without running",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     topics = [t.strip() for t in args.only.split(",") if t.strip()]
@@ -53,12 +55,17 @@ def main(argv: list[str] | None = None) -> int:
             rows = module.run(sizes, args.reps, args.seed)
             raw.write_text(json.dumps(rows, indent=1, default=float))
         text = module.markdown(rows)
-        command = (f"python benchmarks/bench_detection.py --only {topic} --reps {args.reps} "
-                   f"--sizes {args.sizes} --seed {args.seed}")
+        command = (
+            f"python benchmarks/bench_detection.py --only {topic} --reps {args.reps} "
+            f"--sizes {args.sizes} --seed {args.seed}"
+        )
         text += f"\nProduced by `{command}` ({len(rows)} runs).\n"
         (args.out / f"{topic}.md").write_text(text)
-        print(f"bench_detection: {topic}: {len(rows)} runs in "
-              f"{time.perf_counter() - start:.0f}s -> {args.out / (topic + '.md')}", file=sys.stderr)
+        print(
+            f"bench_detection: {topic}: {len(rows)} runs in "
+            f"{time.perf_counter() - start:.0f}s -> {args.out / (topic + '.md')}",
+            file=sys.stderr,
+        )
     return 0
 
 

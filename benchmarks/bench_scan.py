@@ -47,13 +47,15 @@ P_COUNTRY = np.r_[np.full(10, 0.06), np.full(50, 0.4 / 50)]
 
 
 def table(rng: np.random.Generator, n: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "amount": rng.lognormal(4, 1, n).round(2),
-        "latency_ms": rng.gamma(2, 30, n).round(1),
-        "score": rng.normal(0, 1, n).round(3),
-        "country": rng.choice(COUNTRIES, n, p=P_COUNTRY),
-        "status": rng.choice(["ok", "retry", "error", "timeout"], n, p=[0.9, 0.05, 0.04, 0.01]),
-    })
+    return pd.DataFrame(
+        {
+            "amount": rng.lognormal(4, 1, n).round(2),
+            "latency_ms": rng.gamma(2, 30, n).round(1),
+            "score": rng.normal(0, 1, n).round(3),
+            "country": rng.choice(COUNTRIES, n, p=P_COUNTRY),
+            "status": rng.choice(["ok", "retry", "error", "timeout"], n, p=[0.9, 0.05, 0.04, 0.01]),
+        }
+    )
 
 
 def generate(root: Path, small_files: int, small_rows: int, big_bytes: int, seed: int) -> None:
@@ -76,8 +78,7 @@ def generate(root: Path, small_files: int, small_rows: int, big_bytes: int, seed
         with pacsv.CSVWriter(sink, first.schema) as writer:
             writer.write_table(first)
             while sink.tell() < big_bytes:
-                writer.write_table(pa.Table.from_pandas(table(rng, 1_000_000),
-                                                        preserve_index=False))
+                writer.write_table(pa.Table.from_pandas(table(rng, 1_000_000), preserve_index=False))
 
 
 def run_child(cmd: list[str], stdout: Path) -> tuple[int, float, float, float]:
@@ -104,8 +105,7 @@ def main() -> int:
     ap.add_argument("--small-rows", type=int, default=200)
     ap.add_argument("--big-gb", type=float, default=2.0)
     ap.add_argument("--select", default=None, help="comma-separated checks (default: all)")
-    ap.add_argument("--max-line-bytes", default=None,
-                    help="passed to scan (the CSV block size; default 32M)")
+    ap.add_argument("--max-line-bytes", default=None, help="passed to scan (the CSV block size; default 32M)")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
@@ -120,10 +120,13 @@ def main() -> int:
             generate(root, args.small_files, args.small_rows, int(args.big_gb * 2**30), args.seed)
         gen_s = time.perf_counter() - t0
         big_size = (root / "data" / "big.csv").stat().st_size
-        subprocess.run([*cg, "profile", str(root / "human.csv"), "-o",
-                        str(root / "reference.json.gz")], check=True, capture_output=True, cwd=root)
-        cmd = [*cg, "scan", str(root / "data"), "-r", str(root / "reference.json.gz"),
-               "--format", "json"]
+        subprocess.run(
+            [*cg, "profile", str(root / "human.csv"), "-o", str(root / "reference.json.gz")],
+            check=True,
+            capture_output=True,
+            cwd=root,
+        )
+        cmd = [*cg, "scan", str(root / "data"), "-r", str(root / "reference.json.gz"), "--format", "json"]
         if args.select:
             cmd += ["--select", args.select]
         if args.max_line_bytes:
@@ -134,8 +137,9 @@ def main() -> int:
         assert len(files) == args.small_files + 1, len(files)
         assert all(f["status"] and f["reason"] for f in files)
         big = next(f for f in files if f["path"].endswith("big.csv"))
-        base_code, _, _, base_rss = run_child([sys.executable, "-c", "import collapse_guard.cli"],
-                                              root / "baseline.txt")
+        base_code, _, _, base_rss = run_child(
+            [sys.executable, "-c", "import collapse_guard.cli"], root / "baseline.txt"
+        )
         assert base_code == 0
     finally:
         if not args.keep:
@@ -168,9 +172,11 @@ def main() -> int:
     print(text)
     RESULTS.parent.mkdir(exist_ok=True)
     if not RESULTS.exists():
-        RESULTS.write_text("# `collapse-guard scan`: time and peak memory\n\n"
-                           "Written by `benchmarks/bench_scan.py`; newest runs last.\n\n",
-                           encoding="utf-8")
+        RESULTS.write_text(
+            "# `collapse-guard scan`: time and peak memory\n\n"
+            "Written by `benchmarks/bench_scan.py`; newest runs last.\n\n",
+            encoding="utf-8",
+        )
     with RESULTS.open("a", encoding="utf-8") as fh:
         fh.write(text + "\n")
     return 0 if rss < 1024 else 1

@@ -1,6 +1,6 @@
 """Assemble benchmarks/README.md from the result files each benchmark writes to results/.
 
-    python benchmarks/make_readme.py
+python benchmarks/make_readme.py
 """
 
 from __future__ import annotations

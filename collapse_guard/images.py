@@ -76,9 +76,7 @@ GENERATOR_SOFTWARE: tuple[str, ...] = (
 _TEXT_CAP = 1 << 20
 _MAX_CHUNKS = 100_000
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_IPTC_RE = re.compile(
-    r"digitalsourcetype/(trainedAlgorithmicMedia|compositeWithTrainedAlgorithmicMedia)\b"
-)
+_IPTC_RE = re.compile(r"digitalsourcetype/(trainedAlgorithmicMedia|compositeWithTrainedAlgorithmicMedia)\b")
 _IPTC_MARKER = {
     "trainedAlgorithmicMedia": "iptc-trained-algorithmic-media",
     "compositeWithTrainedAlgorithmicMedia": "iptc-composite-trained-algorithmic-media",

@@ -21,9 +21,7 @@ WORDS = np.array([f"w{i}" for i in range(3000)])
 CONFIG = {"checks": {"diversity-loss": {"null_draws": 25, "coverage_draws": 12}}}
 
 
-def frame(
-    n: int, seed: int, vocab: int = 3000, n_categories: int = 40, modes: int = 8
-) -> pd.DataFrame:
+def frame(n: int, seed: int, vocab: int = 3000, n_categories: int = 40, modes: int = 8) -> pd.DataFrame:
     """Human-like rows: an 8-mode 2-D mixture, a Zipf categorical, Zipf word documents."""
     rng = np.random.default_rng(seed)
     ranks = np.arange(1, n_categories + 1)
@@ -173,9 +171,7 @@ def test_identical_documents_and_all_duplicates_fail(reference: cg.Profile) -> N
     assert near.measurement.value == pytest.approx(299 / 300)
     batch["text"] = np.tile(frame(5, 12)["text"].to_numpy(), 60)
     report = run(batch, reference)
-    assert finding(report, "text", "exact_duplicate_share").measurement.value == pytest.approx(
-        295 / 300
-    )
+    assert finding(report, "text", "exact_duplicate_share").measurement.value == pytest.approx(295 / 300)
     assert finding(report, "text", "distinct_3").status is Status.FAIL
 
 

@@ -25,14 +25,17 @@ WORKFLOW = REPO / ".github" / "workflows" / "self-check.yml"
 CONFIG_TOML = 'select = ["tail-shrinkage"]\n'
 
 
-
 def _env(tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
     # The hook runs `collapse-guard` from this interpreter's environment.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PRE_COMMIT_HOME"] = str(tmp / "pre-commit-home")
-    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+    env.update(
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.org",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.org",
+    )
     env.pop("GITHUB_STEP_SUMMARY", None)
     return env
 
@@ -48,13 +51,16 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     human = pd.DataFrame({"income": rng.lognormal(10, 1, 4000).round(2)})
     human.to_csv(root / "human.csv", index=False)
     profile_files([root / "human.csv"], config=Config()).save(root / "reference.json.gz")
-    pd.DataFrame({"income": rng.lognormal(10, 1, 1500).round(2)}).to_csv(
-        root / "clean.csv", index=False)
+    pd.DataFrame({"income": rng.lognormal(10, 1, 1500).round(2)}).to_csv(root / "clean.csv", index=False)
     lo, hi = np.quantile(human["income"], [0.2, 0.8])
     pd.DataFrame({"income": rng.lognormal(10, 1, 1500).clip(lo, hi).round(2)}).to_csv(
-        root / "collapsed.csv", index=False)
-    return {"ref": root / "reference.json.gz", "clean": root / "clean.csv",
-            "collapsed": root / "collapsed.csv"}
+        root / "collapsed.csv", index=False
+    )
+    return {
+        "ref": root / "reference.json.gz",
+        "clean": root / "clean.csv",
+        "collapsed": root / "collapsed.csv",
+    }
 
 
 def test_manifest_is_valid() -> None:
@@ -102,8 +108,7 @@ def _project(tmp: Path, env: dict[str, str], data: dict[str, Path]) -> Path:
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=180,
-                          check=False)
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=180, check=False)
 
 
 def test_try_repo_passes_clean_and_fails_collapsed(tmp_path: Path, data: dict[str, Path]) -> None:
@@ -113,8 +118,15 @@ def test_try_repo_passes_clean_and_fails_collapsed(tmp_path: Path, data: dict[st
     # try-repo takes no hook args, so the reference comes from the environment variable the
     # `scan` command reads (`--reference` has envvar COLLAPSE_GUARD_REFERENCE).
     env["COLLAPSE_GUARD_REFERENCE"] = str(project / "reference.json.gz")
-    pre_commit = [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "collapse-guard",
-                  "--verbose"]
+    pre_commit = [
+        sys.executable,
+        "-m",
+        "pre_commit",
+        "try-repo",
+        str(hook_repo),
+        "collapse-guard",
+        "--verbose",
+    ]
 
     shutil.copy(data["clean"], project / "data" / "clean batch.csv")
     _git(project, env, "add", "data/clean batch.csv")
@@ -141,14 +153,25 @@ def test_user_config_with_args(tmp_path: Path, data: dict[str, Path]) -> None:
     _git(hook_repo, env, "init", "-q")
     _git(hook_repo, env, "add", ".")
     _git(hook_repo, env, "commit", "-q", "-m", "hook")
-    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, env=env, text=True,
-                         capture_output=True, check=True).stdout.strip()
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, env=env, text=True, capture_output=True, check=True
+    ).stdout.strip()
     project = _project(tmp_path, env, data)
-    config = {"repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [{
-        "id": "collapse-guard",
-        "language": "system",  # see _hook_repo: skips building the hook's own virtualenv
-        "args": ["--reference", "reference.json.gz"],
-    }]}]}
+    config = {
+        "repos": [
+            {
+                "repo": str(hook_repo),
+                "rev": rev,
+                "hooks": [
+                    {
+                        "id": "collapse-guard",
+                        "language": "system",  # see _hook_repo: skips building the hook's own virtualenv
+                        "args": ["--reference", "reference.json.gz"],
+                    }
+                ],
+            }
+        ]
+    }
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     shutil.copy(data["collapsed"], project / "data" / "collapsed.csv")
     (project / "README.md").write_text("not data\n")
@@ -163,7 +186,10 @@ def test_action_and_workflow_validate() -> None:
     for schema, path in (("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW)):
         proc = subprocess.run(
             [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
     action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
@@ -186,13 +212,24 @@ def test_action_run_step(tmp_path: Path, data: dict[str, Path]) -> None:
     out = tmp_path / "github_output"
     env = _env(tmp_path)
     env.update(
-        CG_PATHS=f"{folder}\n\n", CG_REFERENCE=str(data["ref"]), CG_FAIL_ON="fail",
-        CG_FORMAT="github", CG_OUTPUT="", CG_EXCLUDE="skip-*.csv\n", GITHUB_OUTPUT=str(out),
+        CG_PATHS=f"{folder}\n\n",
+        CG_REFERENCE=str(data["ref"]),
+        CG_FAIL_ON="fail",
+        CG_FORMAT="github",
+        CG_OUTPUT="",
+        CG_EXCLUDE="skip-*.csv\n",
+        GITHUB_OUTPUT=str(out),
     )
     (tmp_path / "collapse-guard.toml").write_text(CONFIG_TOML, encoding="utf-8")
-    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env,
-                          capture_output=True,
-                          text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 1, proc.stderr
     assert out.read_text() == "exit-code=1\n"
     assert "::error file=" in proc.stdout and "collapsed.csv" in proc.stdout

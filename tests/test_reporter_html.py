@@ -44,60 +44,121 @@ def _quantiles_spec(seed: int = 0) -> dict[str, Any]:
     probs = [0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999]
     ref = rng.lognormal(3.0, 1.0, 20_000)
     bat = rng.lognormal(3.0, 0.6, 5_000)
-    return {"type": "quantiles", "probs": probs, "reference": np.quantile(ref, probs).tolist(),
-            "batch": np.quantile(bat, probs).tolist()}
+    return {
+        "type": "quantiles",
+        "probs": probs,
+        "reference": np.quantile(ref, probs).tolist(),
+        "batch": np.quantile(bat, probs).tolist(),
+    }
 
 
-BARS = {"type": "bars", "labels": ["us", "de", "is", "mt"], "reference": [0.6, 0.3, 0.06, 0.04],
-        "batch": [0.65, 0.35, 0.0, 0.0]}
-HIST = {"type": "hist", "edges": [0.0, 1.0, 2.0, 3.0, 4.0], "reference": [0.1, 0.4, 0.4, 0.1],
-        "batch": [0.0, 0.5, 0.5, 0.0]}
+BARS = {
+    "type": "bars",
+    "labels": ["us", "de", "is", "mt"],
+    "reference": [0.6, 0.3, 0.06, 0.04],
+    "batch": [0.65, 0.35, 0.0, 0.0],
+}
+HIST = {
+    "type": "hist",
+    "edges": [0.0, 1.0, 2.0, 3.0, 4.0],
+    "reference": [0.1, 0.4, 0.4, 0.1],
+    "batch": [0.0, 0.5, 0.5, 0.0],
+}
 NULL = {"type": "null", "null": [0.60 + 0.001 * i for i in range(100)], "observed": 0.48}
 LOWER = {"warn": 0.75, "fail": 0.5, "worse": "lower"}
 
 
-def _finding(check: str, status: Status, column: str | None = "income", metric: str = "m",
-             evidence: dict[str, Any] | None = None, message: str = "something vanished.",
-             effect: float | None = 0.4, **kw: Any) -> Finding:
-    m = Measurement(column=column, metric=metric, value=kw.pop("value", 0.002),
-                    expected=kw.pop("expected", 0.01), interval=kw.pop("interval", (0.001, 0.004)),
-                    p_value=kw.pop("p_value", 1.2e-9), effect=effect, message=message,
-                    evidence=evidence or {}, insufficient=kw.pop("insufficient", None))
+def _finding(
+    check: str,
+    status: Status,
+    column: str | None = "income",
+    metric: str = "m",
+    evidence: dict[str, Any] | None = None,
+    message: str = "something vanished.",
+    effect: float | None = 0.4,
+    **kw: Any,
+) -> Finding:
+    m = Measurement(
+        column=column,
+        metric=metric,
+        value=kw.pop("value", 0.002),
+        expected=kw.pop("expected", 0.01),
+        interval=kw.pop("interval", (0.001, 0.004)),
+        p_value=kw.pop("p_value", 1.2e-9),
+        effect=effect,
+        message=message,
+        evidence=evidence or {},
+        insufficient=kw.pop("insufficient", None),
+    )
     return Finding(check, m, status, kw.pop("p_adjusted", 3.4e-8))
 
 
 def _report(findings: list[Finding], status: str = "fail", **kw: Any) -> Report:
     return Report(
-        findings=tuple(findings), status=status,
-        reference=kw.get("reference", {"path": "ref.json", "sha256": "ab12cd34ef567890aa",
-                                       "rows": 20_000}),
-        batch=kw.get("batch", {"paths": ["batch.csv"], "rows": 5_000}), seed=7,
-        tool_version=kw.get("tool_version", "9.9.9"), notes=kw.get("notes", ()),
+        findings=tuple(findings),
+        status=status,
+        reference=kw.get("reference", {"path": "ref.json", "sha256": "ab12cd34ef567890aa", "rows": 20_000}),
+        batch=kw.get("batch", {"paths": ["batch.csv"], "rows": 5_000}),
+        seed=7,
+        tool_version=kw.get("tool_version", "9.9.9"),
+        notes=kw.get("notes", ()),
     )
 
 
 def _full_report() -> Report:
-    return _report([
-        _finding("tail-shrinkage", Status.PASS, metric="spread", evidence={"plot": HIST},
-                 message="spread is fine."),
-        _finding("tail-shrinkage", Status.FAIL, metric="upper_tail_mass_q99",
-                 evidence={"plot": _quantiles_spec(), "thresholds": LOWER, "q99": 812.0},
-                 message="p99 fell from 812 to 640; 10 rows above it where 50 were expected."),
-        _finding("tail-shrinkage", Status.WARN, column="country", metric="coverage",
-                 evidence={"plot": BARS, "thresholds": LOWER, "missing": ["is", "mt"]},
-                 message="2 of 4 reference categories of country are missing: is, mt."),
-        _finding("diversity-loss", Status.WARN, column="body", metric="distinct_2",
-                 evidence={"plot": NULL, "thresholds": {"warn": 0.85, "fail": 0.7,
-                                                        "worse": "lower"}},
-                 message="distinct-2 is 27% below expected."),
-        _finding("diversity-loss", Status.INSUFFICIENT, column="age", metric="entropy",
-                 effect=None, insufficient="a batch of 40 rows cannot detect it; needs 400",
-                 message=""),
-        _finding("synthetic-contamination", Status.FAIL, column=None, metric="synthetic_share",
-                 effect=0.34, evidence={"thresholds": {"warn": 0.1, "fail": 0.25,
-                                                       "worse": "higher"}},
-                 message="estimated synthetic share 34% [28%, 41%]."),
-    ], notes=("sampled 5,000 of 80,000 rows",))
+    return _report(
+        [
+            _finding(
+                "tail-shrinkage",
+                Status.PASS,
+                metric="spread",
+                evidence={"plot": HIST},
+                message="spread is fine.",
+            ),
+            _finding(
+                "tail-shrinkage",
+                Status.FAIL,
+                metric="upper_tail_mass_q99",
+                evidence={"plot": _quantiles_spec(), "thresholds": LOWER, "q99": 812.0},
+                message="p99 fell from 812 to 640; 10 rows above it where 50 were expected.",
+            ),
+            _finding(
+                "tail-shrinkage",
+                Status.WARN,
+                column="country",
+                metric="coverage",
+                evidence={"plot": BARS, "thresholds": LOWER, "missing": ["is", "mt"]},
+                message="2 of 4 reference categories of country are missing: is, mt.",
+            ),
+            _finding(
+                "diversity-loss",
+                Status.WARN,
+                column="body",
+                metric="distinct_2",
+                evidence={"plot": NULL, "thresholds": {"warn": 0.85, "fail": 0.7, "worse": "lower"}},
+                message="distinct-2 is 27% below expected.",
+            ),
+            _finding(
+                "diversity-loss",
+                Status.INSUFFICIENT,
+                column="age",
+                metric="entropy",
+                effect=None,
+                insufficient="a batch of 40 rows cannot detect it; needs 400",
+                message="",
+            ),
+            _finding(
+                "synthetic-contamination",
+                Status.FAIL,
+                column=None,
+                metric="synthetic_share",
+                effect=0.34,
+                evidence={"thresholds": {"warn": 0.1, "fail": 0.25, "worse": "higher"}},
+                message="estimated synthetic share 34% [28%, 41%].",
+            ),
+        ],
+        notes=("sampled 5,000 of 80,000 rows",),
+    )
 
 
 class _Tree(HTMLParser):
@@ -130,8 +191,11 @@ class _Tree(HTMLParser):
         self.text.append(data)
 
     def find(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
-        return [a for t, a, _ in self.tags if t == tag
-                and all(k in a and attr_has(a[k], v) for k, v in attrs.items())]
+        return [
+            a
+            for t, a, _ in self.tags
+            if t == tag and all(k in a and attr_has(a[k], v) for k, v in attrs.items())
+        ]
 
 
 def attr_has(value: str | None, wanted: str) -> bool:
@@ -191,11 +255,16 @@ def test_golden_structure_of_a_full_report() -> None:
 
     # one section per check, in report order, each with a findings table
     sections = [a["id"] for a in tree.find("section")][1:]
-    assert sections == ["check-tail-shrinkage", "check-diversity-loss",
-                        "check-synthetic-contamination"]
+    assert sections == ["check-tail-shrinkage", "check-diversity-loss", "check-synthetic-contamination"]
     assert len(tree.find("table", **{"class": "findings"})) == 3
     assert [a["id"] for a in tree.find("tbody") if a.get("id")] == [
-        "f1", "f2", "f0", "f3", "f4", "f5"]  # worst first within each check
+        "f1",
+        "f2",
+        "f0",
+        "f3",
+        "f4",
+        "f5",
+    ]  # worst first within each check
     headers = [t for t in text.split() if t in {"interval", "adj.", "effect", "expected"}]
     assert headers.count("interval") == 3
 
@@ -237,9 +306,16 @@ def test_empty_report_renders_a_clear_page() -> None:
 
 
 def test_all_passing_report_says_so_and_keeps_evidence_closed() -> None:
-    findings = [_finding("tail-shrinkage", Status.PASS, metric=f"m{i}",
-                         evidence={"plot": HIST, "thresholds": LOWER}, effect=0.95)
-                for i in range(3)]
+    findings = [
+        _finding(
+            "tail-shrinkage",
+            Status.PASS,
+            metric=f"m{i}",
+            evidence={"plot": HIST, "thresholds": LOWER},
+            effect=0.95,
+        )
+        for i in range(3)
+    ]
     tree = _parse(render_html(_report(findings, status="pass")))
     text = " ".join(tree.text)
     assert "All 3 findings passed." in text and "No finding failed or warned." in text
@@ -247,9 +323,16 @@ def test_all_passing_report_says_so_and_keeps_evidence_closed() -> None:
 
 
 def test_error_finding_and_unknown_status_render() -> None:
-    findings = [_finding("third-party", Status.ERROR, metric="crash", effect=None,
-                         message="check third-party crashed: ValueError: boom",
-                         evidence={"traceback": "Traceback...\n  File x\nValueError: boom"})]
+    findings = [
+        _finding(
+            "third-party",
+            Status.ERROR,
+            metric="crash",
+            effect=None,
+            message="check third-party crashed: ValueError: boom",
+            evidence={"traceback": "Traceback...\n  File x\nValueError: boom"},
+        )
+    ]
     tree = _parse(render_html(_report(findings, status="something-new")))
     assert tree.find("tbody", **{"class": "st-error"})
     assert attr_has(tree.find("header")[0]["class"], "st-unknown")
@@ -258,8 +341,10 @@ def test_error_finding_and_unknown_status_render() -> None:
 
 def test_evidence_is_rendered_for_people() -> None:
     evidence = {
-        "missing": [{"category": "is", "reference_count": 12, "reference_share": 0.0006},
-                    {"category": "mt", "reference_count": 9, "reference_share": 0.00045}],
+        "missing": [
+            {"category": "is", "reference_count": 12, "reference_share": 0.0006},
+            {"category": "mt", "reference_count": 9, "reference_share": 0.00045},
+        ],
         "counts": {"kept": 3, "dropped": 1},
         "tokens": ["delve", "tapestry"],
         "traceback": "Traceback (most recent call last):\n  ValueError: boom",
@@ -270,8 +355,9 @@ def test_evidence_is_rendered_for_people() -> None:
     text = " ".join(tree.text)
     # the list of records becomes a table: one header per key, one row per record
     assert len(tree.find("div", **{"class": "records"})) == 1
-    record_rows = [t for t, _, stack in tree.tags if t == "tr" and "tbody" in stack
-                   and stack.count("tbody") == 2]
+    record_rows = [
+        t for t, _, stack in tree.tags if t == "tr" and "tbody" in stack and stack.count("tbody") == 2
+    ]
     assert len(record_rows) == 2
     assert "reference_count" in text and "0.00045" in text
     assert len(tree.find("table", **{"class": "kv"})) == 1 and "dropped" in text
@@ -304,16 +390,21 @@ def test_long_attention_list_keeps_the_worst_in_view_and_folds_the_rest() -> Non
 
 def test_insufficient_reason_is_not_repeated() -> None:
     reason = "no reference value lies above its p99 (5)"
-    f = _finding("c", Status.INSUFFICIENT, effect=None, insufficient=reason,
-                 message=f"rating: {reason}")
+    f = _finding("c", Status.INSUFFICIENT, effect=None, insufficient=reason, message=f"rating: {reason}")
     text = " ".join(_parse(render_html(_report([f], status="warn"))).text)
     assert f"Insufficient data: rating: {reason}" in text
     assert text.count(reason) == 1
 
 
 def test_malformed_measurement_from_a_third_party_check_still_renders() -> None:
-    odd: Any = {"value": "<u>abc</u>", "expected": [1, 2], "interval": "wide",
-                "p_value": "low", "effect": "high", "evidence": ["not", "a", "mapping"]}
+    odd: Any = {
+        "value": "<u>abc</u>",
+        "expected": [1, 2],
+        "interval": "wide",
+        "p_value": "low",
+        "effect": "high",
+        "evidence": ["not", "a", "mapping"],
+    }
     m = Measurement(column=None, metric="odd", **odd)
     page = render_html(_report([Finding("third-party", m, Status.WARN, p_adjusted=None)]))
     tree = _parse(page)
@@ -341,12 +432,21 @@ def test_self_contained_no_scripts_or_external_resources() -> None:
 
 def test_hostile_strings_are_escaped_everywhere() -> None:
     evil_plot = dict(BARS, labels=[HOSTILE, "de", "is", "mt"], title=HOSTILE)
-    finding = _finding(HOSTILE, Status.FAIL, column=HOSTILE, metric=HOSTILE, message=HOSTILE,
-                       evidence={HOSTILE: [HOSTILE, 1], "plot": evil_plot,
-                                 "nested": {"k": HOSTILE}, "thresholds": LOWER})
-    report = _report([finding], reference={"path": HOSTILE, "sha256": HOSTILE, "rows": 3},
-                     batch={"paths": [HOSTILE], "rows": 1}, tool_version=HOSTILE,
-                     notes=(HOSTILE,))
+    finding = _finding(
+        HOSTILE,
+        Status.FAIL,
+        column=HOSTILE,
+        metric=HOSTILE,
+        message=HOSTILE,
+        evidence={HOSTILE: [HOSTILE, 1], "plot": evil_plot, "nested": {"k": HOSTILE}, "thresholds": LOWER},
+    )
+    report = _report(
+        [finding],
+        reference={"path": HOSTILE, "sha256": HOSTILE, "rows": 3},
+        batch={"paths": [HOSTILE], "rows": 1},
+        tool_version=HOSTILE,
+        notes=(HOSTILE,),
+    )
     page = render_html(report)
     assert "<script" not in page.lower()
     assert "&lt;script&gt;" in page
@@ -379,18 +479,42 @@ def _scan() -> Any:
 
     bad = _full_report()
     files = (
-        FileResult("a/clean.csv", "pass", "all 6 tested findings passed", rows=100,
-                   findings=(_finding("tail-shrinkage", Status.PASS, metric="m"),)),
-        FileResult("b/collapsed.csv", "fail", "tail-shrinkage on `income`: p99 fell.", rows=5_000,
-                   findings=bad.findings, report=bad),
-        FileResult("c/broken.csv", "error", "cannot parse line 3; fix the quoting",
-                   kind="unreadable"),
+        FileResult(
+            "a/clean.csv",
+            "pass",
+            "all 6 tested findings passed",
+            rows=100,
+            findings=(_finding("tail-shrinkage", Status.PASS, metric="m"),),
+        ),
+        FileResult(
+            "b/collapsed.csv",
+            "fail",
+            "tail-shrinkage on `income`: p99 fell.",
+            rows=5_000,
+            findings=bad.findings,
+            report=bad,
+        ),
+        FileResult("c/broken.csv", "error", "cannot parse line 3; fix the quoting", kind="unreadable"),
     )
-    images = ImageSummary(images=10, unreadable=1, counts={"c2pa": 3}, with_generator_marker=2,
-                          share=0.2, interval=(0.057, 0.51))
-    return ScanReport(root="data/", files=files, status="fail", reference=None, seed=3,
-                      tool_version="9.9.9", images=images, skipped={"not a data file": 4},
-                      notes=("scanned without a reference",))
+    images = ImageSummary(
+        images=10,
+        unreadable=1,
+        counts={"c2pa": 3},
+        with_generator_marker=2,
+        share=0.2,
+        interval=(0.057, 0.51),
+    )
+    return ScanReport(
+        root="data/",
+        files=files,
+        status="fail",
+        reference=None,
+        seed=3,
+        tool_version="9.9.9",
+        images=images,
+        skipped={"not a data file": 4},
+        notes=("scanned without a reference",),
+    )
 
 
 def test_scan_page_lists_files_worst_first_and_details_the_failing_ones() -> None:
@@ -418,8 +542,9 @@ def test_scan_page_lists_files_worst_first_and_details_the_failing_ones() -> Non
 def test_empty_scan_renders() -> None:
     from collapse_guard.scan import ScanReport
 
-    page = render_html(ScanReport(root="empty/", files=(), status="pass", reference=None, seed=0,
-                                  tool_version="1"))
+    page = render_html(
+        ScanReport(root="empty/", files=(), status="pass", reference=None, seed=0, tool_version="1")
+    )
     assert "No data file was found." in " ".join(_parse(page).text)
 
 
@@ -464,8 +589,7 @@ def test_quantile_plot_shows_both_curves_and_the_tails() -> None:
 
 
 def test_bars_plot_marks_vanished_and_new_labels() -> None:
-    spec = {"type": "bars", "labels": ["a", "b", "c"], "reference": [0.5, 0.5, 0.0],
-            "batch": [0.9, 0.0, 0.1]}
+    spec = {"type": "bars", "labels": ["a", "b", "c"], "reference": [0.5, 0.5, 0.0], "batch": [0.9, 0.0, 0.1]}
     plot = render_plot(spec, "b", "country")
     assert plot is not None
     tree = _svg_tree(plot.svg)
@@ -487,8 +611,9 @@ def test_bars_plot_caps_many_labels_and_keeps_the_vanished_ones() -> None:
     ref = np.full(n, 1.0 / n)
     bat = ref.copy()
     bat[[7, 93]] = 0.0  # two vanished categories must be among the bars drawn
-    plot = render_plot({"type": "bars", "labels": labels, "reference": ref.tolist(),
-                        "batch": bat.tolist()}, "b", "c")
+    plot = render_plot(
+        {"type": "bars", "labels": labels, "reference": ref.tolist(), "batch": bat.tolist()}, "b", "c"
+    )
     assert plot is not None
     text = " ".join(_svg_tree(plot.svg).text)
     assert "cat007" in text and "cat093" in text
@@ -524,7 +649,12 @@ def test_null_plot_marks_the_observed_value() -> None:
 
 
 BAD_SPECS: list[Any] = [
-    None, "quantiles", [1, 2], {"type": "pie", "values": [1]}, {"type": 3}, {},
+    None,
+    "quantiles",
+    [1, 2],
+    {"type": "pie", "values": [1]},
+    {"type": 3},
+    {},
     {"type": "quantiles", "probs": "abc", "reference": [1], "batch": [1]},
     {"type": "quantiles", "probs": [0.1, 0.9], "reference": [1.0], "batch": [1.0, 2.0]},
     {"type": "quantiles", "probs": [math.nan], "reference": [1.0], "batch": [1.0]},
@@ -548,14 +678,20 @@ def test_unknown_or_malformed_plots_are_ignored(spec: Any) -> None:
     assert not tree.find("svg", **{"class": "plot"})
 
 
-_num = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6))
+_num = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**6), 10**6))
 _scalar = st.one_of(st.none(), st.booleans(), _num, st.text(max_size=4))
-_value = st.one_of(_scalar, st.lists(_num, max_size=10), st.lists(_scalar, max_size=5),
-                   st.dictionaries(st.text(max_size=3), _scalar, max_size=2))
+_value = st.one_of(
+    _scalar,
+    st.lists(_num, max_size=10),
+    st.lists(_scalar, max_size=5),
+    st.dictionaries(st.text(max_size=3), _scalar, max_size=2),
+)
 _spec = st.fixed_dictionaries(
     {"type": st.sampled_from(["quantiles", "bars", "hist", "null", "pie"])},
-    optional={k: _value for k in ("probs", "reference", "batch", "labels", "edges", "null",
-                                  "observed", "x_scale", "title")},
+    optional={
+        k: _value
+        for k in ("probs", "reference", "batch", "labels", "edges", "null", "observed", "x_scale", "title")
+    },
 )
 
 
@@ -574,23 +710,31 @@ def _shaped(draw: st.DrawFn) -> dict[str, Any]:
     """Well-formed plot shapes filled with wild numbers (ties, zeros, huge, tiny, nan, inf)."""
     kind = draw(st.sampled_from(["quantiles", "bars", "hist", "null"]))
     n = draw(st.integers(1, 30))
-    wild = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
-                     st.sampled_from([0.0, 1.0, -1.0, 1e-300, 1e12]))
+    wild = st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, 1.0, -1.0, 1e-300, 1e12])
+    )
 
     def arr(k: int, elements: st.SearchStrategy[float] = wild) -> list[float]:
         return draw(st.lists(elements, min_size=k, max_size=k))
 
     if kind == "quantiles":
-        return {"type": kind, "probs": sorted(arr(n, st.floats(0, 1))), "reference": arr(n),
-                "batch": arr(n)}
+        return {"type": kind, "probs": sorted(arr(n, st.floats(0, 1))), "reference": arr(n), "batch": arr(n)}
     if kind == "bars":
-        return {"type": kind, "labels": draw(st.lists(st.text(max_size=40), min_size=n,
-                                                      max_size=n)),
-                "reference": arr(n), "batch": arr(n)}
+        return {
+            "type": kind,
+            "labels": draw(st.lists(st.text(max_size=40), min_size=n, max_size=n)),
+            "reference": arr(n),
+            "batch": arr(n),
+        }
     if kind == "hist":
         edges = sorted(set(arr(n + 1, st.floats(-1e9, 1e9))))
-        return {"type": kind, "edges": edges, "reference": arr(len(edges) - 1),
-                "batch": arr(len(edges) - 1), "x_scale": draw(st.sampled_from(["log", None]))}
+        return {
+            "type": kind,
+            "edges": edges,
+            "reference": arr(len(edges) - 1),
+            "batch": arr(len(edges) - 1),
+            "x_scale": draw(st.sampled_from(["log", None])),
+        }
     return {"type": kind, "null": arr(n), "observed": draw(wild)}
 
 
@@ -671,13 +815,15 @@ def test_report_from_the_real_pipeline_shows_its_plots_and_status() -> None:
     cats = np.array([f"c{i}" for i in range(30)])
     p = 1 / np.arange(1, 31)
     p /= p.sum()
-    human = pd.DataFrame({"income": rng.lognormal(3, 1, 4000),
-                          "country": rng.choice(cats, 4000, p=p)})
-    clean = pd.DataFrame({"income": rng.lognormal(3, 1, 2000),
-                          "country": rng.choice(cats, 2000, p=p)})
+    human = pd.DataFrame({"income": rng.lognormal(3, 1, 4000), "country": rng.choice(cats, 4000, p=p)})
+    clean = pd.DataFrame({"income": rng.lognormal(3, 1, 2000), "country": rng.choice(cats, 2000, p=p)})
     # a collapsed generation: narrower spread and only the 12 commonest categories survive
-    collapsed = pd.DataFrame({"income": rng.lognormal(3, 0.5, 2000),
-                              "country": rng.choice(cats[:12], 2000, p=p[:12] / p[:12].sum())})
+    collapsed = pd.DataFrame(
+        {
+            "income": rng.lognormal(3, 0.5, 2000),
+            "country": rng.choice(cats[:12], 2000, p=p[:12] / p[:12].sum()),
+        }
+    )
     ref = cg.profile(human)
     for batch, status in ((clean, "pass"), (collapsed, "fail")):
         report = cg.check(batch, ref, select=["tail-shrinkage"])
@@ -685,7 +831,8 @@ def test_report_from_the_real_pipeline_shows_its_plots_and_status() -> None:
         tree = _parse(render_html(report))
         assert attr_has(tree.find("header")[0]["class"], f"st-{status}")
         assert len(tree.find("svg", **{"class": "gauge"})) == sum(
-            1 for f in report.findings if f.measurement.effect is not None)
+            1 for f in report.findings if f.measurement.effect is not None
+        )
         assert len(tree.find("svg", **{"class": "plot"})) >= 2  # quantiles and category bars
         attention = tree.find("a", **{"class": "where"})
         assert (len(attention) > 0) == (status == "fail")
@@ -701,10 +848,22 @@ def test_renders_in_headless_chromium(tmp_path: Path) -> None:
     shot = tmp_path / "shot.png"
     profile = tmp_path / "profile"
     profile.mkdir()
-    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
-           f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()]
+    cmd = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        f"--screenshot={shot}",
+        "--window-size=1200,2000",
+        page.as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90, check=False)
     assert shot.exists(), proc.stderr[-2000:]
     image_mod = pytest.importorskip("PIL.Image")
@@ -715,9 +874,8 @@ def test_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert non_white > 0.03, "screenshot is (nearly) blank"
 
     def near(hex_colour: str, tol: int = 40) -> int:
-        target = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)])
+        target = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
         return int((np.abs(rgb - target).sum(axis=2) < tol).sum())
 
     assert near("#cf222e") > 200, "the fail status colour is not visible"
     assert near(REF) > 200 and near(BATCH) > 200, "plots (reference/batch colours) not drawn"
-

@@ -34,34 +34,67 @@ def _f(check: str, column: str | None, metric: str, status: Status, message: str
 
 FINDINGS = (
     _f(
-        "diversity-loss", "comment", "distinct_2", Status.WARN,
+        "diversity-loss",
+        "comment",
+        "distinct_2",
+        Status.WARN,
         "distinct-2 is 18% below expected (0.41 vs 0.50 ± 0.02); repeated: 'great product | fast'.",
-        value=0.41, expected=0.5, interval=(0.39, 0.43), p_value=0.004, effect=0.82,
+        value=0.41,
+        expected=0.5,
+        interval=(0.39, 0.43),
+        p_value=0.004,
+        effect=0.82,
     ),
     _f(
-        "synthetic-contamination", None, "synthetic_share", Status.PASS,
+        "synthetic-contamination",
+        None,
+        "synthetic_share",
+        Status.PASS,
         "estimated synthetic share 2% [0%, 6%].",
-        value=0.02, expected=0.0, interval=(0.0, 0.06), p_value=0.31, effect=0.02,
+        value=0.02,
+        expected=0.0,
+        interval=(0.0, 0.06),
+        p_value=0.31,
+        effect=0.02,
     ),
     _f(
-        "tail-shrinkage", "country", "rare_category_coverage", Status.INSUFFICIENT,
+        "tail-shrinkage",
+        "country",
+        "rare_category_coverage",
+        Status.INSUFFICIENT,
         "a batch of 40 rows cannot detect a halved rare-category coverage; needs 400.",
         insufficient="batch too small",
     ),
     _f(
-        "tail-shrinkage", "größe", "upper_tail_mass_q99", Status.FAIL,
+        "tail-shrinkage",
+        "größe",
+        "upper_tail_mass_q99",
+        Status.FAIL,
         "p99 fell from 812 to 640; 3 rows above the reference p99 where 50 were expected "
         "(100% → 6%, <&> \x07).",
-        value=0.0006, expected=0.01, interval=(0.0001, 0.0018), p_value=1.2e-9, effect=0.06,
+        value=0.0006,
+        expected=0.01,
+        interval=(0.0001, 0.0018),
+        p_value=1.2e-9,
+        effect=0.06,
         evidence={"reference_q99": 812.0, "batch_q99": 640.0},
     ),
     _f(
-        "tail-shrinkage", "größe", "spread_ratio_q99_q01", Status.PASS,
+        "tail-shrinkage",
+        "größe",
+        "spread_ratio_q99_q01",
+        Status.PASS,
         "q99−q01 spread is 0.97 of the reference's.",
-        value=0.97, expected=1.0, p_value=0.4, effect=0.97,
+        value=0.97,
+        expected=1.0,
+        p_value=0.4,
+        effect=0.97,
     ),
     _f(
-        "my-plugin-check", "comment", "crash", Status.ERROR,
+        "my-plugin-check",
+        "comment",
+        "crash",
+        Status.ERROR,
         "check my-plugin-check crashed: ZeroDivisionError: division by zero; report it to the plugin.",
     ),
 )
@@ -86,8 +119,12 @@ CLEAN = Report(
 )
 
 _IMAGES = (
-    ImageMarkers("imgs/gen 1.png", "PNG", ("c2pa", "iptc-trained-algorithmic-media"),
-                 {"c2pa": "PNG caBX chunk (C2PA manifest store)"}),
+    ImageMarkers(
+        "imgs/gen 1.png",
+        "PNG",
+        ("c2pa", "iptc-trained-algorithmic-media"),
+        {"c2pa": "PNG caBX chunk (C2PA manifest store)"},
+    ),
     ImageMarkers("imgs/photo.jpg", "JPEG"),
     ImageMarkers("imgs/broken.png", None, error="not a readable image: cannot identify"),
 )
@@ -97,14 +134,26 @@ SCAN = ScanReport(
     files=(
         FileResult.from_report(REPORT, path="data/batch 2024 ü.csv"),
         FileResult.from_report(CLEAN, path="data/clean.csv"),
-        FileResult("data/broken.parquet", "error",
-                   "data/broken.parquet is not a Parquet file (bad magic bytes); re-export it.",
-                   kind="unreadable"),
-        FileResult("data/imgs/gen 1.png", "warn",
-                   "carries c2pa, iptc-trained-algorithmic-media: the image was likely generated.",
-                   kind="image", markers=_IMAGES[0]),
-        FileResult("data/imgs/photo.jpg", "pass", "no provenance marker (not proof of a human "
-                   "origin).", kind="image", markers=_IMAGES[1]),
+        FileResult(
+            "data/broken.parquet",
+            "error",
+            "data/broken.parquet is not a Parquet file (bad magic bytes); re-export it.",
+            kind="unreadable",
+        ),
+        FileResult(
+            "data/imgs/gen 1.png",
+            "warn",
+            "carries c2pa, iptc-trained-algorithmic-media: the image was likely generated.",
+            kind="image",
+            markers=_IMAGES[0],
+        ),
+        FileResult(
+            "data/imgs/photo.jpg",
+            "pass",
+            "no provenance marker (not proof of a human origin).",
+            kind="image",
+            markers=_IMAGES[1],
+        ),
     ),
     status="fail",
     reference={"path": "reference.json.gz", "sha256": "ab" * 32, "rows": 20000},
@@ -191,9 +240,7 @@ def test_junit_scan_unreadable_file_is_an_error_case() -> None:
 
 
 @pytest.mark.parametrize("report", [REPORT, CLEAN, SCAN], ids=["fail", "pass", "scan"])
-def test_sarif_validates_against_schema(
-    sarif_validator: jsonschema.Draft7Validator, report: object
-) -> None:
+def test_sarif_validates_against_schema(sarif_validator: jsonschema.Draft7Validator, report: object) -> None:
     log = json.loads(SarifReporter(describe=_describe).render(report))  # type: ignore[arg-type]
     errors = sorted(sarif_validator.iter_errors(log), key=str)
     assert not errors, errors[0].message if errors else ""

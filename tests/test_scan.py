@@ -30,17 +30,40 @@ CFG = Config(select=SELECT)
 SEL = ["--select", ",".join(SELECT)]
 N_REF = 4000
 N_BATCH = 1500
-WORDS = np.array(["the", "a", "river", "dog", "ran", "quietly", "under", "old", "green", "bridge",
-                  "near", "city", "house", "tree", "road", "blue", "young", "happy", "sad"])
+WORDS = np.array(
+    [
+        "the",
+        "a",
+        "river",
+        "dog",
+        "ran",
+        "quietly",
+        "under",
+        "old",
+        "green",
+        "bridge",
+        "near",
+        "city",
+        "house",
+        "tree",
+        "road",
+        "blue",
+        "young",
+        "happy",
+        "sad",
+    ]
+)
 
 
 def _table(rng: np.random.Generator, n: int) -> pd.DataFrame:
     countries = [f"c{i:02d}" for i in range(30)]
     p = np.r_[np.full(6, 0.12), np.full(24, 0.28 / 24)]
-    return pd.DataFrame({
-        "income": rng.lognormal(10, 1, n).round(2),
-        "country": rng.choice(countries, n, p=p),
-    })
+    return pd.DataFrame(
+        {
+            "income": rng.lognormal(10, 1, n).round(2),
+            "country": rng.choice(countries, n, p=p),
+        }
+    )
 
 
 def _collapsed(rng: np.random.Generator, ref: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -72,8 +95,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             model = "gpt-4o" if i % 2 else "human"
             fh.write(json.dumps({"model": model, "stars": int(rng.integers(1, 6))}) + "\n")
     for i in range(3):
-        (data / "notes" / f"note {i}.txt").write_text(
-            " ".join(rng.choice(WORDS, 30)), encoding="utf-8")
+        (data / "notes" / f"note {i}.txt").write_text(" ".join(rng.choice(WORDS, 30)), encoding="utf-8")
     (data / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
     (data / "empty.csv").write_bytes(b"")
     (data / "ignored" / "skip.csv").write_text("a,b\n1,2\n")
@@ -92,8 +114,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def with_ref(world: dict[str, Path]) -> ScanReport:
     from collapse_guard.profile import Profile
 
-    return scan_paths([world["data"]], reference=Profile.load(world["ref"]), exclude=["skipme*"],
-                      config=CFG)
+    return scan_paths([world["data"]], reference=Profile.load(world["ref"]), exclude=["skipme*"], config=CFG)
 
 
 def _by_name(scan: ScanReport) -> dict[str, str]:
@@ -178,7 +199,10 @@ def _tree(root: Path) -> dict[str, tuple[int, int, str]]:
         if p.is_file():
             st = p.stat()
             out[p.relative_to(root).as_posix()] = (
-                st.st_size, st.st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+                st.st_size,
+                st.st_mtime_ns,
+                hashlib.sha256(p.read_bytes()).hexdigest(),
+            )
         else:
             out[p.relative_to(root).as_posix()] = (0, 0, "dir")
     return out
@@ -202,8 +226,9 @@ def test_nothing_in_the_folder_is_written(world: dict[str, Path], capsys: pytest
         (["imgs/gen.png"], ["--fail-on", "warn"], 1),
     ],
 )
-def test_exit_codes(world: dict[str, Path], capsys: pytest.CaptureFixture[str], files: list[str],
-                    extra: list[str], code: int) -> None:
+def test_exit_codes(
+    world: dict[str, Path], capsys: pytest.CaptureFixture[str], files: list[str], extra: list[str], code: int
+) -> None:
     paths = [str(world["data"] / f) for f in files]
     assert main(["scan", *paths, "-r", str(world["ref"]), "--format", "github", *SEL, *extra]) == code
     out = capsys.readouterr()
@@ -230,11 +255,9 @@ def test_gitignore_negation_and_exclude(tmp_path: Path) -> None:
     (tmp_path / "sub" / ".gitignore").write_text("!*.csv\n*.tmp.csv\n")
     got = sorted(e.rel for e in walk(tmp_path, wanted=lambda n: n.endswith(".csv")))
     assert got == ["keep.csv", "sub/c.csv", "sub/deep/d.csv"]
-    got = sorted(e.rel for e in walk(tmp_path, wanted=lambda n: n.endswith(".csv"),
-                                     exclude=["deep/"]))
+    got = sorted(e.rel for e in walk(tmp_path, wanted=lambda n: n.endswith(".csv"), exclude=["deep/"]))
     assert got == ["keep.csv", "sub/c.csv"]
-    got = sorted(e.rel for e in walk(tmp_path, wanted=lambda n: n.endswith(".csv"),
-                                     gitignore=False))
+    got = sorted(e.rel for e in walk(tmp_path, wanted=lambda n: n.endswith(".csv"), gitignore=False))
     assert got == ["a.csv", "b.csv", "keep.csv", "sub/c.csv", "sub/deep/d.csv", "sub/e.tmp.csv"]
 
 
@@ -248,11 +271,17 @@ def test_symlink_loops(tmp_path: Path) -> None:
     skipped: dict[str, int] = {}
     entries = list(walk(tmp_path, wanted=lambda n: n.endswith(".csv"), skipped=skipped))
     assert sorted((e.rel, e.problem is not None) for e in entries) == [
-        ("again/x.csv", False), ("dangling.csv", True), ("self.csv", True)]
+        ("again/x.csv", False),
+        ("dangling.csv", True),
+        ("self.csv", True),
+    ]
     assert skipped == {"symlink loop": 2}
     scan = scan_paths([tmp_path], config=CFG)
     assert {f.path.rsplit("/", 1)[-1]: f.status for f in scan.files} == {
-        "x.csv": scan.files[0].status, "dangling.csv": "error", "self.csv": "error"}
+        "x.csv": scan.files[0].status,
+        "dangling.csv": "error",
+        "self.csv": "error",
+    }
 
 
 def test_named_pipe_is_not_opened(tmp_path: Path) -> None:
@@ -276,9 +305,24 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert setpriv is not None, "util-linux setpriv is needed to test permissions as root"
     caps = "-dac_override,-dac_read_search"
     proc = subprocess.run(
-        [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}", "--", sys.executable, "-m",
-         "collapse_guard", "scan", str(tmp_path), "--format", "json", *SEL],
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            setpriv,
+            f"--bounding-set={caps}",
+            f"--inh-caps={caps}",
+            "--",
+            sys.executable,
+            "-m",
+            "collapse_guard",
+            "scan",
+            str(tmp_path),
+            "--format",
+            "json",
+            *SEL,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 2, proc.stderr
     files = {Path(f["path"]).name: f for f in json.loads(proc.stdout)["files"]}
@@ -305,8 +349,7 @@ def test_gzip_bomb_stops_at_the_configured_limit(tmp_path: Path) -> None:
 def test_gzip_limit_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with gzip.open(tmp_path / "b.jsonl.gz", "wb") as fh:
         fh.write(b'{"a": 1}\n' * 300_000)
-    assert main(["scan", str(tmp_path), "--max-decompressed-bytes", "1M", "--format", "json",
-                 *SEL]) == 2
+    assert main(["scan", str(tmp_path), "--max-decompressed-bytes", "1M", "--format", "json", *SEL]) == 2
     (f,) = json.loads(capsys.readouterr().out)["files"]
     assert "max_decompressed_bytes" in f["reason"]
 
@@ -325,7 +368,10 @@ def test_one_gigabyte_single_line_is_not_read_whole(tmp_path: Path) -> None:
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, "scan", str(tmp_path), "--format", "json", *SEL],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     peak_mib = int(proc.stderr.strip().splitlines()[-1]) / 1024
     files = {Path(f["path"]).name: f for f in json.loads(proc.stdout)["files"]}
@@ -340,11 +386,15 @@ def test_one_gigabyte_single_line_is_not_read_whole(tmp_path: Path) -> None:
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 < 1024
 
 
-def test_progress_is_reported_and_silent_off_terminal(world: dict[str, Path],
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_is_reported_and_silent_off_terminal(
+    world: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     calls: list[tuple[int, int | None, str]] = []
-    scan_paths([world["data"] / "notes", world["data"] / "clean.csv"],
-               progress=lambda d, t, p: calls.append((d, t, p)), config=CFG)
+    scan_paths(
+        [world["data"] / "notes", world["data"] / "clean.csv"],
+        progress=lambda d, t, p: calls.append((d, t, p)),
+        config=CFG,
+    )
     assert calls[0][:2] == (0, 2) and calls[-1][:2] == (2, 2)
     assert main(["scan", str(world["data"] / "clean.csv"), "-r", str(world["ref"]), *SEL]) == 0
     out = capsys.readouterr()
@@ -354,15 +404,18 @@ def test_progress_is_reported_and_silent_off_terminal(world: dict[str, Path],
 
 def test_provenance_flag_column(tmp_path: Path) -> None:
     pd.DataFrame({"is_synthetic": [True] * 5 + [False] * 95, "x": range(100)}).to_parquet(
-        tmp_path / "f.parquet")
+        tmp_path / "f.parquet"
+    )
     pd.DataFrame({"source": ["survey"] * 100, "x": range(100)}).to_parquet(tmp_path / "h.parquet")
     scan = scan_paths([tmp_path], config=Config(select=("synthetic-contamination",)))
     f, h = scan.files
     flagged = [x for x in f.findings if x.metric == "declared_synthetic_share"]
     assert [(x.column, x.measurement.value, x.status.value) for x in flagged] == [
-        ("is_synthetic", 0.05, "warn")]
+        ("is_synthetic", 0.05, "warn")
+    ]
     assert [(x.column, x.status.value) for x in h.findings if x.metric == "declared_synthetic_share"] == [
-        ("source", "pass")]
+        ("source", "pass")
+    ]
 
 
 def test_max_line_bytes_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -384,8 +437,9 @@ def test_progress_bar_draws_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) 
     with command._progress_bar(False) as off:
         assert off is None
     screen = io.StringIO()
-    monkeypatch.setattr("rich.console.Console", lambda **_: Console(file=screen, force_terminal=True,
-                                                                   width=80))
+    monkeypatch.setattr(
+        "rich.console.Console", lambda **_: Console(file=screen, force_terminal=True, width=80)
+    )
     with command._progress_bar(True) as update:
         assert update is not None
         update(0, 3, "data/a.csv")

@@ -86,9 +86,7 @@ def test_narrowed_batch_loses_coverage_and_shifted_batch_loses_density() -> None
 
 
 def test_feature_space_standardises_and_one_hot_encodes() -> None:
-    ref = pd.DataFrame(
-        {"x": [1.0, 2.0, 3.0, None], "c": ["a", "b", "a", None], "k": [5.0, 5.0, 5.0, 5.0]}
-    )
+    ref = pd.DataFrame({"x": [1.0, 2.0, 3.0, None], "c": ["a", "b", "a", None], "k": [5.0, 5.0, 5.0, 5.0]})
     space = fit_feature_space(ref, ["x", "k"], ["c"])
     assert space.width == 2 + 3
     out = transform(space, pd.DataFrame({"x": [2.0, None], "k": [5.0, 7.0], "c": ["b", "zzz"]}))

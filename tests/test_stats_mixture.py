@@ -65,9 +65,7 @@ def test_word_selection_and_log_ratio_by_hand() -> None:
             np.r_[0, np.cumsum([len(d) for d in docs])],
         )
 
-    model = fit_occurrence_model(
-        *pack(h_docs), *pack(s_docs), min_human_docs=2, min_synthetic_docs=1
-    )
+    model = fit_occurrence_model(*pack(h_docs), *pack(s_docs), min_human_docs=2, min_synthetic_docs=1)
     assert model.vocab.tolist() == [1, 2]
     p = np.array([6.5, 2.5]) / 11
     q = np.array([1.5, 3.5]) / 5
@@ -109,9 +107,7 @@ def test_null_offset_keeps_pure_human_near_zero(world) -> None:  # type: ignore[
     rng, p, _q, model, hh, sh = world
     estimates, raws = [], []
     for _ in range(20):
-        res = estimate_mixture(
-            model.log_ratio(*_docs(rng, p, 1000)), hh, sh, rng, n_boot=100, n_null=100
-        )
+        res = estimate_mixture(model.log_ratio(*_docs(rng, p, 1000)), hh, sh, rng, n_boot=100, n_null=100)
         estimates.append(res.alpha)
         raws.append(res.raw_alpha)
         assert 0.0 <= res.interval[0] <= res.alpha <= res.interval[1] <= 1.0
@@ -124,9 +120,7 @@ def test_detects_contamination_and_passes_clean_with_fixed_seed(world) -> None: 
     _rng, p, q, model, hh, sh = world
     rng = np.random.default_rng(5)
     clean = estimate_mixture(model.log_ratio(*_docs(rng, p, 1500)), hh, sh, rng)
-    dirty = estimate_mixture(
-        model.log_ratio(*_concat(_docs(rng, p, 1050), _docs(rng, q, 450))), hh, sh, rng
-    )
+    dirty = estimate_mixture(model.log_ratio(*_concat(_docs(rng, p, 1050), _docs(rng, q, 450))), hh, sh, rng)
     assert clean.p_value > 0.05
     assert dirty.p_value < 0.01
     assert dirty.interval[0] <= 0.3 <= dirty.interval[1]

@@ -41,12 +41,8 @@ def _mixture(rng: np.random.Generator, n: int, alpha: float) -> np.ndarray:
 def test_mpe_detects_collapsed_rows_and_passes_clean() -> None:
     rng = np.random.default_rng(42)
     ref = _mixture(rng, 1500, 0.0)
-    clean = estimate_mpe(
-        cross_fit_scores(ref, _mixture(rng, 1500, 0.0), seed=1), rng, n_null=100, n_boot=100
-    )
-    dirty = estimate_mpe(
-        cross_fit_scores(ref, _mixture(rng, 1500, 0.3), seed=1), rng, n_null=100, n_boot=100
-    )
+    clean = estimate_mpe(cross_fit_scores(ref, _mixture(rng, 1500, 0.0), seed=1), rng, n_null=100, n_boot=100)
+    dirty = estimate_mpe(cross_fit_scores(ref, _mixture(rng, 1500, 0.3), seed=1), rng, n_null=100, n_boot=100)
     assert clean.p_value > 0.05 and clean.auc_p_value > 0.05
     assert clean.alpha < 0.05
     assert dirty.p_value < 0.02 and dirty.auc_p_value < 0.02

@@ -63,12 +63,8 @@ def test_absence_probability_of_a_singleton_is_closed_form() -> None:
 
 
 def test_poisson_binomial_against_binomial_and_enumeration() -> None:
-    assert rf.poisson_binomial_sf(np.full(10, 0.3), 4) == pytest.approx(
-        stats.binom.sf(3, 10, 0.3)
-    )
-    assert rf.poisson_binomial_cdf(np.full(10, 0.3), 4) == pytest.approx(
-        stats.binom.cdf(4, 10, 0.3)
-    )
+    assert rf.poisson_binomial_sf(np.full(10, 0.3), 4) == pytest.approx(stats.binom.sf(3, 10, 0.3))
+    assert rf.poisson_binomial_cdf(np.full(10, 0.3), 4) == pytest.approx(stats.binom.cdf(4, 10, 0.3))
     p = [0.1, 0.5, 0.9, 0.25]
     brute = [0.0] * 5
     for bits in itertools.product([0, 1], repeat=4):

@@ -87,8 +87,7 @@ def test_exceedance_detects_a_halved_tail() -> None:
 def test_needed_batch_size_is_the_first_size_with_power() -> None:
     # science.md §2.1 table (alpha = 0.01, power 0.8); that table used a slightly different
     # convention for the saw-tooth, so agree within 6%.
-    table = {(0.05, 0.5): 636, (0.01, 0.5): 3199, (0.01, 0.2): 1009, (0.01, 0.0): 459,
-             (0.001, 0.0): 4603}
+    table = {(0.05, 0.5): 636, (0.01, 0.5): 3199, (0.01, 0.2): 1009, (0.01, 0.0): 459, (0.001, 0.0): 4603}
     for (p, r), want in table.items():
         n = needed_batch_size(p, r)
         assert n is not None
@@ -134,9 +133,7 @@ def test_permutation_ratio_test_both_ways() -> None:
         return spread(v, 0.25, 0.75)
 
     same = permutation_ratio_test(ref, rng.normal(size=2000), iqr, np.random.default_rng(0))
-    narrow = permutation_ratio_test(
-        ref, 0.8 * rng.normal(size=2000), iqr, np.random.default_rng(0)
-    )
+    narrow = permutation_ratio_test(ref, 0.8 * rng.normal(size=2000), iqr, np.random.default_rng(0))
     assert same.p_value > 0.01
     assert 0.9 < same.ratio < 1.1
     assert narrow.p_value < 1e-4

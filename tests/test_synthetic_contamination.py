@@ -161,9 +161,7 @@ def test_marker_vocabulary_and_assistant_phrases(text_reference: cg.Profile) -> 
 
 
 def test_reference_free_scan_mode_uses_wordfreq_baseline() -> None:
-    docs = [
-        f"a plain sentence about the weather number {i} and nothing else at all" for i in range(400)
-    ]
+    docs = [f"a plain sentence about the weather number {i} and nothing else at all" for i in range(400)]
     for i in range(0, 400, 4):
         docs[i] = "this pivotal study delves into the multifaceted realm " + docs[i]
     batch = build_profile([pd.DataFrame({"text": docs})], settings=ProfileSettings.batch())
@@ -182,8 +180,7 @@ def test_synthetic_reference_in_another_language_gives_a_warning_not_a_number(
     german = pd.DataFrame(
         {
             "text": [
-                f"der schnelle braune fuchs springt über den faulen hund nummer {i} und läuft "
-                "weiter"
+                f"der schnelle braune fuchs springt über den faulen hund nummer {i} und läuft weiter"
                 for i in range(200)
             ]
         }
@@ -257,9 +254,7 @@ def test_copies_of_reference_rows_and_single_column_table() -> None:
     rng = np.random.default_rng(5)
     human = pd.DataFrame({"x": rng.normal(size=3000)})
     ref = cg.profile(human)
-    leaked = pd.concat(
-        [pd.DataFrame({"x": rng.normal(size=800)}), human.iloc[:200]], ignore_index=True
-    )
+    leaked = pd.concat([pd.DataFrame({"x": rng.normal(size=800)}), human.iloc[:200]], ignore_index=True)
     report = cg.check(leaked, ref, select=[NAME], config=FAST)
     copies = _findings(report)[(None, "reference_copies")]
     assert copies.measurement.evidence["exact_share"] > 0.1
@@ -270,9 +265,7 @@ def test_copies_of_reference_rows_and_single_column_table() -> None:
 
 def test_provenance_column_declares_machine_rows() -> None:
     rng = np.random.default_rng(3)
-    ref = cg.profile(
-        pd.DataFrame({"x": rng.normal(size=500), "language_creators": ["found"] * 500})
-    )
+    ref = cg.profile(pd.DataFrame({"x": rng.normal(size=500), "language_creators": ["found"] * 500}))
     batch = pd.DataFrame(
         {
             "x": rng.normal(size=400),
@@ -314,9 +307,7 @@ def test_marker_list_cites_sources_and_surface_counts() -> None:
 
 def test_em_dash_rate_against_a_reference_that_keeps_text() -> None:
     human = _human(400, 31)
-    ref = build_profile(
-        [pd.DataFrame({"text": human})], settings=ProfileSettings.reference(store_text=True)
-    )
+    ref = build_profile([pd.DataFrame({"text": human})], settings=ProfileSettings.reference(store_text=True))
     styled = [d.replace(" ", " \u2014 ", 1) + " \u201cok\u201d" for d in _human(300, 32)]
     report = cg.check(pd.DataFrame({"text": styled}), ref, select=[NAME], config=FAST)
     typo = _findings(report)[("text", "typography_rate_ratio")]

@@ -67,8 +67,7 @@ def test_narrowed_gaussian_fails_on_spread(reference: cg.Profile) -> None:
     batch = human_frame(5000, seed=4)
     batch["gauss"] = 50 + 0.6 * (batch["gauss"] - 50)
     found = _check(batch, reference)
-    for metric in ("spread_ratio_iqr", "spread_ratio_q99_q01", "upper_tail_mass_q99",
-                   "lower_tail_mass_q01"):
+    for metric in ("spread_ratio_iqr", "spread_ratio_q99_q01", "upper_tail_mass_q99", "lower_tail_mass_q01"):
         assert found[("gauss", metric)].status.value == "fail", metric
     assert found[("gauss", "spread_ratio_iqr")].measurement.effect == pytest.approx(0.6, abs=0.05)
 
@@ -144,9 +143,7 @@ def test_one_row_batch_is_insufficient_not_a_crash(reference: cg.Profile) -> Non
     found = _tail(report)
     assert not [f for f in found.values() if f.status.value in ("error", "fail")]
     assert found[("gauss", "upper_tail_mass_q99")].status.value == "insufficient-data"
-    assert found[("category", "reference_categories_present")].status.value == (
-        "insufficient-data"
-    )
+    assert found[("category", "reference_categories_present")].status.value == ("insufficient-data")
     assert found[("text", "rare_token_share")].status.value == "insufficient-data"
 
 

@@ -88,9 +88,7 @@ def test_check_is_off_by_default_and_on_in_config(reference: cg.Profile) -> None
 
 
 def test_check_detects_topic_collapse(reference: cg.Profile) -> None:
-    report = cg.check(
-        topical(300, 3, topics=4), reference, config=CONFIG, select=["semantic-diversity"]
-    )
+    report = cg.check(topical(300, 3, topics=4), reference, config=CONFIG, select=["semantic-diversity"])
     f = report.findings[0]
     assert f.status is Status.FAIL
     assert f.measurement.effect is not None and f.measurement.effect < 0.75

@@ -126,9 +126,7 @@ def category_labels(k: int) -> np.ndarray:
     return np.array([f"cat_{i:0{width}d}" for i in range(1, k + 1)], dtype=object)
 
 
-def zipf_categories(
-    n: int, rng: np.random.Generator, n_categories: int = 200, s: float = 1.1
-) -> np.ndarray:
+def zipf_categories(n: int, rng: np.random.Generator, n_categories: int = 200, s: float = 1.1) -> np.ndarray:
     """``n`` draws of Zipf-distributed category labels (object array of str)."""
     idx = rng.choice(n_categories, size=n, p=zipf_probs(n_categories, s))
     return category_labels(n_categories)[idx]
@@ -224,8 +222,13 @@ def real_table(name: str) -> pd.DataFrame:
     return bunch.data.astype(float).reset_index(drop=True)
 
 
-MAN_DIRS = ("/usr/share/man/man1", "/usr/share/man/man3", "/usr/share/man/man5",
-            "/usr/share/man/man8", "/usr/share/man/man7")
+MAN_DIRS = (
+    "/usr/share/man/man1",
+    "/usr/share/man/man3",
+    "/usr/share/man/man5",
+    "/usr/share/man/man8",
+    "/usr/share/man/man7",
+)
 _ROFF_ESCAPE = re.compile(r"\\f[BIRP]|\\f\(..|\\\(..|\\[&|^ ]|\\[-e]|\\s[-+]?\d")
 
 
@@ -312,9 +315,7 @@ def real_texts(source: str = "man", max_docs: int = 60_000, seed: int = 0) -> li
         return list(_TEXT_CACHE[key])
     if source == "man":
         # gcloud's ~16,000 pages are generated from one template; they would swamp the corpus.
-        files = sorted(
-            p for d in MAN_DIRS for p in Path(d).glob("*.gz") if not p.name.startswith("gcloud")
-        )
+        files = sorted(p for d in MAN_DIRS for p in Path(d).glob("*.gz") if not p.name.startswith("gcloud"))
         parse: Callable[[Path], list[str]] = _man_paragraphs
     elif source == "python-doc":
         files = _python_doc_files()
@@ -387,9 +388,7 @@ def refit_gaussian(prev: np.ndarray, n: int, rng: np.random.Generator) -> np.nda
     return out[:, 0] if flat else out
 
 
-def refit_gmm(
-    prev: np.ndarray, n: int, rng: np.random.Generator, components: int = 3
-) -> np.ndarray:
+def refit_gmm(prev: np.ndarray, n: int, rng: np.random.Generator, components: int = 3) -> np.ndarray:
     """Fit a Gaussian mixture (EM, full covariances) to ``prev`` and draw ``n`` rows."""
     from sklearn.mixture import GaussianMixture  # type: ignore[import-untyped]
 
@@ -603,9 +602,7 @@ def _build_table(key: np.ndarray, nxt: np.ndarray) -> _Table:
     return _Table(keys=keys, ptr=ptr, nxt=tok, cnt=counts)
 
 
-def _truncate(
-    table: _Table, top_k: int | None, top_p: float | None, temperature: float
-) -> _Table:
+def _truncate(table: _Table, top_k: int | None, top_p: float | None, temperature: float) -> _Table:
     """Apply temperature, top-k and nucleus truncation; store per-row cumulative probs + row."""
     n_ctx = len(table.keys)
     row = np.repeat(np.arange(n_ctx), np.diff(table.ptr))
@@ -686,9 +683,7 @@ def thin_tail(
     return x
 
 
-def drop_categories(
-    batch: np.ndarray, categories: Iterable[Any], rng: np.random.Generator
-) -> np.ndarray:
+def drop_categories(batch: np.ndarray, categories: Iterable[Any], rng: np.random.Generator) -> np.ndarray:
     """Replace every batch value in ``categories`` by a draw from the batch's other values."""
     x = np.asarray(batch, dtype=object).copy()
     gone = np.isin(x, np.asarray(list(categories), dtype=object))
@@ -738,11 +733,7 @@ def evaluate(
         kwargs["select"] = list(checks)
     report = cg.check(batch_df, ref, **kwargs)
     seconds = time.perf_counter() - start
-    found = [
-        f.to_dict()
-        for f in report.findings
-        if checks is None or f.check in set(checks)
-    ]
+    found = [f.to_dict() for f in report.findings if checks is None or f.check in set(checks)]
     statuses = {f["status"] for f in found}
     fail = "fail" in statuses or "error" in statuses
     warn = fail or "warn" in statuses

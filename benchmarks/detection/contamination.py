@@ -103,9 +103,7 @@ def _text_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, An
     docs = common.normalise_texts(common.real_texts("man", need + 2000, seed))
     for rep in range(reps):
         rng = common.rng_for(seed, "contamination-text", rep)
-        ref_docs, human_pool, gen_train = common.disjoint_split(
-            docs, [REFERENCE_DOCS, max(sizes), 8000], rng
-        )
+        ref_docs, human_pool, gen_train = common.disjoint_split(docs, [REFERENCE_DOCS, max(sizes), 8000], rng)
         lm = common.NgramLM(order=3).fit(gen_train)
         machine = lm.sample(int(max(sizes) * max(ALPHAS)) + SYNTHETIC_DOCS, rng, top_p=0.9)
         synthetic = pd.DataFrame({"text": machine[:SYNTHETIC_DOCS]})
@@ -115,9 +113,7 @@ def _text_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, An
         for size in sizes:
             for alpha in ALPHAS:
                 k = round(alpha * size)
-                batch = pd.DataFrame(
-                    {"text": list(human_pool[: size - k]) + list(machine_pool[:k])}
-                )
+                batch = pd.DataFrame({"text": list(human_pool[: size - k]) + list(machine_pool[:k])})
                 for mode in ("with synthetic reference", "without"):
                     start = time.perf_counter()
                     report = cg.check(
@@ -212,9 +208,7 @@ def _table_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, A
                     if alpha == 0 and gen_name != "gaussian mixture":
                         continue  # one clean run per rep and size, listed under the first generator
                     k = round(alpha * size)
-                    batch = pd.concat(
-                        [common.human_table(size - k, rng), fake.iloc[:k]], ignore_index=True
-                    )
+                    batch = pd.concat([common.human_table(size - k, rng), fake.iloc[:k]], ignore_index=True)
                     start = time.perf_counter()
                     report = cg.check(batch, ref, select=[NAME], seed=rep)
                     res = _as_case(report, time.perf_counter() - start)
@@ -252,9 +246,7 @@ def markdown(rows: Sequence[dict[str, Any]]) -> str:
         return "(no runs)\n"
     frame = pd.DataFrame(list(rows))
     frame["error"] = (frame["estimate"] - frame["alpha"]).abs()
-    frame["covered"] = (frame["low"] <= frame["alpha"] + 1e-12) & (
-        frame["alpha"] <= frame["high"] + 1e-12
-    )
+    frame["covered"] = (frame["low"] <= frame["alpha"] + 1e-12) & (frame["alpha"] <= frame["high"] + 1e-12)
     frame["over"] = frame["estimate"] - frame["alpha"]
     lines = [
         "## Synthetic-contamination accuracy",

@@ -119,9 +119,7 @@ def _text(sizes: list[int], reps: int, seed: int, log: Callable[[str], None]) ->
             pool = c.zipf_text(REFERENCE_DOCS + 40_000, c.rng_for(seed, "zipf_text"))
         else:
             pool = c.real_texts(source, max_docs=REFERENCE_DOCS + 40_000, seed=seed)
-        ref_docs, rest = c.disjoint_split(
-            pool, [REFERENCE_DOCS, len(pool)], c.rng_for(seed, "split", source)
-        )
+        ref_docs, rest = c.disjoint_split(pool, [REFERENCE_DOCS, len(pool)], c.rng_for(seed, "split", source))
         ref = cg.profile(pd.DataFrame({"text": ref_docs}))
         norm_ref_docs = c.normalise_texts(ref_docs)
         norm_ref = cg.profile(pd.DataFrame({"text": norm_ref_docs}))
@@ -135,9 +133,7 @@ def _text(sizes: list[int], reps: int, seed: int, log: Callable[[str], None]) ->
                 for share in (0.05, 0.2):
                     dup = inject_near_duplicates(batch, share, rng)
                     res = _eval(ref, pd.DataFrame({"text": dup}), seed)
-                    rows.append(
-                        _row("collapse", source, f"near_dup_{share:.0%}", 1, size, size, rep, res)
-                    )
+                    rows.append(_row("collapse", source, f"near_dup_{share:.0%}", 1, size, size, rep, res))
                 if lm is None:
                     continue  # i.i.d. words: an n-gram model of them is not a meaningful case
                 for name, kw in samplers.items():
@@ -157,9 +153,7 @@ def _tables(sizes: list[int], reps: int, seed: int, log: Callable[[str], None]) 
     rows: list[dict] = []
     mix_ref = cg.profile(mixture(REFERENCE_ROWS, c.rng_for(seed, "ref", "mixture")))
     cat_ref = cg.profile(
-        pd.DataFrame(
-            {"category": c.zipf_categories(REFERENCE_ROWS, c.rng_for(seed, "ref", "zipf"))}
-        )
+        pd.DataFrame({"category": c.zipf_categories(REFERENCE_ROWS, c.rng_for(seed, "ref", "zipf"))})
     )
     table_ref = cg.profile(c.human_table(REFERENCE_ROWS, c.rng_for(seed, "ref", "table")))
     labels = c.category_labels(N_CATEGORIES)
@@ -177,9 +171,7 @@ def _tables(sizes: list[int], reps: int, seed: int, log: Callable[[str], None]) 
             rows.append(_row("clean", "zipf_categorical", "human", 0, size, size, rep, res))
             cold = labels[rng.choice(N_CATEGORIES, size=size, p=hot)]
             res = _eval(cat_ref, pd.DataFrame({"category": cold}), seed)
-            rows.append(
-                _row("collapse", "zipf_categorical", "temperature0.7", 1, size, size, rep, res)
-            )
+            rows.append(_row("collapse", "zipf_categorical", "temperature0.7", 1, size, size, rep, res))
             res = _eval(table_ref, c.human_table(size, rng), seed)
             rows.append(_row("clean", "human_table", "human", 0, size, size, rep, res))
         log(f"diversity: tables n={size} done")
@@ -189,12 +181,8 @@ def _tables(sizes: list[int], reps: int, seed: int, log: Callable[[str], None]) 
         for rep in range(reps):
             rng = c.rng_for(seed, TOPIC, name, rep)
             ref_part, batch = c.disjoint_split(frame, [len(frame) - half, half], rng)
-            res = c.evaluate(
-                ref_part, batch, CHECKS, seed=seed, reference_profile=cg.profile(ref_part)
-            )
-            rows.append(
-                _row("clean", f"sklearn_{name}", "human", 0, len(batch), len(batch), rep, res)
-            )
+            res = c.evaluate(ref_part, batch, CHECKS, seed=seed, reference_profile=cg.profile(ref_part))
+            rows.append(_row("clean", f"sklearn_{name}", "human", 0, len(batch), len(batch), rep, res))
         log(f"diversity: real table {name} done")
     return rows
 
@@ -205,9 +193,7 @@ def naeem_known_value(n: int = 10_000, d: int = 1_000, seed: int = 0) -> dict[st
 
     rng = c.rng_for(seed, "naeem")
     start = time.perf_counter()
-    res = density_coverage(
-        rng.standard_normal((n, d)), rng.standard_normal((n, d)), 5, threads=None
-    )
+    res = density_coverage(rng.standard_normal((n, d)), rng.standard_normal((n, d)), 5, threads=None)
     return {
         "topic": TOPIC,
         "case": "naeem",
@@ -303,8 +289,7 @@ def markdown(rows: list[dict]) -> str:
         "## False alarms on human splits",
         "",
         c.rate_table(_records(frame[frame["case"] == "clean"]), ["source", "size"]),
-        "Metrics that warned or failed on clean runs: "
-        + _flag_counts(frame[frame["case"] == "clean"]),
+        "Metrics that warned or failed on clean runs: " + _flag_counts(frame[frame["case"] == "clean"]),
         "## Detection",
         "",
         c.rate_table(

@@ -35,7 +35,11 @@ CHECKS = ["tail-shrinkage"]
 REFERENCE_ROWS = 20_000
 REFERENCE_DOCS = 20_000
 GENERATIONS = 5
-NUMERIC_SOURCES: dict[str, Callable[..., np.ndarray]] = {"gaussian": c.gaussian, "lognormal": c.lognormal, "pareto": c.pareto}
+NUMERIC_SOURCES: dict[str, Callable[..., np.ndarray]] = {
+    "gaussian": c.gaussian,
+    "lognormal": c.lognormal,
+    "pareto": c.pareto,
+}
 REFIT: dict[str, Callable[..., Any]] = {
     "gaussian_refit": c.refit_gaussian,
     "gmm_refit": c.refit_gmm,
@@ -46,16 +50,36 @@ REFIT: dict[str, Callable[..., Any]] = {
 N_CATEGORIES = 100
 
 
-def _row(case: str, source: str, generator: str, generation: int, size: int, rows: int,
-         rep: int, res: c.CaseResult, **extra: Any) -> dict[str, Any]:
-    flagged = sorted({f"{f['column']}:{f['metric']}" for f in res.findings
-                      if f["status"] in ("warn", "fail")})
+def _row(
+    case: str,
+    source: str,
+    generator: str,
+    generation: int,
+    size: int,
+    rows: int,
+    rep: int,
+    res: c.CaseResult,
+    **extra: Any,
+) -> dict[str, Any]:
+    flagged = sorted(
+        {f"{f['column']}:{f['metric']}" for f in res.findings if f["status"] in ("warn", "fail")}
+    )
     return {
-        "topic": TOPIC, "case": case, "source": source, "generator": generator,
-        "generation": generation, "size": size, "rows": rows, "rep": rep,
-        "status": res.status, "warn": res.warn, "fail": res.fail,
-        "insufficient": res.insufficient, "seconds": res.seconds,
-        "flagged": ";".join(flagged), **extra,
+        "topic": TOPIC,
+        "case": case,
+        "source": source,
+        "generator": generator,
+        "generation": generation,
+        "size": size,
+        "rows": rows,
+        "rep": rep,
+        "status": res.status,
+        "warn": res.warn,
+        "fail": res.fail,
+        "insufficient": res.insufficient,
+        "seconds": res.seconds,
+        "flagged": ";".join(flagged),
+        **extra,
     }
 
 
@@ -107,12 +131,22 @@ def _categorical(sizes: list[int], reps: int, seed: int, log: Callable[[str], No
             mass = float(probs[np.isin(labels, gone)].sum())
             dropped = c.drop_categories(c.zipf_categories(size, rng, N_CATEGORIES), gone, rng)
             res = _eval(ref, pd.DataFrame({"category": dropped}), seed)
-            rows.append(_row("collapse", "zipf_categorical", "rarest50_drop10", 1, size, size,
-                             rep, res, removed_mass=mass))
+            rows.append(
+                _row(
+                    "collapse",
+                    "zipf_categorical",
+                    "rarest50_drop10",
+                    1,
+                    size,
+                    size,
+                    rep,
+                    res,
+                    removed_mass=mass,
+                )
+            )
             for g, x in enumerate(c.recursive(c.resample, gen0, size, GENERATIONS, rng), 1):
                 res = _eval(ref, pd.DataFrame({"category": x}), seed)
-                rows.append(_row("collapse", "zipf_categorical", "bootstrap", g, size, size,
-                                 rep, res))
+                rows.append(_row("collapse", "zipf_categorical", "bootstrap", g, size, size, rep, res))
         log(f"tails: categorical n={size} done")
     return rows
 
@@ -128,11 +162,13 @@ def _text(sizes: list[int], reps: int, seed: int, log: Callable[[str], None]) ->
 
     rows: list[dict] = []
     sources = ["zipf_text", *c.available_text_sources()]
-    samplers: dict[str, dict[str, Any]] = {"trigram_topk20": {"top_k": 20}, "trigram_nucleus0.9": {"top_p": 0.9}}
+    samplers: dict[str, dict[str, Any]] = {
+        "trigram_topk20": {"top_k": 20},
+        "trigram_nucleus0.9": {"top_p": 0.9},
+    }
     for source in sources:
         pool = _text_pool(source, seed)
-        ref_docs, rest = c.disjoint_split(pool, [REFERENCE_DOCS, len(pool)],
-                                          c.rng_for(seed, "split", source))
+        ref_docs, rest = c.disjoint_split(pool, [REFERENCE_DOCS, len(pool)], c.rng_for(seed, "split", source))
         ref = cg.profile(pd.DataFrame({"text": ref_docs}))
         norm_ref_docs = c.normalise_texts(ref_docs)
         norm_ref = cg.profile(pd.DataFrame({"text": norm_ref_docs}))
@@ -166,10 +202,8 @@ def _real_tables(sizes: list[int], reps: int, seed: int, log: Callable[[str], No
         for rep in range(reps * len(sizes)):
             rng = c.rng_for(seed, name, rep)
             ref_part, batch = c.disjoint_split(frame, [len(frame) - half, half], rng)
-            res = c.evaluate(ref_part, batch, CHECKS, seed=seed,
-                             reference_profile=cg.profile(ref_part))
-            rows.append(_row("clean", f"sklearn_{name}", "human", 0, len(batch), len(batch),
-                             rep, res))
+            res = c.evaluate(ref_part, batch, CHECKS, seed=seed, reference_profile=cg.profile(ref_part))
+            rows.append(_row("clean", f"sklearn_{name}", "human", 0, len(batch), len(batch), rep, res))
         log(f"tails: real table {name} done")
     return rows
 
@@ -195,10 +229,13 @@ def text_speed(seed: int = 0, docs: int = 60_000) -> dict[str, Any]:
         t = time.process_time()
         tokenize(texts)
         cpu_tok = min(cpu_tok, time.process_time() - t)
-    return {"docs": len(texts), "tokens": tokens,
-            "profile_tokens_per_s": tokens / cpu_profile,
-            "profile_tokens_per_s_wall": tokens / wall_profile,
-            "tokenize_tokens_per_s": tokens / cpu_tok}
+    return {
+        "docs": len(texts),
+        "tokens": tokens,
+        "profile_tokens_per_s": tokens / cpu_profile,
+        "profile_tokens_per_s_wall": tokens / wall_profile,
+        "tokenize_tokens_per_s": tokens / cpu_tok,
+    }
 
 
 def run(sizes: list[int], reps: int, seed: int) -> list[dict]:
@@ -230,8 +267,7 @@ def _pct(x: float) -> str:
 def _detection_table(frame: pd.DataFrame) -> str:
     sizes = sorted(frame["size"].unique())
     gens = sorted(frame["generation"].unique())
-    head = "| generator | source | " + " | ".join(
-        f"n={s:,} g{g}" for s in sizes for g in gens) + " |"
+    head = "| generator | source | " + " | ".join(f"n={s:,} g{g}" for s in sizes for g in gens) + " |"
     lines = [head, "|" + "---|" * (2 + len(sizes) * len(gens))]
     for (gen_name, source), group in frame.groupby(["generator", "source"], sort=True):
         cells = []
@@ -253,28 +289,51 @@ def _targets(frame: pd.DataFrame, speed: dict[str, Any] | None) -> str:
         lines.append(f"| {name} | {_pct(value)} | {goal} | {'yes' if ok else 'NO'} |")
 
     if len(clean):
-        add("clean: fail rate (all sources and sizes)", clean["fail"].mean(), "< 1%",
-            clean["fail"].mean() < 0.01)
+        add(
+            "clean: fail rate (all sources and sizes)",
+            clean["fail"].mean(),
+            "< 1%",
+            clean["fail"].mean() < 0.01,
+        )
         add("clean: warn-or-fail rate", clean["warn"].mean(), "< 5%", clean["warn"].mean() < 0.05)
     halved = n5[n5["generator"] == "upper_q99_halved"]
     if len(halved):
-        add("n=5,000: upper 1% tail halved, detected", halved["warn"].mean(), ">= 90%",
-            halved["warn"].mean() >= 0.9)
+        add(
+            "n=5,000: upper 1% tail halved, detected",
+            halved["warn"].mean(),
+            ">= 90%",
+            halved["warn"].mean() >= 0.9,
+        )
     drop = n5[n5["generator"] == "rarest50_drop10"]
     if len(drop):
         mass = drop["removed_mass"].mean()
-        add(f"n=5,000: 10 of the 50 rarest categories removed ({mass:.1%} of mass)",
-            drop["warn"].mean(), ">= 90%", drop["warn"].mean() >= 0.9)
+        add(
+            f"n=5,000: 10 of the 50 rarest categories removed ({mass:.1%} of mass)",
+            drop["warn"].mean(),
+            ">= 90%",
+            drop["warn"].mean() >= 0.9,
+        )
     topk = n5[(n5["generator"] == "trigram_topk20") & (n5["generation"] == 1)]
     if len(topk):
-        add("n=5,000: trigram top-k 20, generation 1", topk["warn"].mean(), ">= 95%",
-            topk["warn"].mean() >= 0.95)
-    late = n5[(n5["generation"] >= 3) & n5["generator"].isin(
-        ["gaussian_refit", "gmm_refit", "kde_refit", "bootstrap", "trigram_topk20",
-         "trigram_nucleus0.9"])]
+        add(
+            "n=5,000: trigram top-k 20, generation 1",
+            topk["warn"].mean(),
+            ">= 95%",
+            topk["warn"].mean() >= 0.95,
+        )
+    late = n5[
+        (n5["generation"] >= 3)
+        & n5["generator"].isin(
+            ["gaussian_refit", "gmm_refit", "kde_refit", "bootstrap", "trigram_topk20", "trigram_nucleus0.9"]
+        )
+    ]
     for (gen_name, source), group in late.groupby(["generator", "source"], sort=True):
-        add(f"n=5,000: {gen_name} on {source}, generations 3-5", group["warn"].mean(),
-            ">= 90%", group["warn"].mean() >= 0.9)
+        add(
+            f"n=5,000: {gen_name} on {source}, generations 3-5",
+            group["warn"].mean(),
+            ">= 90%",
+            group["warn"].mean() >= 0.9,
+        )
     if speed:
         lines.append(
             f"| text profiling speed, CPU time of one process (man pages, {speed['tokens']:,} "

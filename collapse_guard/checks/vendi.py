@@ -92,9 +92,7 @@ def _measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
         tfidf_vendi(*take_docs(r_tok, r_off, np.sort(rng.choice(n_r, m, replace=False))), idf)
         for _ in range(draws)
     ]
-    cmp = compare_with_null(
-        observed, null, worse="lower", inflate=finite_population_inflation(m / n_r)
-    )
+    cmp = compare_with_null(observed, null, worse="lower", inflate=finite_population_inflation(m / n_r))
     effect = cmp.observed / cmp.expected if cmp.expected > 0 else 1.0
     sub = f" (subsampled from {n_b:,})" if m < n_b else ""
     yield Measurement(

@@ -11,7 +11,6 @@ import pandas as pd
 from ..errors import InputError
 from ..hashing import mix, row_hashes
 from ..kinds import Kind, infer_kind, skip_reason
-from ..stats.markers import surface_counts
 from ..text import tokenize
 from .categorical import CategoricalProfile
 from .model import ColumnProfile, Profile, sorted_values

@@ -162,26 +162,28 @@ def render_html(report: Report | ScanReport) -> str:
 
 
 def _page(title: str, parts: list[str], version: str, seed: object) -> str:
-    return "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta name="generator" content="collapse-guard">',
-        f"<title>{esc(title)}</title>",
-        f"<style>{CSS}</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        *parts,
-        _footer(version, seed),
-        "</main>",
-        "</body>",
-        "</html>",
-        "",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            '<meta name="generator" content="collapse-guard">',
+            f"<title>{esc(title)}</title>",
+            f"<style>{CSS}</style>",
+            "</head>",
+            "<body>",
+            "<main>",
+            *parts,
+            _footer(version, seed),
+            "</main>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
 
 
 # --- parts of the page ---------------------------------------------------------------------------
@@ -215,8 +217,10 @@ def _badge(status: str, big: bool = False, count: int | None = None) -> str:
     glyph = _GLYPH.get(cls, "•")
     size = " big" if big else ""
     n = "" if count is None else f"{count} "
-    return (f'<span class="badge{size} st-{cls}"><span aria-hidden="true">{glyph}</span> '
-            f"{n}{esc(_label(status))}</span>")
+    return (
+        f'<span class="badge{size} st-{cls}"><span aria-hidden="true">{glyph}</span> '
+        f"{n}{esc(_label(status))}</span>"
+    )
 
 
 def _batch_title(batch: Mapping[str, Any]) -> str:
@@ -273,8 +277,11 @@ def _header(report: Report, findings: list[Finding]) -> str:
         lead = "No check produced a finding."
     else:
         bits = [f"{counts[s]} {_label(s)}" for s in ("fail", "error", "warn") if counts[s]]
-        lead = (f"{', '.join(bits)} of {total} findings." if bits else
-                f"All {total} findings passed or could not be tested.")
+        lead = (
+            f"{', '.join(bits)} of {total} findings."
+            if bits
+            else f"All {total} findings passed or could not be tested."
+        )
         if not bits and counts["pass"] == total:
             lead = f"All {total} findings passed."
     batch_paths = _paths(report.batch)
@@ -309,8 +316,7 @@ def _count_chips(counts: Mapping[str, int], order: Sequence[str]) -> str:
     out = ['<ul class="counts">']
     for s in order:
         zero = " zero" if counts.get(s, 0) == 0 else ""
-        out.append(f'<li class="st-{_status_class(s)}{zero}"><b>{counts.get(s, 0)}</b>'
-                   f"{_badge(s)}</li>")
+        out.append(f'<li class="st-{_status_class(s)}{zero}"><b>{counts.get(s, 0)}</b>{_badge(s)}</li>')
     out.append("</ul>")
     return "".join(out)
 
@@ -337,9 +343,12 @@ def _attention(findings: list[Finding], prefix: str) -> list[str]:
         rest = len(urgent) - _SHOW_ATTENTION
         counts = _counts(findings[i] for i in urgent[_SHOW_ATTENTION:])
         what = ", ".join(f"{counts[s]} {_label(s)}" for s in _ATTENTION if counts[s])
-        out += [f'<details class="more"><summary>{rest} more need attention ({what})</summary>',
-                f'<ol class="attention" start="{_SHOW_ATTENTION + 1}">',
-                *items[_SHOW_ATTENTION:], "</ol>"]
+        out += [
+            f'<details class="more"><summary>{rest} more need attention ({what})</summary>',
+            f'<ol class="attention" start="{_SHOW_ATTENTION + 1}">',
+            *items[_SHOW_ATTENTION:],
+            "</ol>",
+        ]
         if len(urgent) > _MAX_ATTENTION:
             out.append(f"<p>… and {len(urgent) - _MAX_ATTENTION} more in the sections below.</p>")
         out.append("</details>")
@@ -354,8 +363,10 @@ def _summary(report: Report, findings: list[Finding]) -> str:
     elif findings:
         out.append("<p>No finding failed or warned.</p>")
     else:
-        out.append("<p>No check produced a finding: check the selected checks and the columns "
-                   "shared by the batch and the reference.</p>")
+        out.append(
+            "<p>No check produced a finding: check the selected checks and the columns "
+            "shared by the batch and the reference.</p>"
+        )
     groups = _by_check(findings)
     if groups:
         out.append('<h3>Checks</h3><table class="checks"><thead><tr><th>check</th>')
@@ -364,8 +375,7 @@ def _summary(report: Report, findings: list[Finding]) -> str:
         for check, items in groups:
             c = _counts(f for _, f in items)
             cells = "".join(f'<td class="num">{c[s] or ""}</td>' for s in STATUS_ORDER)
-            out.append(f'<tr><td><a href="#{_check_id(check, "")}">{esc(check)}</a></td>'
-                       f"{cells}</tr>")
+            out.append(f'<tr><td><a href="#{_check_id(check, "")}">{esc(check)}</a></td>{cells}</tr>')
         out.append("</tbody></table>")
     out += _notes(report.notes)
     out.append("</section>")
@@ -376,8 +386,7 @@ def _notes(notes: Iterable[str]) -> list[str]:
     notes = list(notes)
     if not notes:
         return []
-    return ['<h3>Notes</h3><div class="notes"><ul>', *[f"<li>{esc(n)}</li>" for n in notes],
-            "</ul></div>"]
+    return ['<h3>Notes</h3><div class="notes"><ul>', *[f"<li>{esc(n)}</li>" for n in notes], "</ul></div>"]
 
 
 def _by_check(findings: list[Finding]) -> list[tuple[str, list[tuple[int, Finding]]]]:
@@ -405,18 +414,21 @@ def _message(f: Finding) -> str:
 _HEAD = ("status", "column", "metric", "value", "expected", "interval", "p", "adj. p", "effect")
 _NUMERIC_HEAD = {"value", "expected", "interval", "p", "adj. p"}
 # fixed widths so that the tables of all checks line up
-_COLGROUP = "<colgroup>" + "".join(
-    f'<col style="width:{w}px">' for w in (150, 150, 198, 80, 80, 140, 80, 80, 170)
-) + "</colgroup>"
+_COLGROUP = (
+    "<colgroup>"
+    + "".join(f'<col style="width:{w}px">' for w in (150, 150, 198, 80, 80, 140, 80, 80, 170))
+    + "</colgroup>"
+)
 
 
-def _check_section(check: str, items: list[tuple[int, Finding]], ids: _Ids, prefix: str,
-                   level: int) -> str:
+def _check_section(check: str, items: list[tuple[int, Finding]], ids: _Ids, prefix: str, level: int) -> str:
     c = _counts(f for _, f in items)
     tally = " ".join(_badge(s, count=c[s]) for s in STATUS_ORDER if c[s])
     h = f"h{level}"
-    out = [f'<section id="{_check_id(check, prefix)}"><{h}>{esc(check)}</{h}><p>{tally}</p>',
-           f'<div class="scroll"><table class="findings">{_COLGROUP}<thead><tr>']
+    out = [
+        f'<section id="{_check_id(check, prefix)}"><{h}>{esc(check)}</{h}><p>{tally}</p>',
+        f'<div class="scroll"><table class="findings">{_COLGROUP}<thead><tr>',
+    ]
     out += [f'<th class="num">{h}</th>' if h in _NUMERIC_HEAD else f"<th>{h}</th>" for h in _HEAD]
     out.append("</tr></thead>")
     ordered = sorted(items, key=lambda it: (_RANK.get(_status_of(it[1]), 9), it[0]))
@@ -450,21 +462,27 @@ def _scan_page(scan: ScanReport) -> str:
     parts = [_top(scan.status, "collapse-guard scan", scan.summary_sentence() + ".", meta)]
     summary = ['<section id="summary"><h2>Summary</h2>', _count_chips(counts, _FILE_ORDER)]
     if files:
-        summary.append('<h3>Files</h3><table class="files"><thead><tr><th>status</th>'
-                       '<th>file</th><th class="num">rows</th><th>reason</th></tr></thead><tbody>')
+        summary.append(
+            '<h3>Files</h3><table class="files"><thead><tr><th>status</th>'
+            '<th>file</th><th class="num">rows</th><th>reason</th></tr></thead><tbody>'
+        )
         for k in order:
             f = files[k]
             path = esc(f.path)
             link = f'<a href="#file{k}">{path}</a>' if k in shown else path
             rows = "" if f.rows is None else fmt_num(float(f.rows))
             kind = "" if f.kind == "data" else f' <span class="kind">{esc(f.kind)}</span>'
-            summary.append(f'<tr class="st-{_status_class(f.status)}"><td>{_badge(f.status)}</td>'
-                           f'<td class="path">{link}{kind}</td><td class="num">{rows}</td>'
-                           f"<td>{esc(f.reason)}</td></tr>")
+            summary.append(
+                f'<tr class="st-{_status_class(f.status)}"><td>{_badge(f.status)}</td>'
+                f'<td class="path">{link}{kind}</td><td class="num">{rows}</td>'
+                f"<td>{esc(f.reason)}</td></tr>"
+            )
         summary.append("</tbody></table>")
         if len(detailed) > len(shown):
-            summary.append(f"<p>Details are shown for the first {len(shown)} of {len(detailed)} "
-                           "files that need attention; the JSON report has them all.</p>")
+            summary.append(
+                f"<p>Details are shown for the first {len(shown)} of {len(detailed)} "
+                "files that need attention; the JSON report has them all.</p>"
+            )
     else:
         summary.append("<p>No data file was found.</p>")
     summary += _images(scan)
@@ -480,15 +498,18 @@ def _scan_page(scan: ScanReport) -> str:
         f = files[k]
         findings = list(f.findings)
         prefix = f"file{k}-"
-        block = [f'<section id="file{k}" class="file"><h2>{_badge(f.status)} '
-                 f"<code>{esc(f.path)}</code></h2><p>{esc(f.reason)}</p>"]
+        block = [
+            f'<section id="file{k}" class="file"><h2>{_badge(f.status)} '
+            f"<code>{esc(f.path)}</code></h2><p>{esc(f.reason)}</p>"
+        ]
         block += _attention(findings, prefix)
         for check, items in _by_check(findings):
             block.append(_check_section(check, items, ids, prefix=prefix, level=3))
         block.append("</section>")
         parts.append("\n".join(block))
-    return _page(f"collapse-guard scan: {_label(scan.status)} · {scan.root}", parts,
-                 scan.tool_version, scan.seed)
+    return _page(
+        f"collapse-guard scan: {_label(scan.status)} · {scan.root}", parts, scan.tool_version, scan.seed
+    )
 
 
 def _images(scan: ScanReport) -> list[str]:
@@ -498,16 +519,23 @@ def _images(scan: ScanReport) -> list[str]:
     out = ["<h3>Images</h3>"]
     if s.images and s.share is not None and s.interval is not None:
         lo, hi = s.interval
-        out.append(f"<p>{s.with_generator_marker} of {s.images} readable images "
-                   f"({_pct(s.share)}, 95% interval {_pct(lo)} to "
-                   f"{_pct(hi)}) carry at least one generator marker"
-                   + (f"; {s.unreadable} could not be read." if s.unreadable else ".") + "</p>")
+        out.append(
+            f"<p>{s.with_generator_marker} of {s.images} readable images "
+            f"({_pct(s.share)}, 95% interval {_pct(lo)} to "
+            f"{_pct(hi)}) carry at least one generator marker"
+            + (f"; {s.unreadable} could not be read." if s.unreadable else ".")
+            + "</p>"
+        )
     if s.counts:
-        out.append('<table class="checks"><thead><tr><th>marker</th><th class="num">images</th>'
-                   "<th>meaning</th></tr></thead><tbody>")
+        out.append(
+            '<table class="checks"><thead><tr><th>marker</th><th class="num">images</th>'
+            "<th>meaning</th></tr></thead><tbody>"
+        )
         for marker, n in s.counts.items():
-            out.append(f"<tr><td><code>{esc(marker)}</code></td><td class=\"num\">{n}</td>"
-                       f"<td>{esc(MARKERS.get(marker, ''))}</td></tr>")
+            out.append(
+                f'<tr><td><code>{esc(marker)}</code></td><td class="num">{n}</td>'
+                f"<td>{esc(MARKERS.get(marker, ''))}</td></tr>"
+            )
         out.append("</tbody></table>")
     out.append(f"<p>{esc(NO_MARKER_NOTE)}</p>")
     return out
@@ -549,8 +577,7 @@ def _finding(anchor: str, f: Finding, ids: _Ids) -> str:
             plot = render_plot(spec, ids(), subject, metric=str(m.metric))
             if plot is not None:
                 drawn_here = True
-                plots.append(f"<figure>{plot.svg}<figcaption>{plot.caption}</figcaption>"
-                             "</figure>")
+                plots.append(f"<figure>{plot.svg}<figcaption>{plot.caption}</figcaption></figure>")
         if drawn_here:
             drawn.append(key)
     body = [f'<p class="message">{esc(_message(f))}</p>']
@@ -604,8 +631,9 @@ def _plot_keys(evidence: Mapping[str, Any]) -> list[str]:
     out = []
     for key in keys:
         value = evidence[key]
-        if _is_plot(value) or (isinstance(value, (list, tuple)) and value
-                               and all(_is_plot(v) for v in value)):
+        if _is_plot(value) or (
+            isinstance(value, (list, tuple)) and value and all(_is_plot(v) for v in value)
+        ):
             out.append(key)
     return out
 
@@ -626,8 +654,11 @@ def _is_scalar(v: object) -> bool:
 
 def _is_cell(v: object) -> bool:
     """A value that fits in a table cell: a scalar or a short list of scalars (an interval)."""
-    return _is_scalar(v) or (isinstance(v, (list, tuple)) and len(v) <= 4
-                             and all(_is_scalar(x) and not isinstance(x, str) for x in v))
+    return _is_scalar(v) or (
+        isinstance(v, (list, tuple))
+        and len(v) <= 4
+        and all(_is_scalar(x) and not isinstance(x, str) for x in v)
+    )
 
 
 def _evidence_value(value: Any) -> str:
@@ -644,14 +675,20 @@ def _evidence_value(value: Any) -> str:
         chips = "".join(f"<code>{esc(_scalar_text(v))}</code>" for v in value[:_MAX_ITEMS])
         more = f" … and {len(value) - _MAX_ITEMS} more" if len(value) > _MAX_ITEMS else ""
         return f'<span class="chips">{chips}</span>{more}'
-    if isinstance(value, Mapping) and 0 < len(value) <= _MAX_ITEMS and all(
-            _is_scalar(v) for v in value.values()):
-        cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(_scalar_text(v))}</td></tr>"
-                        for k, v in value.items())
+    if (
+        isinstance(value, Mapping)
+        and 0 < len(value) <= _MAX_ITEMS
+        and all(_is_scalar(v) for v in value.values())
+    ):
+        cells = "".join(
+            f"<tr><th>{esc(k)}</th><td>{esc(_scalar_text(v))}</td></tr>" for k, v in value.items()
+        )
         return f'<table class="kv">{cells}</table>'
-    if (isinstance(value, Sequence) and value
-            and all(isinstance(v, Mapping) and all(_is_cell(x) for x in v.values())
-                    for v in value)):
+    if (
+        isinstance(value, Sequence)
+        and value
+        and all(isinstance(v, Mapping) and all(_is_cell(x) for x in v.values()) for v in value)
+    ):
         return _records(value)
     return f"<pre>{esc(_truncate(json.dumps(value, ensure_ascii=False, indent=1)))}</pre>"
 
@@ -664,16 +701,20 @@ def _records(records: Sequence[Mapping[str, Any]]) -> str:
     keys = keys[:8]
     head = "".join(f"<th>{esc(k)}</th>" for k in keys)
     body = "".join(
-        "<tr>" + "".join(
+        "<tr>"
+        + "".join(
             f'<td class="num">{esc(_scalar_text(r.get(k)))}</td>'
             if isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool)
-            else f"<td>{esc(_scalar_text(r.get(k)))}</td>" for k in keys) + "</tr>"
+            else f"<td>{esc(_scalar_text(r.get(k)))}</td>"
+            for k in keys
+        )
+        + "</tr>"
         for r in records[:_MAX_ITEMS]
     )
-    more = (f"<p>… and {len(records) - _MAX_ITEMS} more</p>"
-            if len(records) > _MAX_ITEMS else "")
-    return (f'<div class="records"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
-            f"</table></div>{more}")
+    more = f"<p>… and {len(records) - _MAX_ITEMS} more</p>" if len(records) > _MAX_ITEMS else ""
+    return (
+        f'<div class="records"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{more}'
+    )
 
 
 def _truncate(text: str) -> str:
@@ -696,16 +737,25 @@ def _scalar_text(v: object) -> str:
 
 def _footer(version: str, seed: object) -> str:
     legend = [
-        ("✖ fail", ("significant after multiple-testing control and the effect is beyond the "
-                   "fail threshold")),
+        (
+            "✖ fail",
+            ("significant after multiple-testing control and the effect is beyond the fail threshold"),
+        ),
         ("▲ warn", "significant at the warn level and the effect is beyond the warn threshold"),
         ("✔ pass", "no collapse of practical size was detected"),
         ("○ insufficient data", "the batch is too small to detect the configured effect"),
         ("⚠ error", "the check could not run; treated as a failure"),
-        ("plots", ("reference in blue (solid or filled), batch in orange-red (dashed); "
-                  "effect gauges show green/amber/red zones with the effect as a black mark")),
+        (
+            "plots",
+            (
+                "reference in blue (solid or filled), batch in orange-red (dashed); "
+                "effect gauges show green/amber/red zones with the effect as a black mark"
+            ),
+        ),
     ]
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in legend)
-    return (f"<footer><dl>{rows}</dl><p>Generated by collapse-guard {esc(version)} "
-            f"with seed {esc(seed)}. This page contains no scripts and loads nothing from "
-            "the network.</p></footer>")
+    return (
+        f"<footer><dl>{rows}</dl><p>Generated by collapse-guard {esc(version)} "
+        f"with seed {esc(seed)}. This page contains no scripts and loads nothing from "
+        "the network.</p></footer>"
+    )

@@ -110,9 +110,7 @@ def _case(check: str, column: str, findings: list[Finding]) -> ET.Element:
         tag = "failure" if worst.status is Status.FAIL else "error"
         el = ET.SubElement(case, tag, type=bad[0].metric, message=bad[0].message)
         el.text = "\n".join(lines)
-    elif worst.status is Status.INSUFFICIENT and all(
-        f.status is Status.INSUFFICIENT for f in findings
-    ):
+    elif worst.status is Status.INSUFFICIENT and all(f.status is Status.INSUFFICIENT for f in findings):
         ET.SubElement(case, "skipped", message=worst.message).text = "\n".join(lines)
     else:
         ET.SubElement(case, "system-out").text = "\n".join(lines)

@@ -93,8 +93,7 @@ class SarifReporter:
                 IMAGE_RULE,
                 _rule(IMAGE_RULE, "The image carries metadata written by an image generator."),
             )
-            return [_result(IMAGE_RULE, _FILE_LEVEL[fr.status], fr.reason, fr.locations, None,
-                            "image")]
+            return [_result(IMAGE_RULE, _FILE_LEVEL[fr.status], fr.reason, fr.locations, None, "image")]
         out = []
         for f in fr.findings:
             if f.status is Status.PASS:
@@ -103,8 +102,7 @@ class SarifReporter:
             if rule_id not in rules:
                 text = self._describe(f.check, f.metric) or f"{f.check}: {f.metric}"
                 rules[rule_id] = _rule(rule_id, text)
-            result = _result(rule_id, _LEVEL[f.status], f.message, fr.locations, f.column,
-                             f.metric)
+            result = _result(rule_id, _LEVEL[f.status], f.message, fr.locations, f.column, f.metric)
             result["properties"] = _properties(f)
             out.append(result)
         return out

@@ -198,11 +198,22 @@ def _n(v: float) -> str:
     return out.removesuffix(".0")
 
 
-def _txt(x: float, y: float, text: str, *, anchor: str = "start", size: int = 11,
-         fill: str = MUTED, weight: str = "", extra: str = "") -> str:
+def _txt(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    anchor: str = "start",
+    size: int = 11,
+    fill: str = MUTED,
+    weight: str = "",
+    extra: str = "",
+) -> str:
     bold = f' font-weight="{weight}"' if weight else ""
-    return (f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" font-size="{size}" '
-            f'fill="{fill}"{bold}{extra}>{esc(text)}</text>')
+    return (
+        f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" font-size="{size}" '
+        f'fill="{fill}"{bold}{extra}>{esc(text)}</text>'
+    )
 
 
 def _text_width(text: str, size: int = 11) -> float:
@@ -213,8 +224,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _svg(width: int, height: int, uid: str, title: str, desc: str, body: list[str],
-         cls: str = "plot") -> str:
+def _svg(width: int, height: int, uid: str, title: str, desc: str, body: list[str], cls: str = "plot") -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="{uid}-t {uid}-d" '
@@ -225,51 +235,65 @@ def _svg(width: int, height: int, uid: str, title: str, desc: str, body: list[st
     )
 
 
-def _legend(items: Sequence[tuple[str, str, str]], x: float, y: float,
-            opacity: str = "0.35") -> list[str]:
+def _legend(items: Sequence[tuple[str, str, str]], x: float, y: float, opacity: str = "0.35") -> list[str]:
     """Swatches and labels in one row; ``items`` are (style, colour, label)."""
     out: list[str] = []
     for style, colour, label in items:
         if style == "fill":
-            out.append(f'<rect x="{_n(x)}" y="{_n(y - 8)}" width="14" height="10" fill="{colour}" '
-                       f'fill-opacity="{opacity}" stroke="{colour}" stroke-width="1.5"/>')
+            out.append(
+                f'<rect x="{_n(x)}" y="{_n(y - 8)}" width="14" height="10" fill="{colour}" '
+                f'fill-opacity="{opacity}" stroke="{colour}" stroke-width="1.5"/>'
+            )
         else:
             dash = ' stroke-dasharray="5 3"' if style == "dash" else ""
-            out.append(f'<line x1="{_n(x)}" y1="{_n(y - 3)}" x2="{_n(x + 16)}" y2="{_n(y - 3)}" '
-                       f'stroke="{colour}" stroke-width="2.5"{dash}/>')
+            out.append(
+                f'<line x1="{_n(x)}" y1="{_n(y - 3)}" x2="{_n(x + 16)}" y2="{_n(y - 3)}" '
+                f'stroke="{colour}" stroke-width="2.5"{dash}/>'
+            )
         out.append(_txt(x + 21, y, label, fill=INK, size=12))
         x += 21 + _text_width(label, 12) + 18
     return out
 
 
-def _frame(x: Axis, y: Axis, xticks: Sequence[tuple[float, str]],
-           yticks: Sequence[tuple[float, str]], xlabel: str, ylabel: str) -> list[str]:
+def _frame(
+    x: Axis,
+    y: Axis,
+    xticks: Sequence[tuple[float, str]],
+    yticks: Sequence[tuple[float, str]],
+    xlabel: str,
+    ylabel: str,
+) -> list[str]:
     """Grid, tick labels, axis lines and axis titles for a plot area."""
     left, right = x.px0, x.px1
     top, bottom = y.px1, y.px0
-    out = [(f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(right - left)}" '
-           f'height="{_n(bottom - top)}" fill="#ffffff"/>')]
+    out = [
+        (
+            f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(right - left)}" '
+            f'height="{_n(bottom - top)}" fill="#ffffff"/>'
+        )
+    ]
     for value, label in yticks:
         py = y(value)
-        out.append(f'<line x1="{_n(left)}" y1="{_n(py)}" x2="{_n(right)}" y2="{_n(py)}" '
-                   f'stroke="{GRID}"/>')
+        out.append(f'<line x1="{_n(left)}" y1="{_n(py)}" x2="{_n(right)}" y2="{_n(py)}" stroke="{GRID}"/>')
         out.append(_txt(left - 6, py + 4, label, anchor="end"))
     for value, label in xticks:
         px = x(value)
-        out.append(f'<line x1="{_n(px)}" y1="{_n(top)}" x2="{_n(px)}" y2="{_n(bottom)}" '
-                   f'stroke="{GRID}"/>')
+        out.append(f'<line x1="{_n(px)}" y1="{_n(top)}" x2="{_n(px)}" y2="{_n(bottom)}" stroke="{GRID}"/>')
         out.append(_txt(px, bottom + 15, label, anchor="middle"))
-    out.append(f'<path d="M{_n(left)} {_n(top)}V{_n(bottom)}H{_n(right)}" fill="none" '
-               f'stroke="{MUTED}"/>')
+    out.append(f'<path d="M{_n(left)} {_n(top)}V{_n(bottom)}H{_n(right)}" fill="none" stroke="{MUTED}"/>')
     out.append(_txt((left + right) / 2, bottom + 32, xlabel, anchor="middle", fill=INK, size=12))
     cy = (top + bottom) / 2
-    out.append(_txt(14, cy, ylabel, anchor="middle", fill=INK, size=12,
-                    extra=f' transform="rotate(-90 14 {_n(cy)})"'))
+    out.append(
+        _txt(
+            14, cy, ylabel, anchor="middle", fill=INK, size=12, extra=f' transform="rotate(-90 14 {_n(cy)})"'
+        )
+    )
     return out
 
 
-def _value_axis(values: np.ndarray, px0: float, px1: float,
-                allow_log: bool = True) -> tuple[Axis, list[tuple[float, str]]]:
+def _value_axis(
+    values: np.ndarray, px0: float, px1: float, allow_log: bool = True
+) -> tuple[Axis, list[tuple[float, str]]]:
     """A y axis for data values: log10 when all positive with max/min >= 20 (e.g. incomes)."""
     lo, hi = float(values.min()), float(values.max())
     if allow_log and lo > 0 and hi / lo >= 20:
@@ -324,16 +348,24 @@ def quantiles_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | No
     xticks = _thin(x, [(p, _p_label(p)) for p in _LOGIT_TICKS if plo - 1e-12 <= p <= phi + 1e-12])
     if len(xticks) < 2:
         xticks = [(plo, _p_label(plo)), (phi, _p_label(phi))]
-    body = _frame(x, y, xticks, yticks, _text(spec.get("x_label"), "quantile level (logit scale)"),
-                  _text(spec.get("y_label"), subject))
+    body = _frame(
+        x,
+        y,
+        xticks,
+        yticks,
+        _text(spec.get("x_label"), "quantile level (logit scale)"),
+        _text(spec.get("y_label"), subject),
+    )
     body += _tail_bands(x, y, plo, phi)
     body.append(_curve(x, y, probs, ref, REF, dash=False))
     body.append(_curve(x, y, probs, bat, BATCH, dash=True))
     body += _legend([("line", REF, "reference"), ("dash", BATCH, "batch")], _L, 20)
     lo_i, hi_i = 0, probs.size - 1
-    caption = (f"At the {_p_label(probs[lo_i])} quantile: reference {fmt_num(ref[lo_i])}, batch "
-               f"{fmt_num(bat[lo_i])}; at the {_p_label(probs[hi_i])} quantile: reference "
-               f"{fmt_num(ref[hi_i])}, batch {fmt_num(bat[hi_i])}.")
+    caption = (
+        f"At the {_p_label(probs[lo_i])} quantile: reference {fmt_num(ref[lo_i])}, batch "
+        f"{fmt_num(bat[lo_i])}; at the {_p_label(probs[hi_i])} quantile: reference "
+        f"{fmt_num(ref[hi_i])}, batch {fmt_num(bat[hi_i])}."
+    )
     if y.kind == "log":
         caption += " Values on a log scale."
     title = _text(spec.get("title"), f"Quantiles of {subject}: reference vs batch")
@@ -359,14 +391,14 @@ def _band(a: float, b: float, y: Axis, label: str, at_top: bool) -> str:
     # quantile curves rise left to right, so the lower tail's label goes on top and the upper
     # tail's at the bottom, away from the curves
     top, bottom = y.px1, y.px0
-    return (f'<rect x="{_n(a)}" y="{_n(top)}" width="{_n(b - a)}" height="{_n(bottom - top)}" '
-            f'fill="#f6f8fa" stroke="none"/>'
-            + _txt((a + b) / 2, top + 13 if at_top else bottom - 6, label, anchor="middle",
-                   size=10))
+    return (
+        f'<rect x="{_n(a)}" y="{_n(top)}" width="{_n(b - a)}" height="{_n(bottom - top)}" '
+        f'fill="#f6f8fa" stroke="none"/>'
+        + _txt((a + b) / 2, top + 13 if at_top else bottom - 6, label, anchor="middle", size=10)
+    )
 
 
-def _curve(x: Axis, y: Axis, probs: np.ndarray, values: np.ndarray, colour: str,
-           dash: bool) -> str:
+def _curve(x: Axis, y: Axis, probs: np.ndarray, values: np.ndarray, colour: str, dash: bool) -> str:
     """A polyline with point markers; non-finite values break the line."""
     segments: list[list[tuple[float, float]]] = [[]]
     for p, v in zip(probs.tolist(), values.tolist(), strict=True):
@@ -379,12 +411,17 @@ def _curve(x: Axis, y: Axis, probs: np.ndarray, values: np.ndarray, colour: str,
     for seg in segments:
         if len(seg) >= 2:
             d = "M" + "L".join(f"{_n(a)} {_n(b)}" for a, b in seg)
-            out.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.2"'
-                       f'{dash_attr} stroke-linejoin="round"/>')
+            out.append(
+                f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.2"'
+                f'{dash_attr} stroke-linejoin="round"/>'
+            )
     marks = [pt for seg in segments for pt in seg]
     if len(marks) <= 60:
-        shape = ("<rect x=\"{x}\" y=\"{y}\" width=\"6\" height=\"6\" fill=\"{c}\"/>" if dash else
-                 "<circle cx=\"{x}\" cy=\"{y}\" r=\"3.2\" fill=\"{c}\"/>")
+        shape = (
+            '<rect x="{x}" y="{y}" width="6" height="6" fill="{c}"/>'
+            if dash
+            else '<circle cx="{x}" cy="{y}" r="3.2" fill="{c}"/>'
+        )
         off = 3.0 if dash else 0.0
         out += [shape.format(x=_n(a - off), y=_n(b - off), c=colour) for a, b in marks]
     return "".join(out)
@@ -415,8 +452,10 @@ def bars_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
         # lexsort: last key is primary; ties broken by the larger reference share
         ranked = np.lexsort((-np.abs(ref), -change))[:MAX_BARS]
         idx = np.sort(ranked)
-        note = (f" Showing the {MAX_BARS} of {n} labels whose share changed most; "
-                f"the full lists are in the evidence below.")
+        note = (
+            f" Showing the {MAX_BARS} of {n} labels whose share changed most; "
+            f"the full lists are in the evidence below."
+        )
     shown = [_clip(labels[i], 28) for i in idx]
     label_w = min(220.0, max(_text_width(s, 11) for s in shown) + 14)
     row = 24
@@ -429,8 +468,10 @@ def bars_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
     for k, i in enumerate(idx.tolist()):
         y0 = top + k * row
         r, b = float(ref[i]), float(bat[i])
-        body.append(f'<text x="{_n(left - 8)}" y="{_n(y0 + 15)}" text-anchor="end" font-size="11" '
-                    f'fill="{INK}"><title>{esc(labels[i])}</title>{esc(shown[k])}</text>')
+        body.append(
+            f'<text x="{_n(left - 8)}" y="{_n(y0 + 15)}" text-anchor="end" font-size="11" '
+            f'fill="{INK}"><title>{esc(labels[i])}</title>{esc(shown[k])}</text>'
+        )
         body.append(_hbar(x, y0 + 3, 8, r, REF, fill_opacity="0.85"))
         body.append(_hbar(x, y0 + 12, 8, b, BATCH, fill_opacity="0.85"))
         end = max(x(r), x(b)) + 4
@@ -439,15 +480,27 @@ def bars_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
         bat_text = fmt(b) if b > 0 or r <= 0 else "missing"
         for text, colour, dy in ((ref_text, REF, 10.5), (bat_text, BATCH, 20.0)):
             flagged = text in ("missing", "new in batch")
-            body.append(_txt(end, y0 + dy, text, fill=colour, size=10 if flagged else 9,
-                             weight="bold" if flagged else ""))
+            body.append(
+                _txt(
+                    end,
+                    y0 + dy,
+                    text,
+                    fill=colour,
+                    size=10 if flagged else 9,
+                    weight="bold" if flagged else "",
+                )
+            )
     body += _legend([("fill", REF, "reference"), ("fill", BATCH, "batch")], left, 22, "0.85")
     missing = [labels[i] for i in range(n) if bat[i] <= 0 < ref[i]]
     caption = f"{n} labels of {subject}."
     if missing:
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        caption += (f" {len(missing)} reference label(s) absent from the batch: "
-                    + ", ".join(f"“{_clip(m, 30)}”" for m in missing[:5]) + more + ".")
+        caption += (
+            f" {len(missing)} reference label(s) absent from the batch: "
+            + ", ".join(f"“{_clip(m, 30)}”" for m in missing[:5])
+            + more
+            + "."
+        )
     caption += note
     title = _text(spec.get("title"), f"Shares of {subject}: reference vs batch")
     return Plot(_svg(_W, height, uid, title, caption, body), esc(caption))
@@ -457,8 +510,10 @@ def _hbar(x: Axis, y0: float, h: float, value: float, colour: str, fill_opacity:
     w = max(x(max(value, 0.0)) - x.px0, 0.0)
     if value > 0:
         w = max(w, 1.5)
-    return (f'<rect x="{_n(x.px0)}" y="{_n(y0)}" width="{_n(w)}" height="{_n(h)}" '
-            f'fill="{colour}" fill-opacity="{fill_opacity}"/>')
+    return (
+        f'<rect x="{_n(x.px0)}" y="{_n(y0)}" width="{_n(w)}" height="{_n(h)}" '
+        f'fill="{colour}" fill-opacity="{fill_opacity}"/>'
+    )
 
 
 def hist_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
@@ -491,21 +546,27 @@ def hist_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
         x = Axis("linear", xlo, xhi, _L, _W - _R)
         xticks = [(t, fmt_num(t, 4)) for t in ticks]
     y, yticks = _share_axis(float(max(ref.max(), bat.max())) * 1.08, _H - _B, _T)
-    body = _frame(x, y, xticks, yticks, _text(spec.get("x_label"), subject),
-                  _text(spec.get("y_label"), "share of rows"))
+    body = _frame(
+        x, y, xticks, yticks, _text(spec.get("x_label"), subject), _text(spec.get("y_label"), "share of rows")
+    )
     ref_d = _step_path(x, y, edges, ref)
-    body.append(f'<path d="{ref_d}V{_n(y.px0)}H{_n(x(edges[0]))}Z" fill="{REF}" '
-                f'fill-opacity="0.22" stroke="none"/>')
+    body.append(
+        f'<path d="{ref_d}V{_n(y.px0)}H{_n(x(edges[0]))}Z" fill="{REF}" fill-opacity="0.22" stroke="none"/>'
+    )
     body.append(f'<path d="{ref_d}" fill="none" stroke="{REF}" stroke-width="1.5"/>')
-    body.append(f'<path d="{_step_path(x, y, edges, bat)}" fill="none" stroke="{BATCH}" '
-                f'stroke-width="2.4" stroke-dasharray="6 3"/>')
+    body.append(
+        f'<path d="{_step_path(x, y, edges, bat)}" fill="none" stroke="{BATCH}" '
+        f'stroke-width="2.4" stroke-dasharray="6 3"/>'
+    )
     body += _legend([("fill", REF, "reference"), ("dash", BATCH, "batch")], _L, 20)
     empty = [(edges[i], edges[i + 1]) for i in range(nb) if ref[i] > 0 and bat[i] <= 0]
     caption = f"Share of rows per bin of {subject} ({nb} bins)."
     if empty:
         a, b = empty[0]
-        caption += (f" {len(empty)} bin(s) with reference data are empty in the batch, e.g. "
-                    f"{fmt_num(a)} to {fmt_num(b)}.")
+        caption += (
+            f" {len(empty)} bin(s) with reference data are empty in the batch, e.g. "
+            f"{fmt_num(a)} to {fmt_num(b)}."
+        )
     title = _text(spec.get("title"), f"Histogram of {subject}: reference vs batch")
     return Plot(_svg(_W, _H, uid, title, caption, body), esc(caption))
 
@@ -543,27 +604,46 @@ def null_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
     _, y_hi, yt = linear_ticks(0.0, float(counts.max()), 4)
     y = Axis("linear", 0.0, y_hi, _H - _B, _T)
     yticks = [(t, fmt_num(t, 3)) for t in yt if float(t).is_integer()]
-    body = _frame(x, y, [(t, fmt_num(t, 4)) for t in ticks], yticks,
-                  _text(spec.get("x_label"), subject), _text(spec.get("y_label"), "null draws"))
+    body = _frame(
+        x,
+        y,
+        [(t, fmt_num(t, 4)) for t in ticks],
+        yticks,
+        _text(spec.get("x_label"), subject),
+        _text(spec.get("y_label"), "null draws"),
+    )
     for c, a, b in zip(counts.tolist(), edges[:-1].tolist(), edges[1:].tolist(), strict=True):
         if c > 0:
-            body.append(f'<rect x="{_n(x(a))}" y="{_n(y(c))}" width="{_n(max(x(b) - x(a), 3))}" '
-                        f'height="{_n(y.px0 - y(c))}" fill="{REF}" fill-opacity="0.35" '
-                        f'stroke="{REF}" stroke-width="0.6"/>')
+            body.append(
+                f'<rect x="{_n(x(a))}" y="{_n(y(c))}" width="{_n(max(x(b) - x(a), 3))}" '
+                f'height="{_n(y.px0 - y(c))}" fill="{REF}" fill-opacity="0.35" '
+                f'stroke="{REF}" stroke-width="0.6"/>'
+            )
     ox = x(observed)
-    body.append(f'<line x1="{_n(ox)}" y1="{_n(y.px1)}" x2="{_n(ox)}" y2="{_n(y.px0)}" '
-                f'stroke="{BATCH}" stroke-width="3"/>')
+    body.append(
+        f'<line x1="{_n(ox)}" y1="{_n(y.px1)}" x2="{_n(ox)}" y2="{_n(y.px0)}" '
+        f'stroke="{BATCH}" stroke-width="3"/>'
+    )
     label = f"observed {fmt_num(observed)}"
     right_side = ox + 6 + _text_width(label, 11) < x.px1
-    body.append(_txt(ox + 6 if right_side else ox - 6, y.px1 + 12, label,
-                     anchor="start" if right_side else "end", fill=BATCH, weight="bold"))
-    body += _legend([("fill", REF, "honest samples of the batch's size"),
-                     ("line", BATCH, "batch")], _L, 20)
+    body.append(
+        _txt(
+            ox + 6 if right_side else ox - 6,
+            y.px1 + 12,
+            label,
+            anchor="start" if right_side else "end",
+            fill=BATCH,
+            weight="bold",
+        )
+    )
+    body += _legend([("fill", REF, "honest samples of the batch's size"), ("line", BATCH, "batch")], _L, 20)
     q_lo, q_hi = np.quantile(null, [0.025, 0.975]).tolist()
     below = int((null <= observed).sum())
-    caption = (f"Observed {fmt_num(observed)}; {null.size} honest samples of the same size gave "
-               f"{fmt_num(q_lo)} to {fmt_num(q_hi)} (central 95%); {below} of {null.size} were at "
-               f"or below the observed value.")
+    caption = (
+        f"Observed {fmt_num(observed)}; {null.size} honest samples of the same size gave "
+        f"{fmt_num(q_lo)} to {fmt_num(q_hi)} (central 95%); {below} of {null.size} were at "
+        f"or below the observed value."
+    )
     title = _text(spec.get("title"), f"Null distribution of {subject} with the observed value")
     return Plot(_svg(_W, _H, uid, title, caption, body), esc(caption))
 
@@ -631,8 +711,10 @@ class Thresholds:
 
     def describe(self) -> str:
         sign = "≤" if self.worse == "lower" else "≥"
-        return (f"warn at {sign} {fmt_num(self.warn)}, fail at {sign} {fmt_num(self.fail)} "
-                f"({self.worse} is worse)")
+        return (
+            f"warn at {sign} {fmt_num(self.warn)}, fail at {sign} {fmt_num(self.fail)} "
+            f"({self.worse} is worse)"
+        )
 
 
 def effect_gauge(effect: float | None, thresholds: Thresholds | None, uid: str) -> str | None:
@@ -654,8 +736,10 @@ def effect_gauge(effect: float | None, thresholds: Thresholds | None, uid: str) 
     bar_y, bar_h = 5.0, 9.0
     body: list[str] = []
     if thresholds is None:
-        body.append(f'<rect x="{pad}" y="{_n(bar_y)}" width="{width - 2 * pad}" height="{bar_h}" '
-                    f'rx="2" fill="{GRID}"/>')
+        body.append(
+            f'<rect x="{pad}" y="{_n(bar_y)}" width="{width - 2 * pad}" height="{bar_h}" '
+            f'rx="2" fill="{GRID}"/>'
+        )
         desc = f"Effect {fmt_num(effect)}; no warn/fail thresholds were recorded."
     else:
         w, f = thresholds.warn, thresholds.fail
@@ -666,16 +750,22 @@ def effect_gauge(effect: float | None, thresholds: Thresholds | None, uid: str) 
         for name, a, b in zones:
             a, b = max(a, lo), min(b, hi)
             if b > a:
-                body.append(f'<rect x="{_n(x(a))}" y="{_n(bar_y)}" width="{_n(x(b) - x(a))}" '
-                            f'height="{bar_h}" fill="{ZONE[name]}"/>')
+                body.append(
+                    f'<rect x="{_n(x(a))}" y="{_n(bar_y)}" width="{_n(x(b) - x(a))}" '
+                    f'height="{bar_h}" fill="{ZONE[name]}"/>'
+                )
         for t in sorted({w, f}):
-            body.append(f'<line x1="{_n(x(t))}" y1="{_n(bar_y)}" x2="{_n(x(t))}" '
-                        f'y2="{_n(bar_y + bar_h + 3)}" stroke="{MUTED}" stroke-width="1"/>')
+            body.append(
+                f'<line x1="{_n(x(t))}" y1="{_n(bar_y)}" x2="{_n(x(t))}" '
+                f'y2="{_n(bar_y + bar_h + 3)}" stroke="{MUTED}" stroke-width="1"/>'
+            )
         if abs(x(w) - x(f)) >= 26:
             for t in (w, f):
                 body.append(_txt(x(t), height - 2, fmt_num(t, 3), anchor="middle", size=9))
         desc = f"Effect {fmt_num(effect)}; {thresholds.describe()}."
     mx = x(effect)
-    body.append(f'<line x1="{_n(mx)}" y1="{_n(bar_y - 3)}" x2="{_n(mx)}" '
-                f'y2="{_n(bar_y + bar_h + 3)}" stroke="{INK}" stroke-width="2.5"/>')
+    body.append(
+        f'<line x1="{_n(mx)}" y1="{_n(bar_y - 3)}" x2="{_n(mx)}" '
+        f'y2="{_n(bar_y + bar_h + 3)}" stroke="{INK}" stroke-width="2.5"/>'
+    )
     return _svg(width, height, uid, "effect against thresholds", desc, body, cls="gauge")

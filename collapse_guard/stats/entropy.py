@@ -132,9 +132,7 @@ def rarefied_hill(counts: np.ndarray | list[int], m: int, q: int) -> float:
 
         x = c.astype(np.float64)
         with np.errstate(invalid="ignore"):
-            log_ratio = (
-                gammaln(n - x + 1) - gammaln(n - x - m + 1) - gammaln(n + 1) + gammaln(n - m + 1)
-            )
+            log_ratio = gammaln(n - x + 1) - gammaln(n - x - m + 1) - gammaln(n + 1) + gammaln(n - m + 1)
         absent = np.where(n - x >= m, np.exp(log_ratio), 0.0)
         return float(np.sum(1.0 - absent))
     if q == 1:

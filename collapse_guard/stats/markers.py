@@ -168,11 +168,7 @@ def expected_marker_probability(lengths: np.ndarray, marker_frequency: float) ->
     word repeated within one document counts once), so the excess it implies is conservative.
     """
     f = float(np.clip(marker_frequency, 0.0, 1.0))
-    return (
-        -np.expm1(np.asarray(lengths, dtype=float) * np.log1p(-f))
-        if f < 1
-        else np.ones(np.shape(lengths))
-    )
+    return -np.expm1(np.asarray(lengths, dtype=float) * np.log1p(-f)) if f < 1 else np.ones(np.shape(lengths))
 
 
 def rate_excess(k_batch: int, t_batch: int, k_ref: int, t_ref: int) -> RateResult:

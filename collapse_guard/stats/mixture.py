@@ -302,9 +302,7 @@ def platt_calibration(human: np.ndarray, synthetic: np.ndarray) -> tuple[float, 
     ratios that are too extreme or too timid; the mixture MLE is then biased in a way that is not
     linear in ``alpha``, which calibration removes. Newton-Raphson, 2 parameters.
     """
-    x = np.clip(
-        np.r_[np.asarray(human, float), np.asarray(synthetic, float)], -_LLR_CLIP, _LLR_CLIP
-    )
+    x = np.clip(np.r_[np.asarray(human, float), np.asarray(synthetic, float)], -_LLR_CLIP, _LLR_CLIP)
     y = np.r_[np.zeros(len(human)), np.ones(len(synthetic))]
     w = np.r_[
         np.full(len(human), 0.5 / max(len(human), 1)),

@@ -120,8 +120,7 @@ def cross_fit_scores(
     x_batch = np.asarray(x_batch, dtype=float)
     if x_ref.ndim != 2 or x_batch.ndim != 2 or x_ref.shape[1] != x_batch.shape[1]:
         raise ValueError(
-            f"feature matrices must be 2-D with the same columns, got {x_ref.shape} and "
-            f"{x_batch.shape}"
+            f"feature matrices must be 2-D with the same columns, got {x_ref.shape} and {x_batch.shape}"
         )
     if n_folds < 2:
         raise ValueError(f"n_folds must be at least 2, got {n_folds!r}")
@@ -190,9 +189,7 @@ def auc(ref: np.ndarray, batch: np.ndarray) -> float:
     if ref.size == 0 or batch.size == 0:
         return float("nan")
     ranks = rankdata(np.r_[ref, batch])
-    return float(
-        (ranks[: ref.size].sum() - ref.size * (ref.size + 1) / 2) / (ref.size * batch.size)
-    )
+    return float((ranks[: ref.size].sum() - ref.size * (ref.size + 1) / 2) / (ref.size * batch.size))
 
 
 def bbe_alpha(

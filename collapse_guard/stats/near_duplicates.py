@@ -218,8 +218,7 @@ def near_duplicates(
     _, first_of_cluster = np.unique(clusters, return_index=True)
     chosen = pair_order[np.sort(first_of_cluster)[:max_pairs]]
     pairs = [
-        (int(min(idx[b[p]], idx[a[p]])), int(max(idx[b[p]], idx[a[p]])), float(w[p]))
-        for p in chosen.tolist()
+        (int(min(idx[b[p]], idx[a[p]])), int(max(idx[b[p]], idx[a[p]])), float(w[p])) for p in chosen.tolist()
     ]
     return NearDuplicates(
         n_docs=n,

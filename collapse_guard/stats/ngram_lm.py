@@ -212,9 +212,7 @@ def train_kneser_ney(tokens: np.ndarray, offsets: np.ndarray, order: int = 3) ->
         else:
             # continuation count: distinct longer n-grams (one more token of history) per n-gram
             _, first_long = np.unique(full[k + 1], return_index=True)
-            keys, first, counts = np.unique(
-                full[k][first_long], return_index=True, return_counts=True
-            )
+            keys, first, counts = np.unique(full[k][first_long], return_index=True, return_counts=True)
             first = first_long[first]
         levels.append(_level(keys, hist[k][first], counts))
     vocab = int(np.unique(tokens).size) + 1

@@ -251,6 +251,7 @@ def needed_batch_size(
         y, m = reference
         if ratio * reference_mass >= float(stats.beta.ppf(alpha, y + 1.0, m - y + 1.0)):
             return None
+
     def powered(size: int) -> bool:
         return float(exceedance_power(size, reference_mass, ratio, alpha, reference)) >= power
 

@@ -42,9 +42,7 @@ def validate_docs(tokens: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, 
     return tok.astype(np.uint64, copy=False), off
 
 
-def take_docs(
-    tokens: np.ndarray, offsets: np.ndarray, docs: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def take_docs(tokens: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Tokens and offsets of the selected documents, in the given order."""
     docs = np.asarray(docs, dtype=np.int64)
     starts = offsets[docs]

@@ -117,21 +117,47 @@ def _exception_message(info: Any) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("batches", nargs="*", type=Path, default=[DATA / "clean_batch.csv"],
-                        help="CSV batches to validate (default: examples/data/clean_batch.csv)")
-    parser.add_argument("--human", type=Path, default=DATA / "human.csv",
-                        help="trusted human data, profiled when the reference file is missing")
-    parser.add_argument("--project-dir", type=Path, default=HERE / "gx_project",
-                        help="where the Great Expectations file context lives")
-    parser.add_argument("--reference", type=Path, default=None,
-                        help="reference profile (default PROJECT_DIR/reference.json.gz, built from --human "
-                        "when missing)")
-    parser.add_argument("--tails", default="income,session_minutes,country",
-                        help="comma-separated columns for ExpectColumnTailsNotToShrink")
-    parser.add_argument("--diversity", default="country,review",
-                        help="comma-separated columns for ExpectColumnDiversityNotToDrop")
-    parser.add_argument("--max-synthetic-share", type=float, default=0.15,
-                        help="suite parameter: fail when the estimated synthetic share reaches this")
+    parser.add_argument(
+        "batches",
+        nargs="*",
+        type=Path,
+        default=[DATA / "clean_batch.csv"],
+        help="CSV batches to validate (default: examples/data/clean_batch.csv)",
+    )
+    parser.add_argument(
+        "--human",
+        type=Path,
+        default=DATA / "human.csv",
+        help="trusted human data, profiled when the reference file is missing",
+    )
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=HERE / "gx_project",
+        help="where the Great Expectations file context lives",
+    )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="reference profile (default PROJECT_DIR/reference.json.gz, built from --human when missing)",
+    )
+    parser.add_argument(
+        "--tails",
+        default="income,session_minutes,country",
+        help="comma-separated columns for ExpectColumnTailsNotToShrink",
+    )
+    parser.add_argument(
+        "--diversity",
+        default="country,review",
+        help="comma-separated columns for ExpectColumnDiversityNotToDrop",
+    )
+    parser.add_argument(
+        "--max-synthetic-share",
+        type=float,
+        default=0.15,
+        help="suite parameter: fail when the estimated synthetic share reaches this",
+    )
     args = parser.parse_args(argv)
     if args.reference is None:
         args.reference = args.project_dir / "reference.json.gz"
@@ -151,12 +177,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if not args.reference.is_file():
             if not args.human.is_file():
-                print(f"error: no reference {args.reference} and no human data {args.human} to build it from",
-                      file=sys.stderr)
+                print(
+                    f"error: no reference {args.reference} and no human data {args.human} to build it from",
+                    file=sys.stderr,
+                )
                 return 2
             build_reference(args.human, args.reference)
-        columns = {"tails": [c for c in args.tails.split(",") if c],
-                   "diversity": [c for c in args.diversity.split(",") if c]}
+        columns = {
+            "tails": [c for c in args.tails.split(",") if c],
+            "diversity": [c for c in args.diversity.split(",") if c],
+        }
         checkpoint = build_checkpoint(args.project_dir, args.reference, columns)
         passed = True
         for batch in args.batches:

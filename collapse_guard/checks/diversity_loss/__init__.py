@@ -45,21 +45,11 @@ METRICS: dict[str, MetricSpec] = {
         0.9,
         0.75,
     ),
-    "hill_q0": _ratio(
-        "distinct categories in the batch / expected at its size by rarefaction", 0.9, 0.75
-    ),
-    "hill_q2": _ratio(
-        "inverse Simpson index (effective number of common categories) / expected", 0.9, 0.75
-    ),
-    "distinct_1": _ratio(
-        "distinct tokens per token / expected at the same token count", 0.95, 0.85
-    ),
-    "distinct_2": _ratio(
-        "distinct bigrams per bigram / expected at the same token count", 0.95, 0.85
-    ),
-    "distinct_3": _ratio(
-        "distinct trigrams per trigram / expected at the same token count", 0.95, 0.85
-    ),
+    "hill_q0": _ratio("distinct categories in the batch / expected at its size by rarefaction", 0.9, 0.75),
+    "hill_q2": _ratio("inverse Simpson index (effective number of common categories) / expected", 0.9, 0.75),
+    "distinct_1": _ratio("distinct tokens per token / expected at the same token count", 0.95, 0.85),
+    "distinct_2": _ratio("distinct bigrams per bigram / expected at the same token count", 0.95, 0.85),
+    "distinct_3": _ratio("distinct trigrams per trigram / expected at the same token count", 0.95, 0.85),
     "compression_ratio": MetricSpec(
         "deflate compression ratio of the token stream / expected at the same token count "
         "(above 1 = more repetitive)",
@@ -82,9 +72,7 @@ METRICS: dict[str, MetricSpec] = {
         0.9,
         0.75,
     ),
-    "token_hill_q2": _ratio(
-        "inverse Simpson index of tokens / expected at the same token count", 0.9, 0.75
-    ),
+    "token_hill_q2": _ratio("inverse Simpson index of tokens / expected at the same token count", 0.9, 0.75),
     "near_duplicate_share": MetricSpec(
         "share of documents a MinHash near-duplicate removal would drop, minus the share in "
         "honest batches of the same size (0 without a reference)",
@@ -143,14 +131,11 @@ OPTIONS: dict[str, OptionSpec] = {
     ),
     "near_duplicate_threshold": OptionSpec(
         0.7,
-        "estimated Jaccard similarity of word 5-gram sets at which two documents are "
-        "near-duplicates",
+        "estimated Jaccard similarity of word 5-gram sets at which two documents are near-duplicates",
         lambda v: isinstance(v, (int, float)) and 0.3 <= v <= 1.0,
         "a number between 0.3 and 1",
     ),
-    "shingle": OptionSpec(
-        5, "words per MinHash shingle", _int_between(1, 8), "an integer between 1 and 8"
-    ),
+    "shingle": OptionSpec(5, "words per MinHash shingle", _int_between(1, 8), "an integer between 1 and 8"),
     "coverage_rows": OptionSpec(
         1_000,
         "rows per side for coverage (deterministic subsample)",

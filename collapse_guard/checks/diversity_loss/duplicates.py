@@ -20,9 +20,7 @@ NUM_PERM = 64
 BANDS = 16
 
 
-def _dup_pairs(
-    result: NearDuplicates, texts: list[str] | None, index: np.ndarray
-) -> list[dict[str, Any]]:
+def _dup_pairs(result: NearDuplicates, texts: list[str] | None, index: np.ndarray) -> list[dict[str, Any]]:
     pairs = []
     for i, j, sim in result.pairs[:3]:
         a, b = int(index[i]), int(index[j])
@@ -76,9 +74,7 @@ def _document_findings(
     # (half of it); above that, the honest share at n documents is at most (n / m) times the share
     # at m (it grows linearly for pairs and saturates for boilerplate): the null is scaled by n / m.
     dup_docs = min(n_b, n_r // 2)
-    null = [
-        dups(r_sig, r_hash, np.sort(rng.choice(n_r, dup_docs, replace=False))) for _ in range(draws)
-    ]
+    null = [dups(r_sig, r_hash, np.sort(rng.choice(n_r, dup_docs, replace=False))) for _ in range(draws)]
     dup_inflate = finite_population_inflation(dup_docs / n_r)
     scale = n_b / dup_docs
     base: dict[str, Any] = {
@@ -129,9 +125,7 @@ def _document_findings(
             + ("; deduplicate before ingesting." if obs > cmp.expected else "."),
             evidence,
         )
-    where = f"{m_docs:,} documents" + (
-        f" (subsampled from the batch's {n_b:,})" if subsampled else ""
-    )
+    where = f"{m_docs:,} documents" + (f" (subsampled from the batch's {n_b:,})" if subsampled else "")
     # Self-repetition of 4-grams (Shaib et al. 2024) at the matched document count.
     sr_obs = float(np.mean([self_repetition(*take_docs(b_tok, b_off, d)) for d in b_docs]))
     sr_null = [self_repetition(*take_docs(r_tok, r_off, d)) for d in r_docs]
@@ -168,9 +162,7 @@ def _duplicates_only(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     shingle = int(ctx.option("shingle"))
     threshold = float(ctx.option("near_duplicate_threshold"))
     sig = minhash_signatures(b_tok, b_off, shingle=shingle, num_perm=NUM_PERM, seed=ctx.seed)
-    res = near_duplicates(
-        sig, bands=BANDS, threshold=threshold, doc_hashes=document_hashes(b_tok, b_off)
-    )
+    res = near_duplicates(sig, bands=BANDS, threshold=threshold, doc_hashes=document_hashes(b_tok, b_off))
     pairs = _dup_pairs(res, bat.sample.texts, b_keep)
     evidence = {
         "batch_documents": n_b,

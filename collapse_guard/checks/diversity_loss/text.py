@@ -99,9 +99,7 @@ def _lexical_findings(
 ) -> Iterator[Measurement]:
     n_b, n_r = len(b_off) - 1, len(r_off) - 1
     repeats = 1 if m_tok >= len(b_tok) else 3
-    observed = [
-        _lexical(*take_tokens(b_tok, b_off, rng.permutation(n_b), m_tok)) for _ in range(repeats)
-    ]
+    observed = [_lexical(*take_tokens(b_tok, b_off, rng.permutation(n_b), m_tok)) for _ in range(repeats)]
     obs = {k: float(np.mean([o[k] for o in observed])) for k in observed[0]}
     null = [_lexical(*take_tokens(r_tok, r_off, rng.permutation(n_r), m_tok)) for _ in range(draws)]
     inflate = finite_population_inflation(m_tok / len(r_tok))

@@ -32,27 +32,42 @@ METRICS: dict[str, MetricSpec] = {
     "reference_categories_present": MetricSpec(
         "effect = share of reference rows whose category vanished from the batch, minus the "
         "share expected to vanish by chance at the batch's size (value = categories present)",
-        worse="higher", warn=0.005, fail=0.01, bounds=(0.0, 1.0),
+        worse="higher",
+        warn=0.005,
+        fail=0.01,
+        bounds=(0.0, 1.0),
     ),
     "rare_category_mass": MetricSpec(
         "batch share of the rarest reference categories (together <= rare_mass of the reference) "
         "divided by their reference share (1 = unchanged)",
-        worse="lower", warn=0.7, fail=0.5, bounds=(0.0, 1.0),
+        worse="lower",
+        warn=0.7,
+        fail=0.5,
+        bounds=(0.0, 1.0),
     ),
     "good_turing_missing_mass": MetricSpec(
         "Good-Turing missing mass f1/n of the batch divided by its expectation at the batch's "
         "size (fewer singletons = a thinner tail)",
-        worse="lower", warn=0.75, fail=0.5, bounds=(0.0, 1.0),
+        worse="lower",
+        warn=0.75,
+        fail=0.5,
+        bounds=(0.0, 1.0),
     ),
     "new_categories": MetricSpec(
         "adherence: share of batch rows with categories the reference never had, minus the "
         "share expected from the reference's own unseen mass",
-        worse="higher", warn=0.005, fail=0.02, bounds=(0.0, 1.0),
+        worse="higher",
+        warn=0.005,
+        fail=0.02,
+        bounds=(0.0, 1.0),
     ),
     "rare_category_excess": MetricSpec(
         "adherence: batch share of the rarest reference categories divided by their reference "
         "share, when it grew (over-represented minority categories)",
-        worse="higher", warn=1.5, fail=2.0, bounds=(1.0, math.inf),
+        worse="higher",
+        warn=1.5,
+        fail=2.0,
+        bounds=(1.0, math.inf),
     ),
 }
 
@@ -99,8 +114,7 @@ def measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
             yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
         return
     if len(names) == 1:
-        why = (f"the reference holds a single category ({names[0]!r}), so there is no rare "
-               "category to lose")
+        why = f"the reference holds a single category ({names[0]!r}), so there is no rare category to lose"
         for metric in ("reference_categories_present", "rare_category_mass"):
             yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
         return
@@ -122,10 +136,10 @@ def _coverage(
     present = bat_counts > 0
     missing = int((~present).sum())
     if n < MIN_BATCH:
-        why = (f"a batch of {n} rows cannot show which categories are missing "
-               f"(needs at least {MIN_BATCH})")
-        yield Measurement(column, "reference_categories_present", message=f"{column}: {why}",
-                          insufficient=why)
+        why = f"a batch of {n} rows cannot show which categories are missing (needs at least {MIN_BATCH})"
+        yield Measurement(
+            column, "reference_categories_present", message=f"{column}: {why}", insufficient=why
+        )
         return
     test = missing_categories_test(q, missing)
     rare = rarefaction(ref_counts, n)
@@ -152,8 +166,12 @@ def _coverage(
         )
     evidence = {
         "missing": [
-            {"category": names[i], "reference_count": int(ref_counts[i]),
-             "reference_share": float(shares[i]), "p_vanish_by_chance": float(q[i])}
+            {
+                "category": names[i],
+                "reference_count": int(ref_counts[i]),
+                "reference_share": float(shares[i]),
+                "p_vanish_by_chance": float(q[i]),
+            }
             for i in vanished[:50]
         ],
         "p_all_vanish_by_chance": chance,
@@ -162,14 +180,20 @@ def _coverage(
         "vanished_reference_mass": vanished_mass,
         "expected_vanished_mass": expected_vanished,
         "batch_rows": n,
-        "plot": _bars(names, shares, bat_counts / n,
-                      vanished if len(vanished) else np.arange(min(50, len(names)))),
+        "plot": _bars(
+            names, shares, bat_counts / n, vanished if len(vanished) else np.arange(min(50, len(names)))
+        ),
     }
     yield Measurement(
-        column, "reference_categories_present", value=float(present.sum()),
+        column,
+        "reference_categories_present",
+        value=float(present.sum()),
         expected=expected_present,
         interval=(expected_present - 1.96 * sd, expected_present + 1.96 * sd),
-        p_value=test.p_value, effect=effect, message=message, evidence=evidence,
+        p_value=test.p_value,
+        effect=effect,
+        message=message,
+        evidence=evidence,
     )
     # Good-Turing: singletons among reference categories (new ones are adherence, not tail).
     pi = singleton_probabilities(ref_counts, n)
@@ -178,8 +202,12 @@ def _coverage(
         gt = singletons_test(pi, f1)
         ratio = f1 / gt.expected
         yield Measurement(
-            column, "good_turing_missing_mass", value=f1 / n, expected=gt.expected / n,
-            p_value=gt.p_value, effect=ratio,
+            column,
+            "good_turing_missing_mass",
+            value=f1 / n,
+            expected=gt.expected / n,
+            p_value=gt.p_value,
+            effect=ratio,
             message=(
                 f"{column}: {f1:,} categories occur exactly once in the batch where "
                 f"{gt.expected:.1f} were expected (Good-Turing missing mass {f1 / n:.2%} vs "
@@ -215,24 +243,38 @@ def _rare_mass(
     lo_p = float(stats.betabinom.cdf(k, n, a, b))
     excess = share_excess_test(k, n, y, total)
     plot = _bars(names, ref_counts / total, bat_counts / n, rare[:50])
-    common = {"rare_categories": [names[i] for i in rare[:50]], "reference_rows": y,
-              "batch_rows_in_rare": k, "batch_rows": n, "expected_rows": expected, "plot": plot}
+    common = {
+        "rare_categories": [names[i] for i in rare[:50]],
+        "reference_rows": y,
+        "batch_rows_in_rare": k,
+        "batch_rows": n,
+        "expected_rows": expected,
+        "plot": plot,
+    }
     # Shrinkage side: rare categories thinned out.
     dropped = rare[np.argsort((bat_counts[rare] + 0.5) / (n * ref_counts[rare] / total))]
     thin = [names[i] for i in dropped if bat_counts[i] < n * ref_counts[i] / total / 2]
     insufficient = None
     if expected < 5 and lo_p > ctx.config.warn_alpha:
-        insufficient = (f"a batch of {n:,} rows is expected to hold only {expected:.1f} rows of "
-                        f"{label}; too few to test their share")
+        insufficient = (
+            f"a batch of {n:,} rows is expected to hold only {expected:.1f} rows of "
+            f"{label}; too few to test their share"
+        )
     yield Measurement(
-        column, "rare_category_mass", value=k / n, expected=y / total,
-        interval=_cp(k, n), p_value=lo_p, effect=ratio,
+        column,
+        "rare_category_mass",
+        value=k / n,
+        expected=y / total,
+        interval=_cp(k, n),
+        p_value=lo_p,
+        effect=ratio,
         message=(
             f"{column}: {label} hold {k:,} batch rows where {expected:,.0f} were expected "
             f"({ratio:.0%} of their reference share)"
             + (f"; at less than half their share: {_quote(thin)}" if thin and ratio < 1 else "")
         ),
-        evidence=common, insufficient=insufficient,
+        evidence=common,
+        insufficient=insufficient,
     )
     # Adherence side: rare categories inflated (CTGAN-style minority oversampling).
     over = rare[np.argsort(-(bat_counts[rare] - n * ref_counts[rare] / total))]
@@ -242,8 +284,13 @@ def _rare_mass(
         if bat_counts[i] > 2 * n * ref_counts[i] / total and bat_counts[i] >= 3
     ]
     yield Measurement(
-        column, "rare_category_excess", value=k / n, expected=y / total,
-        interval=_cp(k, n), p_value=excess.p_value, effect=ratio,
+        column,
+        "rare_category_excess",
+        value=k / n,
+        expected=y / total,
+        interval=_cp(k, n),
+        p_value=excess.p_value,
+        effect=ratio,
         message=(
             f"{column}: {label} make up {k / n:.2%} of the batch against {y / total:.2%} of the "
             f"reference ({ratio:.2f}x)"
@@ -276,10 +323,19 @@ def _new_categories(
     else:
         message = f"{column}: every batch category occurs in the reference"
     return Measurement(
-        column, "new_categories", value=rows / n, expected=expected_share, interval=_cp(rows, n),
-        p_value=test.p_value, effect=effect, message=message,
-        evidence={"new_categories": [{"category": c, "batch_count": new[c]} for c in listed[:50]],
-                  "distinct_new": len(new), "reference_singletons": f1},
+        column,
+        "new_categories",
+        value=rows / n,
+        expected=expected_share,
+        interval=_cp(rows, n),
+        p_value=test.p_value,
+        effect=effect,
+        message=message,
+        evidence={
+            "new_categories": [{"category": c, "batch_count": new[c]} for c in listed[:50]],
+            "distinct_new": len(new),
+            "reference_singletons": f1,
+        },
     )
 
 

@@ -50,16 +50,25 @@ METRICS: dict[str, MetricSpec] = {
 }
 METRICS["spread_ratio_q99_q01"] = MetricSpec(
     "batch (p99 - p1) divided by the reference's (1 = unchanged)",
-    worse="lower", warn=0.85, fail=0.7, bounds=(0.0, 1.0),
+    worse="lower",
+    warn=0.85,
+    fail=0.7,
+    bounds=(0.0, 1.0),
 )
 METRICS["spread_ratio_iqr"] = MetricSpec(
-    "batch interquartile range divided by the reference's", worse="lower", warn=0.85, fail=0.7,
+    "batch interquartile range divided by the reference's",
+    worse="lower",
+    warn=0.85,
+    fail=0.7,
     bounds=(0.0, 1.0),
 )
 METRICS["hill_tail_index"] = MetricSpec(
     "Hill tail index xi (k = ceil(sqrt(n))) of the batch divided by the reference's; below 1 = "
     "lighter upper tail (positive heavy-tailed columns only)",
-    worse="lower", warn=0.75, fail=0.5, bounds=(0.0, 1.0),
+    worse="lower",
+    warn=0.75,
+    fail=0.5,
+    bounds=(0.0, 1.0),
 )
 
 OPTIONS: dict[str, OptionSpec] = {
@@ -136,13 +145,12 @@ def measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
         yield from _insufficient_all(column, "the batch column has no non-null value")
         return
     power = float(ctx.option("power", column))
-    sampled = (
-        "" if bat_col.sample_fraction >= 1 else f" (a seeded sample of {n:,} of {bat_col.count:,} rows)"
-    )
+    sampled = "" if bat_col.sample_fraction >= 1 else f" (a seeded sample of {n:,} of {bat_col.count:,} rows)"
     plot = _quantile_plot(ref, batch)
     for metric, (side, mass, label) in {**TAILS, **EXTREME_TAILS}.items():
-        tail = _tail(ctx, column, metric, side, mass, label, ref, batch, power, sampled, plot,
-                     metric in TAILS)
+        tail = _tail(
+            ctx, column, metric, side, mass, label, ref, batch, power, sampled, plot, metric in TAILS
+        )
         if tail is not None:
             yield tail
     yield from _spreads_and_hill(ctx, column, ref, batch)
@@ -176,8 +184,10 @@ def _tail(
             "too many ties there"
         )
         return Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
-    k = int(n - np.searchsorted(batch, t, side="right")) if upper else int(
-        np.searchsorted(batch, t, side="left")
+    k = (
+        int(n - np.searchsorted(batch, t, side="right"))
+        if upper
+        else int(np.searchsorted(batch, t, side="left"))
     )
     r = exceedance_test(k, n, y, m, t, upper)
     batch_q = float(np.quantile(batch, 1.0 - mass if upper else mass))
@@ -211,8 +221,15 @@ def _tail(
             f"{fail:.0%} of the reference; {needs}"
         )
     return Measurement(
-        column, metric, value=r.batch_mass, expected=r.reference_mass, interval=r.interval,
-        p_value=r.p_value, effect=r.ratio, message=message, evidence=evidence,
+        column,
+        metric,
+        value=r.batch_mass,
+        expected=r.reference_mass,
+        interval=r.interval,
+        p_value=r.p_value,
+        effect=r.ratio,
+        message=message,
+        evidence=evidence,
         insufficient=insufficient,
     )
 
@@ -224,14 +241,18 @@ def _extremes(ref: np.ndarray, batch: np.ndarray, t: float, upper: bool) -> str:
         beyond = ref[ref > top]
         if len(beyond) == 0:
             return ""
-        return (f"the batch maximum is {fmt(top)}, below {len(beyond):,} reference values "
-                f"up to {fmt(float(ref[-1]))}")
+        return (
+            f"the batch maximum is {fmt(top)}, below {len(beyond):,} reference values "
+            f"up to {fmt(float(ref[-1]))}"
+        )
     low = float(batch[0])
     beyond = ref[ref < low]
     if len(beyond) == 0:
         return ""
-    return (f"the batch minimum is {fmt(low)}, above {len(beyond):,} reference values "
-            f"down to {fmt(float(ref[0]))}")
+    return (
+        f"the batch minimum is {fmt(low)}, above {len(beyond):,} reference values "
+        f"down to {fmt(float(ref[0]))}"
+    )
 
 
 def _spreads_and_hill(
@@ -263,61 +284,82 @@ def _spreads_and_hill(
     # normal, so the p-value should come from the permutations, not from extrapolation.
     used = min(n, PERMUTATION_CAP) + min(len(ref), PERMUTATION_CAP)
     draws = max(int(ctx.option("null_draws", column)), min(MAX_DRAWS, PERMUTATION_WORK // used))
-    tests = permutation_ratio_tests(
-        ref, batch, statistics, ctx.rng(column, "spread"), draws, PERMUTATION_CAP
-    )
+    tests = permutation_ratio_tests(ref, batch, statistics, ctx.rng(column, "spread"), draws, PERMUTATION_CAP)
     for metric, (lo, _hi, label) in spreads.items():
         s = tests[metric]
         fewest = min(n, len(ref))
         if fewest * lo < MIN_TAIL_POINTS:
-            why = (f"{label} of {fewest:,} values rests on their {math.ceil(fewest * lo)} most "
-                   f"extreme values at each end; needs {math.ceil(MIN_TAIL_POINTS / lo):,} rows "
-                   "on both sides")
+            why = (
+                f"{label} of {fewest:,} values rests on their {math.ceil(fewest * lo)} most "
+                f"extreme values at each end; needs {math.ceil(MIN_TAIL_POINTS / lo):,} rows "
+                "on both sides"
+            )
             yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
             continue
         if not math.isfinite(s.p_value):
-            why = (f"the reference {label} is zero" if s.reference <= 0
-                   else f"the {label} cannot be compared")
+            why = f"the reference {label} is zero" if s.reference <= 0 else f"the {label} cannot be compared"
             yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
             continue
         if s.batch <= 0:
-            message = (f"{column}: the batch {label} is 0 against {fmt(s.reference)} in the "
-                       "reference: most of its values are identical")
+            message = (
+                f"{column}: the batch {label} is 0 against {fmt(s.reference)} in the "
+                "reference: most of its values are identical"
+            )
         else:
-            message = (f"{column}: {label} is {fmt(s.batch)} vs {fmt(s.reference)} in the "
-                       f"reference ({s.ratio:.0%} of it)")
+            message = (
+                f"{column}: {label} is {fmt(s.batch)} vs {fmt(s.reference)} in the "
+                f"reference ({s.ratio:.0%} of it)"
+            )
         expected = math.exp(s.null_mean) if math.isfinite(s.null_mean) else 1.0
         interval = s.interval if math.isfinite(s.interval[0]) else None
         yield Measurement(
-            column, metric, value=s.ratio, expected=expected, interval=interval,
-            p_value=s.p_value, effect=s.ratio, message=message,
-            evidence={"reference_spread": s.reference, "batch_spread": s.batch,
-                      "null_draws": s.draws, "null_sd_log_ratio": s.null_sd, "batch_rows": n},
+            column,
+            metric,
+            value=s.ratio,
+            expected=expected,
+            interval=interval,
+            p_value=s.p_value,
+            effect=s.ratio,
+            message=message,
+            evidence={
+                "reference_spread": s.reference,
+                "batch_spread": s.batch,
+                "null_draws": s.draws,
+                "null_sd_log_ratio": s.null_sd,
+                "batch_rows": n,
+            },
         )
     if heavy:
         h = tests["hill_tail_index"]
         if math.isfinite(h.p_value):
             alpha_b = 1 / h.batch if h.batch > 0 else math.inf
             yield Measurement(
-                column, "hill_tail_index", value=h.batch, expected=h.reference,
+                column,
+                "hill_tail_index",
+                value=h.batch,
+                expected=h.reference,
                 interval=(h.interval[0] * h.reference, h.interval[1] * h.reference)
-                if math.isfinite(h.interval[0]) else None,
-                p_value=h.p_value, effect=h.ratio,
+                if math.isfinite(h.interval[0])
+                else None,
+                p_value=h.p_value,
+                effect=h.ratio,
                 message=(
                     f"{column}: the upper tail is {'lighter' if h.ratio < 1 else 'not lighter'}: "
                     f"Hill index {h.batch:.3g} vs "
                     f"{h.reference:.3g} in the reference (tail exponent {alpha_b:.3g} vs "
                     f"{1 / h.reference:.3g}; larger exponent = fewer extreme values)"
                 ),
-                evidence={"xi_batch": h.batch, "xi_reference": h.reference,
-                          "k_batch": math.ceil(math.sqrt(min(n, PERMUTATION_CAP))),
-                          "null_draws": h.draws},
+                evidence={
+                    "xi_batch": h.batch,
+                    "xi_reference": h.reference,
+                    "k_batch": math.ceil(math.sqrt(min(n, PERMUTATION_CAP))),
+                    "null_draws": h.draws,
+                },
             )
 
 
 def _quantile_plot(ref: np.ndarray, batch: np.ndarray) -> dict[str, object]:
-    probs = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99,
-             0.995, 0.999]
+    probs = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999]
     return {
         "type": "quantiles",
         "probs": probs,

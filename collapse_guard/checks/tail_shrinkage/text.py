@@ -36,27 +36,46 @@ LENGTH_METRICS = {"short_document_mass": "short", "long_document_mass": "long"}
 METRICS: dict[str, MetricSpec] = {
     "rare_token_share": MetricSpec(
         "share of batch tokens whose word is rare in the reference, divided by the share in "
-        "token-matched reference samples", worse="lower", warn=0.8, fail=0.6, bounds=(0.0, 1.0),
+        "token-matched reference samples",
+        worse="lower",
+        warn=0.8,
+        fail=0.6,
+        bounds=(0.0, 1.0),
     ),
     "rare_token_types": MetricSpec(
         "distinct rare words in a token-matched batch sample divided by the reference's",
-        worse="lower", warn=0.8, fail=0.6, bounds=(0.0, 1.0),
+        worse="lower",
+        warn=0.8,
+        fail=0.6,
+        bounds=(0.0, 1.0),
     ),
     "rare_bigram_share": MetricSpec(
         "share of batch word pairs that are rare in the reference, divided by the reference's",
-        worse="lower", warn=0.8, fail=0.6, bounds=(0.0, 1.0),
+        worse="lower",
+        warn=0.8,
+        fail=0.6,
+        bounds=(0.0, 1.0),
     ),
     "rare_bigram_types": MetricSpec(
         "distinct rare word pairs in a token-matched batch sample divided by the reference's",
-        worse="lower", warn=0.8, fail=0.6, bounds=(0.0, 1.0),
+        worse="lower",
+        warn=0.8,
+        fail=0.6,
+        bounds=(0.0, 1.0),
     ),
     "short_document_mass": MetricSpec(
-        "share of batch documents as short as the reference's shortest ~1%, divided by the "
-        "reference's share", worse="lower", warn=0.7, fail=0.5, bounds=(0.0, 1.0),
+        "share of batch documents as short as the reference's shortest ~1%, divided by the reference's share",
+        worse="lower",
+        warn=0.7,
+        fail=0.5,
+        bounds=(0.0, 1.0),
     ),
     "long_document_mass": MetricSpec(
-        "share of batch documents as long as the reference's longest ~1%, divided by the "
-        "reference's share", worse="lower", warn=0.7, fail=0.5, bounds=(0.0, 1.0),
+        "share of batch documents as long as the reference's longest ~1%, divided by the reference's share",
+        worse="lower",
+        warn=0.7,
+        fail=0.5,
+        bounds=(0.0, 1.0),
     ),
 }
 
@@ -154,16 +173,27 @@ def _length_tails(
         r_extreme = int(lengths[0] if side == "short" else lengths[-1])
         word = "shortest" if side == "short" else "longest"
         yield Measurement(
-            column, metric, value=r.batch_mass, expected=r.reference_mass, interval=r.interval,
-            p_value=r.p_value, effect=r.ratio,
+            column,
+            metric,
+            value=r.batch_mass,
+            expected=r.reference_mass,
+            interval=r.interval,
+            p_value=r.p_value,
+            effect=r.ratio,
             message=(
                 f"{column}: {k:,} batch documents have {what} where {r.expected_count:,.0f} were "
                 f"expected; the {word} batch document has {b_extreme:,} words against "
                 f"{r_extreme:,} in the reference"
             ),
-            evidence={"cut": cut, "batch_count": k, "expected_count": r.expected_count,
-                      "batch_docs": n, "reference_docs": total, "needed_docs": need,
-                      "plot": _length_hist(lengths, counts, b_len, b_cnt)},
+            evidence={
+                "cut": cut,
+                "batch_count": k,
+                "expected_count": r.expected_count,
+                "batch_docs": n,
+                "reference_docs": total,
+                "needed_docs": need,
+                "plot": _length_hist(lengths, counts, b_len, b_cnt),
+            },
             insufficient=insufficient,
         )
 
@@ -226,13 +256,13 @@ def _draw(
     return _Draw(float(hit.sum()) / total, len(np.unique(grams[hit])))
 
 
-def _rare(
-    ctx: CheckContext, column: str, ref: TokenSample, bat: TokenSample
-) -> Iterator[Measurement]:
+def _rare(ctx: CheckContext, column: str, ref: TokenSample, bat: TokenSample) -> Iterator[Measurement]:
     if ref.n_tokens < MIN_TOKENS or ref.n_docs < MIN_DOCS:
-        why = (f"the reference's document sample is too small for rare-word statistics "
-               f"({ref.n_docs:,} documents, {ref.n_tokens:,} words; needs {MIN_DOCS} and "
-               f"{MIN_TOKENS:,})")
+        why = (
+            f"the reference's document sample is too small for rare-word statistics "
+            f"({ref.n_docs:,} documents, {ref.n_tokens:,} words; needs {MIN_DOCS} and "
+            f"{MIN_TOKENS:,})"
+        )
         yield from _insufficient(column, list(RARE_METRICS), why)
         return
     rng = ctx.rng(column, "rare")
@@ -241,8 +271,7 @@ def _rare(
     r1, r2 = ref.subset(np.sort(perm[:half])), ref.subset(np.sort(perm[half:]))
     budget = min(bat.n_tokens, r2.n_tokens // 2, MAX_MATCHED_TOKENS)
     if budget < 200:
-        why = (f"the batch holds only {bat.n_tokens:,} words; rare-word statistics need at "
-               "least 200")
+        why = f"the batch holds only {bat.n_tokens:,} words; rare-word statistics need at least 200"
         yield from _insufficient(column, list(RARE_METRICS), why)
         return
     rare_max = int(ctx.option("rare_max_count", column))
@@ -283,7 +312,10 @@ def _rare(
                     f"where {mu:,.0f} ± {sd:,.0f} were expected"
                 )
             evidence: dict[str, object] = {
-                "matched_tokens": budget, "null_mean": mu, "null_sd": sd, "null_draws": draws,
+                "matched_tokens": budget,
+                "null_mean": mu,
+                "null_sd": sd,
+                "null_draws": draws,
                 "rare_max_count": rare_max,
             }
             if n == 1 and field_name == "share" and ratio < 1:
@@ -292,9 +324,15 @@ def _rare(
                     message += f"; common-enough words that never occur: {missing[:8]}"
                     evidence["missing_words"] = missing
             yield Measurement(
-                column, metric, value=x, expected=mu,
-                interval=(x - 1.96 * sd, x + 1.96 * sd), p_value=p, effect=ratio,
-                message=message, evidence=evidence,
+                column,
+                metric,
+                value=x,
+                expected=mu,
+                interval=(x - 1.96 * sd, x + 1.96 * sd),
+                p_value=p,
+                effect=ratio,
+                message=message,
+                evidence=evidence,
             )
 
 
