@@ -38,6 +38,7 @@ def parse_kind(value: str) -> Kind:
 # Integer columns with at most this many distinct values are codes (ratings, flags, classes):
 # categories, so that rarefaction and vanished-category tests apply to them.
 MAX_INTEGER_CODES = 12
+INFER_SAMPLE = 2_000
 _ID_NAME = re.compile(r"(^|[_\-\s.])(id|key|uuid|guid|index|idx|pk)$", re.IGNORECASE)
 
 
@@ -60,6 +61,8 @@ def infer_kind(series: pd.Series) -> Kind | None:
         return None
     if pd.api.types.is_bool_dtype(values.dtype):
         return Kind.CATEGORICAL
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        values = values.head(INFER_SAMPLE)  # string tests are per row; a bounded sample suffices
     if pd.api.types.is_numeric_dtype(values.dtype):
         x = values.to_numpy(dtype=np.float64)
         integral = bool(np.all((np.floor(x) == x) & (np.abs(x) < 2**31)))

@@ -180,8 +180,8 @@ def _critical_count(n: int, alpha: float, p0: float, reference: tuple[float, flo
     # scipy's betabinom.ppf is a slow generic search; the critical count lies below the mean
     # (alpha < 1/2), so one vectorised pmf over 0..mean is enough.
     top = math.ceil(n * a / (a + b)) + 1
-    cdf = np.cumsum(stats.betabinom.pmf(np.arange(top + 1), n, a, b))
-    below = np.flatnonzero(cdf <= alpha + 1e-12)
+    cumulative = np.cumsum(stats.betabinom.pmf(np.arange(top + 1), n, a, b))
+    below = np.flatnonzero(cumulative <= alpha + 1e-12)
     return int(below[-1]) if len(below) else -1
 
 
