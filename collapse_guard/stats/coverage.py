@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics.pairwise import euclidean_distances
-from sklearn.neighbors import NearestNeighbors
-from threadpoolctl import threadpool_limits
+
+# scikit-learn is imported inside the functions that use it: importing it costs about a second,
+# which every command (and every pre-commit run) would otherwise pay at start-up.
 
 NULL_CATEGORY = "<null>"
 
@@ -154,6 +154,8 @@ def density_coverage(
     sizes a check uses (about 1,000 rows) one thread is faster, and on a loaded machine the
     default thread pools were measured 15x slower from oversubscription.
     """
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=threads):
         return _density_coverage(real, fake, k)
 
@@ -167,6 +169,9 @@ def _density_coverage(real: np.ndarray, fake: np.ndarray, k: int) -> DensityCove
         raise ValueError(f"need more than k = {k} real rows, got {len(x)}")
     if len(y) == 0:
         raise ValueError("fake must have at least one row")
+    from sklearn.metrics.pairwise import euclidean_distances
+    from sklearn.neighbors import NearestNeighbors
+
     nn_real = NearestNeighbors(n_neighbors=k + 1).fit(x)
     radii = nn_real.kneighbors(x, return_distance=True)[0][:, k]
     nn_fake = NearestNeighbors(n_neighbors=1).fit(y)
@@ -194,6 +199,9 @@ def covered_rows(real: np.ndarray, fake: np.ndarray, k: int = 5) -> np.ndarray:
     """Boolean mask of the real rows whose k-NN ball holds a fake row (coverage's indicator)."""
     x = np.asarray(real, dtype=np.float64)
     y = np.asarray(fake, dtype=np.float64)
+    from sklearn.neighbors import NearestNeighbors
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1):
         radii = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x)[0][:, k]
         nearest = NearestNeighbors(n_neighbors=1).fit(y).kneighbors(x)[0][:, 0]
