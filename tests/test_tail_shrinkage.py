@@ -172,3 +172,16 @@ def test_same_inputs_same_findings(reference: cg.Profile) -> None:
     a = cg.check(batch, reference, select=["tail-shrinkage"]).to_dict()
     b = cg.check(batch, reference, select=["tail-shrinkage"]).to_dict()
     assert a["findings"] == b["findings"]
+
+
+def test_reference_without_row_sample_says_why() -> None:
+    import numpy as np
+    import pandas as pd
+
+    import collapse_guard as cg
+
+    frame = pd.DataFrame({"x": np.random.default_rng(0).normal(size=3000)})
+    ref = cg.profile(frame, config={"profile": {"sample_rows": 0}})
+    report = cg.check(frame.iloc[:1000], ref, select=["tail-shrinkage"])
+    assert report.status == "warn"  # nothing could be tested: never a silent pass
+    assert all("sample_rows = 0" in (f.measurement.insufficient or "") for f in report.findings)

@@ -134,11 +134,15 @@ def measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     batch = np.sort(np.asarray(bat_col.values, dtype=float))
     m, n = len(ref), len(batch)
     if m < MIN_REFERENCE or ref_col.is_constant:
-        why = (
-            "the reference column is constant"
-            if ref_col.is_constant
-            else f"the reference column has only {m} values (needs {MIN_REFERENCE})"
-        )
+        if ref_col.is_constant:
+            why = "the reference column is constant"
+        elif ctx.reference.sample is None and ref_col.count >= MIN_REFERENCE:
+            why = (
+                "the reference was profiled without a row sample ([profile] sample_rows = 0), "
+                "which numeric tail tests need; rebuild it with the sample on"
+            )
+        else:
+            why = f"the reference column has only {m} values (needs {MIN_REFERENCE})"
         yield from _insufficient_all(column, why)
         return
     if n == 0:
