@@ -409,7 +409,8 @@ def scan_paths(
     gitignore
         Respect ``.gitignore`` files in the folders walked.
     limits
-        Read limits (decompressed bytes, compression ratio, line length) for the readers.
+        Read limits (decompressed bytes, compression ratio, line length) for the readers
+        (default: the config's ``[read]`` table).
     chunk_rows
         Rows per chunk while reading.
     progress
@@ -437,6 +438,8 @@ def scan_paths(
     cfg = config if config is not None else Config()
     reg = registry if registry is not None else default_registry()
     cfg.validate(reg.checks)
+    if limits is None:
+        limits = cfg.read_limits()  # the same [read] limits that profile and check honour
     suffixes = tuple(s.lower() for r in reg.readers.values() for s in r.suffixes)
     text_suffixes = _text_suffixes(reg)
 

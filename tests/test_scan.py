@@ -426,6 +426,12 @@ def test_max_line_bytes_option(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "max_line_bytes" in f["reason"]
     assert main(["scan", str(tmp_path), "--max-line-bytes", "lots"]) == 2
     assert "not a size" in capsys.readouterr().err
+    # The config's [read] table applies to scan as it does to profile and check.
+    config = tmp_path.parent / f"{tmp_path.name}-read.toml"
+    config.write_text("[read]\nmax_line_bytes = 1024\n")
+    assert main(["scan", str(tmp_path), "--config", str(config), "--format", "json", *SEL]) == 2
+    (f,) = json.loads(capsys.readouterr().out)["files"]
+    assert "max_line_bytes" in f["reason"]
 
 
 def test_progress_bar_draws_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -197,15 +197,16 @@ def make_command() -> click.Command:
         "max_decompressed",
         default=None,
         metavar="SIZE",
-        help="Stop reading a .gz file after this many bytes, e.g. 2G (default 10G).",
+        help="Stop reading a .gz file after this many bytes, e.g. 2G (default 10G, or "
+        "read.max_decompressed_bytes in the config).",
     )
     @click.option(
         "--max-line-bytes",
         "max_line",
         default=None,
         metavar="SIZE",
-        help="Longest allowed line, JSON record or text document, e.g. 4M (default 32M). "
-        "Also the CSV block size, so a smaller value lowers peak memory on big CSVs.",
+        help="Longest allowed line, JSON record or text document, e.g. 4M (default 32M, or "
+        "read.max_line_bytes in the config).",
     )
     @report_options
     @common_options
@@ -238,7 +239,6 @@ def make_command() -> click.Command:
         failed, 2 a file could not be read or the scan could not run.
         """
         from ..api import load_reference
-        from ..readers import DEFAULT_LIMITS
         from ..scan import scan_paths
 
         reporter = _reporter(fmt)
@@ -254,17 +254,16 @@ def make_command() -> click.Command:
             if not Path(p).exists() and not Path(p).is_symlink():
                 raise click.BadParameter(f"{p}: no such file or folder; check the path", param_hint="PATH")
         ref = load_reference(reference) if reference else None
-        limits = None
         changes: dict[str, int] = {}
         if max_decompressed is not None:
             changes["max_decompressed_bytes"] = parse_size(max_decompressed)
         if max_line is not None:
             changes["max_line_bytes"] = parse_size(max_line, "--max-line-bytes")
-        if changes:
-            try:
-                limits = dataclasses.replace(DEFAULT_LIMITS, **changes)
-            except ValueError as exc:
-                raise click.BadParameter(str(exc)) from None
+        try:
+            # Command-line sizes override the config's [read] table, which overrides the defaults.
+            limits = dataclasses.replace(cfg.read_limits(), **changes)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
         excluded = list(exclude)
         with _progress_bar(sys.stderr.isatty()) as progress:
             report = scan_paths(
