@@ -10,6 +10,7 @@ import numpy as np
 from ...results import Measurement
 from ...stats.entropy import NullComparison
 from ...stats.text_diversity import take_docs
+from ..formatting import pct as _pct  # noqa: F401  (one definition, shared by the sibling modules)
 
 MIN_ROWS = 30
 
@@ -20,10 +21,6 @@ def _fmt(x: float) -> str:
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.3g}"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%" if abs(x) < 0.1 else f"{100 * x:.0f}%"
 
 
 def _quote(text: str, limit: int = 120) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ...context import CheckContext
 from ...results import Measurement
+from ..formatting import pct as _pct  # noqa: F401  (one definition, shared by the sibling modules)
 
 MIN_DOCS = 30
 MIN_ROWS = 50
@@ -50,10 +51,6 @@ def _cap_index(n: int, cap: int, rng: np.random.Generator) -> np.ndarray:
     if n <= cap:
         return np.arange(n)
     return np.sort(rng.choice(n, cap, replace=False))
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%" if abs(x) < 0.1 else f"{100 * x:.0f}%"
 
 
 def _df_lookup(keys: np.ndarray, words: np.ndarray, df: np.ndarray) -> np.ndarray:
