@@ -23,6 +23,7 @@ TOP_KEYS = {
     "warn_alpha",
     "fail_on",
     "seed",
+    "threads",
     "select",
     "ignore",
     "profile",
@@ -44,6 +45,7 @@ class Config:
     warn_alpha: float = 0.05
     fail_on: str = "fail"
     seed: int = 0
+    threads: int = 0
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     profile: dict[str, Any] = field(default_factory=dict)
@@ -220,6 +222,11 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
         if not isinstance(table["seed"], int) or isinstance(table["seed"], bool) or table["seed"] < 0:
             raise ConfigError(f"seed must be a non-negative integer ({source})")
         cfg.seed = table["seed"]
+    if "threads" in table:
+        threads = table["threads"]
+        if not isinstance(threads, int) or isinstance(threads, bool) or not 0 <= threads <= 64:
+            raise ConfigError(f"threads must be an integer from 0 (one per CPU) to 64 ({source})")
+        cfg.threads = threads
     for key in ("profile", "read", "checks", "columns"):
         if key in table and not isinstance(table[key], Mapping):
             raise ConfigError(f"{key} must be a table ([{key}] or {key} = {{...}}) ({source})")

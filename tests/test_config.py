@@ -30,6 +30,8 @@ def test_defaults() -> None:
         ({"alpha": 0.05, "warn_alpha": 0.01}, "warn_alpha"),
         ({"fail_on": "error"}, "fail_on"),
         ({"seed": -1}, "seed"),
+        ({"threads": -2}, "threads must be an integer"),
+        ({"threads": 1.5}, "threads must be an integer"),
         ({"profile": {"sample_row": 10}}, "unknown key 'sample_row' in \\[profile\\]"),
         ({"checks": {"tail-shrink": {}}}, "unknown check 'tail-shrink'"),
         ({"checks": {"tail-shrinkage": {"power": 2}}}, "tail-shrinkage.power = 2 is invalid"),

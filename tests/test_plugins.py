@@ -100,6 +100,27 @@ def test_a_crashing_check_becomes_an_error_finding(human: pd.DataFrame) -> None:
     assert report.status == "fail"
     with pytest.raises(ZeroDivisionError):
         run_checks(ref, batch, checks, Config(select=("crashy",)), raise_errors=True)
+    with pytest.raises(ZeroDivisionError):  # also when the checks run in threads
+        run_checks(
+            ref, batch, checks, Config(select=("crashy", "tail-shrinkage"), threads=2), raise_errors=True
+        )
+
+
+def test_results_do_not_depend_on_the_number_of_threads(human: pd.DataFrame) -> None:
+    """Checks running side by side give the very report they give one after another."""
+    from threadpoolctl import threadpool_info
+
+    registry = build_registry(get_plugin_manager(load_entry_points=False))
+    ref = cg.profile(human.iloc[3000:])
+    batch = cg.profile(human.iloc[:3000])
+    before = {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
+    serial = run_checks(ref, batch, registry.checks, Config(threads=1))
+    parallel = run_checks(ref, batch, registry.checks, Config(threads=4))
+    assert serial.to_dict() == parallel.to_dict()
+    assert len({f.check for f in parallel.findings}) >= 3
+    # The BLAS thread limit held while checks overlap is the process's own again afterwards.
+    after = {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
+    assert {path: after[path] for path in before} == before
 
 
 @pytest.fixture(scope="module")

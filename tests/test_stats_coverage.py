@@ -11,6 +11,7 @@ from scipy.spatial.distance import cdist
 
 from collapse_guard.stats.coverage import (
     FeatureWidthError,
+    covered_rows,
     density_coverage,
     expected_coverage_identical,
     fit_feature_space,
@@ -112,3 +113,19 @@ def test_bad_shapes_are_refused() -> None:
         density_coverage(np.zeros((3, 2)), np.zeros((3, 2)), 5)
     with pytest.raises(ValueError, match="same number of columns"):
         density_coverage(np.zeros((10, 2)), np.zeros((3, 3)), 5)
+
+
+def test_density_coverage_matches_a_scikit_learn_computation() -> None:
+    """The brute-force distances agree with scikit-learn's exact neighbour search, ties included."""
+    from sklearn.neighbors import NearestNeighbors
+
+    rng = np.random.default_rng(11)
+    real = np.round(rng.standard_normal((400, 4)), 1)  # rounded: duplicate rows and equal distances
+    fake = np.vstack([real[:50], np.round(rng.standard_normal((250, 4)) * 0.8, 1)])
+    radii = NearestNeighbors(n_neighbors=6).fit(real).kneighbors(real)[0][:, 5]
+    dist = np.sqrt(((real[:, None, :] - fake[None, :, :]) ** 2).sum(axis=2))
+    hits = dist <= radii[:, None] + 1e-12
+    res = density_coverage(real, fake, 5)
+    assert res.coverage == pytest.approx(hits.any(axis=1).mean())
+    assert res.density == pytest.approx(hits.sum() / (5 * len(fake)))
+    np.testing.assert_array_equal(covered_rows(real, fake, 5), hits.any(axis=1))

@@ -130,9 +130,10 @@ class _Builder:
         self.acc: dict[str, ColumnProfile] = {}
         self.pending_nulls: dict[str, int] = {}
         self.skipped: dict[str, str] = {}
+        self.sample_columns: dict[str, np.ndarray] | None = None
         self.sample: pd.DataFrame | None = None
         self.priority = np.zeros(0, dtype=np.uint64)
-        self.pending: list[tuple[pd.DataFrame, np.ndarray]] = []
+        self.pending: list[tuple[dict[str, np.ndarray], np.ndarray]] = []
         self.pending_rows = 0
         self.cutoff: int | None = None
         self.paths: list[str] = []
@@ -269,13 +270,17 @@ class _Builder:
         k = self.settings.sample_rows
         if k <= 0:
             return
-        take = bottom_k(prio, k)
-        if self.cutoff is not None:
+        if self.cutoff is None:
+            take = bottom_k(prio, k)
+        else:
             # Rows above the current k-th priority can never enter the sample.
-            take = take[prio[take] < self.cutoff]
+            candidates = np.flatnonzero(prio < self.cutoff)
+            take = candidates[bottom_k(prio[candidates], k)]
         if len(take) == 0:
             return
-        data: dict[str, object] = {}
+        # Plain arrays, not DataFrames: building and concatenating frames per chunk was a third
+        # of the time it takes to profile a million rows.
+        data: dict[str, np.ndarray] = {}
         for c, values in converted.items():
             if self.kinds.get(c) is Kind.TEXT:
                 continue
@@ -283,7 +288,7 @@ class _Builder:
                 data[c] = to_categories(values.iloc[take]).to_numpy(dtype=object)
             else:
                 data[c] = np.asarray(values)[take]
-        self.pending.append((pd.DataFrame(data, index=pd.RangeIndex(len(take))), prio[take]))
+        self.pending.append((data, prio[take]))
         self.pending_rows += len(take)
         if self.pending_rows >= k:
             self._compact()
@@ -292,12 +297,17 @@ class _Builder:
         """Merge pending candidate rows into the sample and keep the k lowest priorities."""
         if not self.pending:
             return
-        frames = ([self.sample] if self.sample is not None else []) + [f for f, _ in self.pending]
-        prios = ([self.priority] if self.sample is not None else []) + [p for _, p in self.pending]
-        both = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        both_prio = np.concatenate(prios)
+        parts = ([(self.sample_columns, self.priority)] if self.sample_columns is not None else []) + [
+            (d, p) for d, p in self.pending
+        ]
+        names = list(dict.fromkeys(c for d, _ in parts for c in d))
+        both = {
+            c: np.concatenate([d[c] if c in d else np.full(len(p), np.nan) for d, p in parts])
+            for c in names
+        }
+        both_prio = np.concatenate([p for _, p in parts])
         keep = bottom_k(both_prio, self.settings.sample_rows)
-        self.sample = both.iloc[keep].reset_index(drop=True)
+        self.sample_columns = {c: v[keep] for c, v in both.items()}
         self.priority = both_prio[keep]
         self.pending, self.pending_rows = [], 0
         if len(keep) >= self.settings.sample_rows:
@@ -305,6 +315,11 @@ class _Builder:
 
     def finish(self, synthetic: bool) -> Profile:
         self._compact()
+        self.sample = (
+            pd.DataFrame(self.sample_columns, index=pd.RangeIndex(len(self.priority)))
+            if self.sample_columns is not None
+            else None
+        )
         where = ", ".join(self.paths) if self.paths else "the data"
         if self.rows == 0:
             raise InputError(f"{where}: no data rows (empty or header-only); give a file with rows")

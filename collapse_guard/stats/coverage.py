@@ -22,9 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-# scikit-learn is imported inside the functions that use it: importing it costs about a second,
-# which every command (and every pre-commit run) would otherwise pay at start-up.
-
 NULL_CATEGORY = "<null>"
 
 
@@ -149,63 +146,98 @@ def density_coverage(
     implementation (clovaai/generative-evaluation-prdc), except that a ball includes its boundary
     (``<=``): tabular data has exact ties, and a batch row identical to a reference row with
     radius 0 is covered. For continuous data the two definitions agree almost surely.
-    Nearest neighbours use scikit-learn; density is counted in chunks of distance rows, so memory
-    stays bounded. ``threads`` caps the BLAS/OpenMP threads (``None``: library default): at the
-    sizes a check uses (about 1,000 rows) one thread is faster, and on a loaded machine the
-    default thread pools were measured 15x slower from oversubscription.
+
+    Distances are brute force in blocks (bounded memory): at the sizes a check uses (about 1,000
+    rows a side, tens of features) one matrix product beats a tree, and it spares importing
+    scikit-learn. ``threads`` caps the BLAS threads (``None``: library default): on a loaded
+    machine the default thread pools were measured 15x slower from oversubscription.
     """
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=threads):
-        return _density_coverage(real, fake, k)
-
-
-def _density_coverage(real: np.ndarray, fake: np.ndarray, k: int) -> DensityCoverage:
-    x = np.asarray(real, dtype=np.float64)
-    y = np.asarray(fake, dtype=np.float64)
-    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
-        raise ValueError("real and fake must be 2-D arrays with the same number of columns")
+    x, y = _as_pair(real, fake)
     if k < 1 or len(x) <= k:
         raise ValueError(f"need more than k = {k} real rows, got {len(x)}")
     if len(y) == 0:
         raise ValueError("fake must have at least one row")
-    from sklearn.metrics.pairwise import euclidean_distances
-    from sklearn.neighbors import NearestNeighbors
-
-    nn_real = NearestNeighbors(n_neighbors=k + 1).fit(x)
-    radii = nn_real.kneighbors(x, return_distance=True)[0][:, k]
-    nn_fake = NearestNeighbors(n_neighbors=1).fit(y)
-    nearest_fake = nn_fake.kneighbors(x, return_distance=True)[0][:, 0]
-    coverage = float(np.mean(nearest_fake <= radii))
-    # Squared distances avoid a sqrt per pair; radii are squared to match.
-    radii_sq = radii**2
-    x_sq = np.einsum("ij,ij->i", x, x)
-    inside = 0
-    chunk = max(1, int(2_000_000 // max(len(x), 1)))
-    for start in range(0, len(y), chunk):
-        block = euclidean_distances(
-            y[start : start + chunk],
-            x,
-            X_norm_squared=None,
-            Y_norm_squared=x_sq[None, :],
-            squared=True,
-        )
-        inside += int(np.count_nonzero(block <= radii_sq[None, :]))
-    density = inside / (k * len(y))
-    return DensityCoverage(density=density, coverage=coverage, n_real=len(x), n_fake=len(y), k=k)
+    with threadpool_limits(limits=threads):
+        radii = _kth_neighbour_sq(x, k)
+        covered, inside = _balls_hit(x, radii, y)
+    return DensityCoverage(
+        density=inside / (k * len(y)),
+        coverage=float(np.mean(covered)),
+        n_real=len(x),
+        n_fake=len(y),
+        k=k,
+    )
 
 
 def covered_rows(real: np.ndarray, fake: np.ndarray, k: int = 5) -> np.ndarray:
     """Boolean mask of the real rows whose k-NN ball holds a fake row (coverage's indicator)."""
-    x = np.asarray(real, dtype=np.float64)
-    y = np.asarray(fake, dtype=np.float64)
-    from sklearn.neighbors import NearestNeighbors
     from threadpoolctl import threadpool_limits
 
+    x, y = _as_pair(real, fake)
     with threadpool_limits(limits=1):
-        radii = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x)[0][:, k]
-        nearest = NearestNeighbors(n_neighbors=1).fit(y).kneighbors(x)[0][:, 0]
-    return np.asarray(nearest <= radii)
+        return _balls_hit(x, _kth_neighbour_sq(x, k), y)[0]
+
+
+# Distance-matrix entries computed at once (16 MiB of float64).
+_BLOCK_ENTRIES = 2_000_000
+
+
+def _as_pair(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = np.ascontiguousarray(real, dtype=np.float64)
+    y = np.ascontiguousarray(fake, dtype=np.float64)
+    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
+        raise ValueError("real and fake must be 2-D arrays with the same number of columns")
+    return x, y
+
+
+def _squared_distances(a: np.ndarray, a_sq: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances between the rows of ``a`` and ``b`` (rows x rows).
+
+    The expansion ``|a|^2 + |b|^2 - 2 a.b`` leaves rounding noise of a few ulps of the norms where
+    the true distance is 0; that noise is snapped to exactly 0 so that identical rows (common in
+    tabular data) compare as identical on both sides of a ``<=``.
+    """
+    d = a @ b.T
+    d *= -2.0
+    d += a_sq[:, None]
+    d += b_sq[None, :]
+    noise = (16 * np.finfo(np.float64).eps) * (a_sq + (b_sq.max() if len(b_sq) else 0.0))
+    d[d <= noise[:, None]] = 0.0
+    return d
+
+
+# Relative slack when comparing a distance with a radius: points on a ball's boundary are inside,
+# and distances that are equal in exact arithmetic differ by rounding in the expansion above.
+_BOUNDARY = 1.0 + 1e-9
+
+
+def _kth_neighbour_sq(x: np.ndarray, k: int) -> np.ndarray:
+    """Squared distance from each row of ``x`` to its k-th nearest *other* row."""
+    x_sq = np.einsum("ij,ij->i", x, x)
+    out = np.empty(len(x), dtype=np.float64)
+    step = max(1, _BLOCK_ENTRIES // len(x))
+    for start in range(0, len(x), step):
+        d = _squared_distances(x[start : start + step], x_sq[start : start + step], x, x_sq)
+        # Each row's own distance (0) is the smallest, so index k is the k-th other neighbour.
+        out[start : start + step] = np.partition(d, k, axis=1)[:, k]
+    return out
+
+
+def _balls_hit(x: np.ndarray, radii_sq: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
+    """Which real balls hold at least one fake row, and how many (real ball, fake row) hits."""
+    x_sq = np.einsum("ij,ij->i", x, x)
+    y_sq = np.einsum("ij,ij->i", y, y)
+    covered = np.zeros(len(x), dtype=bool)
+    inside = 0
+    step = max(1, _BLOCK_ENTRIES // max(len(y), 1))
+    for start in range(0, len(x), step):
+        d = _squared_distances(x[start : start + step], x_sq[start : start + step], y, y_sq)
+        hits = d <= radii_sq[start : start + step, None] * _BOUNDARY
+        covered[start : start + step] = hits.any(axis=1)
+        inside += int(np.count_nonzero(hits))
+    return covered, inside
 
 
 def expected_coverage_identical(n_real: int, n_fake: int, k: int) -> float:

@@ -19,7 +19,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
+
+from .distributions import hypergeom_pmf, norm_cdf, norm_sf
 
 
 def as_counts(counts: np.ndarray | list[int] | list[float]) -> np.ndarray:
@@ -146,7 +147,7 @@ def rarefied_hill(counts: np.ndarray | list[int], m: int, q: int) -> float:
             if hi < lo:
                 continue
             k = np.arange(lo, hi + 1)
-            pmf = sps.hypergeom.pmf(k, n, x, m)
+            pmf = hypergeom_pmf(k, n, x, m)
             share = k / m
             h -= w * float(np.sum(pmf * share * np.log(share)))
         return math.exp(h)
@@ -289,10 +290,10 @@ def compare_with_null(
     else:
         z = 0.0 if diff == 0 else math.copysign(math.inf, diff)
     if worse == "lower":
-        p_gauss = float(sps.norm.cdf(z))
+        p_gauss = float(norm_cdf(z))
         k = int(np.sum(adjusted <= observed))
     else:
-        p_gauss = float(sps.norm.sf(z))
+        p_gauss = float(norm_sf(z))
         k = int(np.sum(adjusted >= observed))
     p_emp = (1 + k) / (len(adjusted) + 1)
     p = p_gauss if k == 0 else max(p_gauss, p_emp)

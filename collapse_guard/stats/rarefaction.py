@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from .distributions import betabinom_mean_sd, betabinom_pmf, betabinom_sf, norm_cdf, norm_sf
 
 __all__ = [
     "CountTest",
@@ -132,7 +133,7 @@ def absence_probabilities(counts: np.ndarray, n: int) -> np.ndarray:
     """
     c = np.asarray(counts, dtype=float)
     total = float(c.sum())
-    return np.asarray(stats.betabinom.pmf(0, int(n), c, total - c + 1.0), dtype=float)
+    return np.asarray(betabinom_pmf(0, int(n), c, total - c + 1.0), dtype=float)
 
 
 def singleton_probabilities(counts: np.ndarray, n: int) -> np.ndarray:
@@ -143,7 +144,7 @@ def singleton_probabilities(counts: np.ndarray, n: int) -> np.ndarray:
     """
     c = np.asarray(counts, dtype=float)
     total = float(c.sum())
-    return np.asarray(stats.betabinom.pmf(1, int(n), c, total - c + 1.0), dtype=float)
+    return np.asarray(betabinom_pmf(1, int(n), c, total - c + 1.0), dtype=float)
 
 
 def poisson_binomial_pmf(probs: np.ndarray) -> np.ndarray:
@@ -185,7 +186,7 @@ def poisson_binomial_sf(probs: np.ndarray, k: int) -> float:
         return float(min(1.0, np.sum(pmf[k:])))
     mu = float(keep.sum())
     sd = math.sqrt(float(np.sum(keep * (1 - keep))))
-    return float(stats.norm.sf((k - 0.5 - mu) / sd))
+    return float(norm_sf((k - 0.5 - mu) / sd))
 
 
 def poisson_binomial_cdf(probs: np.ndarray, k: int) -> float:
@@ -201,7 +202,7 @@ def poisson_binomial_cdf(probs: np.ndarray, k: int) -> float:
         return float(min(1.0, np.sum(pmf[: k + 1])))
     mu = float(keep.sum())
     sd = math.sqrt(float(np.sum(keep * (1 - keep))))
-    return float(stats.norm.cdf((k + 0.5 - mu) / sd))
+    return float(norm_cdf((k + 0.5 - mu) / sd))
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,10 +278,5 @@ def share_excess_test(
     """
     k, n, y, m = int(batch_count), int(batch_size), int(reference_count), int(reference_size)
     a, b = y + 1.0, m - y + 1.0
-    dist = stats.betabinom(n, a, b)
-    return CountTest(
-        observed=float(k),
-        expected=float(dist.mean()),
-        sd=float(dist.std()),
-        p_value=float(min(1.0, dist.sf(k - 1))),
-    )
+    mean, sd = betabinom_mean_sd(n, a, b)
+    return CountTest(observed=float(k), expected=mean, sd=sd, p_value=betabinom_sf(k - 1, n, a, b))

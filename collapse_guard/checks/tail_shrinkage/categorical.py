@@ -13,12 +13,12 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
-from scipy import stats
 
 from ...context import CheckContext
 from ...profile import CategoricalProfile
 from ...protocols import MetricSpec, OptionSpec
 from ...results import Measurement
+from ...stats.distributions import betabinom_cdf
 from ...stats.rarefaction import (
     absence_probabilities,
     missing_categories_test,
@@ -240,7 +240,7 @@ def _rare_mass(
     expected = n * a / (a + b)
     ratio = (k / n) / (y / total)
     label = f"the {len(rare):,} rarest categories ({y / total:.1%} of reference rows)"
-    lo_p = float(stats.betabinom.cdf(k, n, a, b))
+    lo_p = betabinom_cdf(k, n, a, b)
     excess = share_excess_test(k, n, y, total)
     plot = _bars(names, ref_counts / total, bat_counts / n, rare[:50])
     common = {

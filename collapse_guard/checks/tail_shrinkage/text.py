@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from ...context import CheckContext
 from ...profile import TextProfile
 from ...profile.text import TokenSample
 from ...protocols import MetricSpec, OptionSpec
 from ...results import Measurement
+from ...stats.distributions import norm_cdf
 from ...stats.tails import exceedance_test, needed_batch_size
 from ...text import ngram_hashes
 
@@ -299,7 +299,7 @@ def _rare(ctx: CheckContext, column: str, ref: TokenSample, bat: TokenSample) ->
                 why = f"no rare {unit} in token-matched reference samples"
                 yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
                 continue
-            p = float(stats.norm.cdf((x - mu) / sd)) if sd > 0 else float(x < mu)
+            p = float(norm_cdf((x - mu) / sd)) if sd > 0 else float(x < mu)
             ratio = x / mu
             if field_name == "share":
                 message = (
