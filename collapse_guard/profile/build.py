@@ -72,6 +72,20 @@ def to_categories(series: pd.Series) -> pd.Series:
     return pd.Series(out, index=series.index, dtype=object)
 
 
+def _shared_labels(series: pd.Series) -> np.ndarray:
+    """``to_categories`` as an object array whose rows share one string object per category.
+
+    Labelling only the distinct values is faster, and a 100,000-row sample then holds 100,000
+    pointers to a few hundred strings instead of 100,000 separate ones (about 6 MiB less per column).
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    labels = to_categories(pd.Series(uniques)).to_numpy(dtype=object)
+    out = np.full(len(series), None, dtype=object)
+    present = codes >= 0
+    out[present] = labels[codes[present]]
+    return out
+
+
 def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None) -> None:
     """A string column that is mostly numbers with a few words is a typing error upstream."""
     values = series.dropna().head(2_000).astype(str).str.strip()
@@ -285,7 +299,7 @@ class _Builder:
             if self.kinds.get(c) is Kind.TEXT:
                 continue
             if isinstance(values, pd.Series):
-                data[c] = to_categories(values.iloc[take]).to_numpy(dtype=object)
+                data[c] = _shared_labels(values.iloc[take])
             else:
                 data[c] = np.asarray(values)[take]
         self.pending.append((data, prio[take]))
