@@ -59,6 +59,7 @@ def profile(
         kinds=cfg.column_kinds(),
         ignore=cfg.ignored_columns(),
         synthetic=synthetic,
+        required=tuple(columns or ()),
     )
 
 
@@ -78,6 +79,7 @@ def profile_files(
         kinds=cfg.column_kinds(),
         ignore=cfg.ignored_columns(),
         synthetic=synthetic,
+        required=tuple(columns or ()),
     )
 
 
@@ -120,6 +122,7 @@ def _check(
     synthetic_reference: Any,
     paths: list[str] | None,
     raise_errors: bool,
+    required: Sequence[str] = (),
 ) -> Report:
     registry = _registry(cfg)
     if not any(cfg.check_enabled(c) for c in registry.checks.values()):
@@ -133,7 +136,12 @@ def _check(
             f"column {unknown[0]!r} is {ref.columns[unknown[0]].kind} in the reference; a batch is always "
             "read with the reference's kinds, so rebuild the reference with the --column you want"
         )
-    batch = build_profile(chunks, settings=cfg.batch_settings(), reference=ref, ignore=cfg.ignored_columns())
+    # A --column naming a reference column is fine even when the batch lacks it (=ignore is the
+    # advertised way out); one that neither side has is a typo.
+    typed = [c for c in required if c not in ref.columns and c not in ref.skipped]
+    batch = build_profile(
+        chunks, settings=cfg.batch_settings(), reference=ref, ignore=cfg.ignored_columns(), required=typed
+    )
     synthetic = load_synthetic(synthetic_reference, cfg)
     return run_checks(
         ref, batch, registry.checks, cfg, synthetic=synthetic, batch_paths=paths, raise_errors=raise_errors
@@ -159,7 +167,9 @@ def check(
         columns=columns,
         seed=seed,
     )
-    return _check(_chunks(data), reference, cfg, synthetic_reference, ["<DataFrame>"], False)
+    return _check(
+        _chunks(data), reference, cfg, synthetic_reference, ["<DataFrame>"], False, tuple(columns or ())
+    )
 
 
 def check_files(
@@ -185,10 +195,11 @@ def check_files(
     files = _paths(paths)
     registry = _registry(cfg)
     return _check(
-        iter_chunks(files, registry.readers),
+        iter_chunks(files, registry.readers, limits=cfg.read_limits()),
         reference,
         cfg,
         synthetic_reference,
         [str(p) for p in files],
         raise_errors,
+        tuple(columns or ()),
     )

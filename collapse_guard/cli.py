@@ -224,7 +224,10 @@ def profile(
 
     check_writable(output)
     cfg = _config(config_path, columns=_parse_columns(columns), seed=seed)
-    prof = profile_files([Path(p) for p in paths], config=cfg, synthetic=synthetic)
+    # columns= again (already in cfg) so that a --column naming no column is refused as a typo.
+    prof = profile_files(
+        [Path(p) for p in paths], config=cfg, columns=_parse_columns(columns), synthetic=synthetic
+    )
     try:
         digest = prof.save(output)
     except OSError as exc:
@@ -284,6 +287,7 @@ def check(
         [Path(p) for p in paths],
         reference,
         config=cfg,
+        columns=_parse_columns(columns),
         synthetic_reference=synthetic_reference,
         raise_errors=traceback,
     )

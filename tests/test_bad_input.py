@@ -148,6 +148,22 @@ def test_column_in_reference_missing_from_batch(cli: Run, workdir: Path, referen
     assert_one_line_error(cli("check", path, "-r", reference), str(path), "'y'", "--column y=ignore")
 
 
+def test_column_option_naming_no_column_is_an_error(cli: Run, workdir: Path, reference: Path) -> None:
+    """A typo in --column is refused, not silently ignored (at profile and at check time)."""
+    path = workdir / "typo.csv"
+    human_frame(2).to_csv(path, index=False)
+    out = workdir / "typo.json"
+    assert_one_line_error(
+        cli("profile", path, "-o", out, "--column", "yy=categorical"), str(path), "'yy'", "check the spelling"
+    )
+    assert_one_line_error(cli("check", path, "-r", reference, "--column", "xx=ignore"), str(path), "'xx'")
+    # Ignoring a reference column the batch lacks is the advertised fix, so it stays allowed.
+    no_y = workdir / "typo_no_y.csv"
+    human_frame(3).drop(columns="y").to_csv(no_y, index=False)
+    code, _, err = cli("check", no_y, "-r", reference, "--column", "y=ignore")
+    assert code in (0, 1), err
+
+
 def test_all_null_column(cli: Run, workdir: Path) -> None:
     path = workdir / "all_null.csv"
     human_frame().assign(y=np.nan).to_csv(path, index=False)

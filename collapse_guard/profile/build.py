@@ -133,7 +133,9 @@ class _Builder:
         kinds: Mapping[str, Kind],
         reference: Profile | None,
         ignore: set[str],
+        required: Iterable[str] = (),
     ) -> None:
+        self.required = list(required)
         self.settings = settings
         self.overrides = dict(kinds)
         self.reference = reference
@@ -157,6 +159,13 @@ class _Builder:
         if len(set(names)) != len(names):
             dupes = sorted({n for n in names if names.count(n) > 1})
             raise InputError(f"{_where(path)}: duplicate column name(s) {dupes}; rename them")
+        absent = [c for c in self.required if c not in names]
+        if absent:
+            shown = ", ".join(repr(n) for n in names[:8]) + (", ..." if len(names) > 8 else "")
+            raise InputError(
+                f"{_where(path)} has no column {absent[0]!r}, which --column names; its columns are "
+                f"{shown}: check the spelling"
+            )
         if self.reference is not None:
             missing = [c for c in self.reference.columns if c not in names and c not in self.ignore]
             if missing:
@@ -316,8 +325,7 @@ class _Builder:
         ]
         names = list(dict.fromkeys(c for d, _ in parts for c in d))
         both = {
-            c: np.concatenate([d[c] if c in d else np.full(len(p), np.nan) for d, p in parts])
-            for c in names
+            c: np.concatenate([d[c] if c in d else np.full(len(p), np.nan) for d, p in parts]) for c in names
         }
         both_prio = np.concatenate([p for _, p in parts])
         keep = bottom_k(both_prio, self.settings.sample_rows)
@@ -380,13 +388,15 @@ def build_profile(
     ignore: Iterable[str] = (),
     reference: Profile | None = None,
     synthetic: bool = False,
+    required: Iterable[str] = (),
 ) -> Profile:
     """Profile data given as DataFrame chunks (or ``(path, chunk)`` pairs).
 
     With ``reference``, the columns and kinds are taken from it (a batch is always read the way
-    its reference was), and a reference column missing from the data is an error.
+    its reference was), and a reference column missing from the data is an error. ``required``
+    names columns the user typed (``--column``): a typo there is an error, not a silent no-op.
     """
-    builder = _Builder(settings or ProfileSettings.reference(), kinds or {}, reference, set(ignore))
+    builder = _Builder(settings or ProfileSettings.reference(), kinds or {}, reference, set(ignore), required)
     for item in chunks:
         path: Path | str | None
         if isinstance(item, tuple):
