@@ -219,9 +219,13 @@ def report_reason(report: Report) -> str:
         found = report.by_status(status)
         if found:
             first = found[0]
+            message = first.message
+            named = f"`{first.column}`: "
+            if first.column and message.startswith(named):
+                message = message[len(named) :]  # the column is already named in front
             where = f"{first.check}" + (f" on `{first.column}`" if first.column else "")
             more = f" (and {len(found) - 1} more {status.value})" if len(found) > 1 else ""
-            return f"{where}: {first.message}{more}"
+            return f"{where}: {message}{more}"
     tested = sum(1 for f in report.findings if f.status is Status.PASS)
     insufficient = report.by_status(Status.INSUFFICIENT)
     if tested == 0 and insufficient:

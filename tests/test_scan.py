@@ -462,3 +462,19 @@ def test_nothing_to_scan_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["scan", str(tmp_path / "table.xlsx"), "--format", "json"]) == 2
     (f,) = json.loads(capsys.readouterr().out)["files"]
     assert f["status"] == "error" and "no reader for this file type" in f["reason"]
+
+
+def test_reason_names_the_column_once() -> None:
+    from collapse_guard.results import Finding, Measurement, Report, Status
+    from collapse_guard.scan import report_reason
+
+    m = Measurement("review", "exact_duplicate_share", message="`review`: 27% are exact copies")
+    report = Report(
+        findings=(Finding("diversity-loss", m, Status.FAIL),),
+        status=Status.FAIL,
+        reference={},
+        batch={},
+        seed=0,
+        tool_version="0",
+    )
+    assert report_reason(report) == "diversity-loss on `review`: 27% are exact copies"

@@ -10,6 +10,7 @@ import pytest
 
 from collapse_guard.hashing import mix
 from collapse_guard.stats.near_duplicates import (
+    ShingleSets,
     estimated_jaccard,
     minhash_signatures,
     near_duplicates,
@@ -190,3 +191,43 @@ def test_bad_parameters_are_refused() -> None:
         distinct_n(tokens, np.array([0, 2]), 1)
     with pytest.raises(ValueError, match="bands"):
         near_duplicates(minhash_signatures(tokens, offsets), bands=100)
+
+
+def _exact_jaccard(a: list[int], b: list[int], size: int) -> float:
+    sa = {tuple(a[i : i + size]) for i in range(max(1, len(a) - size + 1))}
+    sb = {tuple(b[i : i + size]) for i in range(max(1, len(b) - size + 1))}
+    return len(sa & sb) / len(sa | sb)
+
+
+def test_shingle_sets_give_exact_jaccard() -> None:
+    rng = np.random.default_rng(5)
+    docs = [list(rng.integers(0, 6, rng.integers(3, 30))) for _ in range(60)]
+    tok = np.array([t for d in docs for t in d], dtype=np.uint64)
+    off = np.r_[0, np.cumsum([len(d) for d in docs])].astype(np.int64)
+    sets = ShingleSets.of(tok, off, 3)
+    a, b = np.triu_indices(len(docs), 1)
+    expected = [_exact_jaccard(docs[i], docs[j], 3) for i, j in zip(a.tolist(), b.tolist(), strict=True)]
+    np.testing.assert_allclose(sets.jaccard(a, b), expected)
+
+
+def test_short_documents_are_not_near_duplicates_on_a_loose_estimate() -> None:
+    """Densified MinHash can over-estimate short documents; exact verification removes the pair.
+
+    The two reviews share 3 of 14 word 5-grams (Jaccard 0.21), yet with seed 0 their 64-bin
+    signatures agree on 70% of bins: found in the project's own example data.
+    """
+    docs = tokenize(
+        [
+            "The lens heats up after a week and is grainy.",
+            "This charger broke quickly. The delivery heats up after a week and is waterlogged. Recommended.",
+            "The lens heats up after a week and is grainy.",  # a real (exact) duplicate of the first
+        ]
+    )
+    sig = minhash_signatures(docs.tokens, docs.offsets, shingle=5, num_perm=64, seed=0)
+    assert estimated_jaccard(sig[0], sig[1]) >= 0.7
+    sets = ShingleSets.of(docs.tokens, docs.offsets, 5)
+    assert sets.jaccard(np.array([0]), np.array([1]))[0] == pytest.approx(3 / 14)
+    unverified = near_duplicates(sig, bands=16, threshold=0.7)
+    verified = near_duplicates(sig, bands=16, threshold=0.7, sets=sets)
+    assert unverified.duplicate_docs == 2
+    assert verified.duplicate_docs == 1 and verified.pairs[0][:2] == (0, 2)

@@ -28,6 +28,8 @@ from ..hashing import mix
 from .text_diversity import document_hashes, n_distinct, ngram_hashes, validate_docs
 
 _EMPTY = np.iinfo(np.uint64).max
+# How far below the threshold a MinHash estimate may be and still be checked exactly.
+VERIFY_SLACK = 0.25
 
 
 def shingles(tokens: np.ndarray, offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -47,6 +49,59 @@ def shingles(tokens: np.ndarray, offsets: np.ndarray, size: int) -> tuple[np.nda
         order = np.argsort(docs, kind="stable")
         hashes, docs = hashes[order], docs[order]
     return hashes, docs
+
+
+@dataclass(frozen=True, slots=True)
+class ShingleSets:
+    """Each document's distinct shingle hashes, sorted, as one flat array with offsets."""
+
+    hashes: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def of(cls, tokens: np.ndarray, offsets: np.ndarray, size: int) -> ShingleSets:
+        hashes, docs = shingles(tokens, offsets, size)
+        n_docs = len(offsets) - 1
+        order = np.lexsort((hashes, docs))
+        hashes, docs = hashes[order], docs[order]
+        first = np.r_[True, (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])]
+        hashes, docs = hashes[first], docs[first]
+        counts = np.bincount(docs, minlength=n_docs)
+        return cls(hashes, np.r_[0, np.cumsum(counts)].astype(np.int64))
+
+    def jaccard(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Exact Jaccard similarity of the shingle sets of documents ``a[i]`` and ``b[i]``.
+
+        Vectorised: both sets of every pair are laid end to end, tagged with the pair, sorted, and
+        equal neighbours within a pair counted (each set is duplicate-free, so a repeat is a shared
+        shingle). Pairs are taken in slices so that memory stays bounded.
+        """
+        a = np.asarray(a, dtype=np.int64)
+        b = np.asarray(b, dtype=np.int64)
+        out = np.zeros(len(a), dtype=np.float64)
+        sizes = np.diff(self.offsets)
+        per_pair = sizes[a] + sizes[b]
+        start = 0
+        while start < len(a):
+            # Up to ~4M shingles per slice (64 MiB of hashes and tags).
+            stop = start + max(1, int(np.searchsorted(np.cumsum(per_pair[start:]), 4_000_000)))
+            out[start:stop] = self._slice_jaccard(a[start:stop], b[start:stop], sizes)
+            start = stop
+        return out
+
+    def _slice_jaccard(self, a: np.ndarray, b: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        docs = np.stack([a, b], axis=1).ravel()
+        lengths = sizes[docs]
+        pair = np.repeat(np.arange(len(a)), sizes[a] + sizes[b])
+        # Positions of every shingle of every listed document in the flat array.
+        run_start = np.repeat(self.offsets[docs] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+        values = self.hashes[run_start + np.arange(int(lengths.sum()))]
+        order = np.lexsort((values, pair))
+        values, pair = values[order], pair[order]
+        shared = (values[1:] == values[:-1]) & (pair[1:] == pair[:-1])
+        inter = np.bincount(pair[1:][shared], minlength=len(a)).astype(np.float64)
+        union = sizes[a] + sizes[b] - inter
+        return np.divide(inter, union, out=np.zeros(len(a)), where=union > 0)
 
 
 def minhash_signatures(
@@ -144,6 +199,8 @@ def near_duplicates(
     doc_hashes: np.ndarray | None = None,
     valid: np.ndarray | None = None,
     max_pairs: int = 5,
+    sets: ShingleSets | None = None,
+    set_rows: np.ndarray | None = None,
 ) -> NearDuplicates:
     """Near-duplicate clusters from MinHash signatures by LSH banding (see module docstring).
 
@@ -162,6 +219,11 @@ def near_duplicates(
         Boolean mask of documents to consider (default: those with a non-empty signature).
     max_pairs
         Example pairs to return.
+    sets, set_rows
+        The documents' shingle sets, and the document each signature row is (default: row ``i`` is
+        document ``i``). When given, every candidate pair is verified with its exact Jaccard
+        similarity: the densified one-permutation estimate is loose for short documents (a
+        7-shingle and a 14-shingle document at true Jaccard 0.17 were seen estimated at 0.7).
     """
     sig = np.asarray(signatures, dtype=np.uint64)
     if sig.ndim != 2:
@@ -196,7 +258,8 @@ def near_duplicates(
             continue
         reps = rep[rep != order]
         sim = estimated_jaccard(s[members], s[reps])
-        keep = sim >= threshold
+        # With exact verification below, the estimate only screens candidates, loosely.
+        keep = sim >= (threshold - VERIFY_SLACK if sets is not None else threshold)
         src.append(members[keep])
         dst.append(reps[keep])
         sims.append(sim[keep])
@@ -205,6 +268,16 @@ def near_duplicates(
     a = np.concatenate(src)
     b = np.concatenate(dst)
     w = np.concatenate(sims)
+    if sets is not None:
+        a, b = np.minimum(a, b), np.maximum(a, b)
+        _, first = np.unique(a * n + b, return_index=True)
+        a, b = a[first], b[first]
+        rows = idx if set_rows is None else np.asarray(set_rows)[idx]
+        w = sets.jaccard(rows[a], rows[b])
+        keep = w >= threshold
+        a, b, w = a[keep], b[keep], w[keep]
+        if len(a) == 0:
+            return NearDuplicates(n, 0, 0.0, exact_docs, exact_docs / n)
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
     n_comp, labels = connected_components(graph, directed=False)
     sizes = np.bincount(labels)

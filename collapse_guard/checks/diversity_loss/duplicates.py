@@ -12,7 +12,7 @@ from ...context import CheckContext
 from ...profile import TextProfile
 from ...results import Measurement
 from ...stats.entropy import compare_with_null, finite_population_inflation
-from ...stats.near_duplicates import NearDuplicates, minhash_signatures, near_duplicates
+from ...stats.near_duplicates import NearDuplicates, ShingleSets, minhash_signatures, near_duplicates
 from ...stats.text_diversity import document_hashes, self_repetition, take_docs
 from .common import _measure, _nonempty, _pct, _quote
 
@@ -56,9 +56,13 @@ def _document_findings(
     b_sig = minhash_signatures(b_tok, b_off, shingle=shingle, num_perm=NUM_PERM, seed=ctx.seed)
     r_sig = minhash_signatures(r_tok, r_off, shingle=shingle, num_perm=NUM_PERM, seed=ctx.seed)
     b_hash, r_hash = document_hashes(b_tok, b_off), document_hashes(r_tok, r_off)
+    b_sets, r_sets = ShingleSets.of(b_tok, b_off, shingle), ShingleSets.of(r_tok, r_off, shingle)
 
     def dups(sig: np.ndarray, hashes: np.ndarray, docs: np.ndarray) -> NearDuplicates:
-        return near_duplicates(sig[docs], bands=BANDS, threshold=threshold, doc_hashes=hashes[docs])
+        sets = b_sets if sig is b_sig else r_sets
+        return near_duplicates(
+            sig[docs], bands=BANDS, threshold=threshold, doc_hashes=hashes[docs], sets=sets, set_rows=docs
+        )
 
     full = dups(b_sig, b_hash, np.arange(n_b))
     subsampled = m_docs < n_b
@@ -162,7 +166,13 @@ def _duplicates_only(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     shingle = int(ctx.option("shingle"))
     threshold = float(ctx.option("near_duplicate_threshold"))
     sig = minhash_signatures(b_tok, b_off, shingle=shingle, num_perm=NUM_PERM, seed=ctx.seed)
-    res = near_duplicates(sig, bands=BANDS, threshold=threshold, doc_hashes=document_hashes(b_tok, b_off))
+    res = near_duplicates(
+        sig,
+        bands=BANDS,
+        threshold=threshold,
+        doc_hashes=document_hashes(b_tok, b_off),
+        sets=ShingleSets.of(b_tok, b_off, shingle),
+    )
     pairs = _dup_pairs(res, bat.sample.texts, b_keep)
     evidence = {
         "batch_documents": n_b,
