@@ -44,7 +44,14 @@ def test_beta_ppf_matches_scipy() -> None:
 
 
 @pytest.mark.parametrize(
-    ("n", "a", "b"), [(10, 1.0, 1.0), (5_000, 201.0, 19_801.0), (100_000, 1_001.0, 99_001.0), (50, 0.5, 7.0)]
+    ("n", "a", "b"),
+    [
+        (10, 1.0, 1.0),
+        (5_000, 201.0, 19_801.0),
+        (100_000, 1_001.0, 99_001.0),
+        (50, 0.5, 7.0),
+        (1_000_000, 5e5, 5e5),
+    ],
 )
 def test_beta_binomial_matches_scipy(n: int, a: float, b: float) -> None:
     mean = n * a / (a + b)

@@ -87,6 +87,23 @@ def betabinom_pmf(k: ArrayLike, n: int, a: ArrayLike, b: ArrayLike) -> np.ndarra
     return np.exp(betabinom_logpmf(k, n, a, b))
 
 
+def _tail_sum(lo: int, hi: int, n: int, a: float, b: float) -> float:
+    """Sum of the beta-binomial pmf over ``lo..hi`` (a tail: every term beyond it is smaller).
+
+    Terms more than 40 standard deviations from the inner end of a tail are below e^-800 of the
+    largest one, so only a window that wide is summed: a 1,000,000-row batch would otherwise
+    evaluate a million log-gamma terms per call.
+    """
+    _, sd = betabinom_mean_sd(n, a, b)
+    width = math.ceil(40 * sd) + 50
+    mean = n * a / (a + b)
+    if hi <= mean:
+        lo = max(lo, hi - width)
+    else:
+        hi = min(hi, lo + width)
+    return float(betabinom_pmf(np.arange(lo, hi + 1), n, a, b).sum())
+
+
 def betabinom_cdf(k: float, n: int, a: float, b: float) -> float:
     """Beta-binomial ``P(K <= k)``, summing the pmf on the shorter side so tiny tails stay exact."""
     k = math.floor(k)
@@ -95,8 +112,8 @@ def betabinom_cdf(k: float, n: int, a: float, b: float) -> float:
     if k >= n:
         return 1.0
     if k <= n * a / (a + b):
-        return float(min(1.0, betabinom_pmf(np.arange(k + 1), n, a, b).sum()))
-    return float(max(0.0, 1.0 - betabinom_pmf(np.arange(k + 1, n + 1), n, a, b).sum()))
+        return min(1.0, _tail_sum(0, k, n, a, b))
+    return max(0.0, 1.0 - _tail_sum(k + 1, n, n, a, b))
 
 
 def betabinom_sf(k: float, n: int, a: float, b: float) -> float:
@@ -107,8 +124,8 @@ def betabinom_sf(k: float, n: int, a: float, b: float) -> float:
     if k >= n:
         return 0.0
     if k >= n * a / (a + b):
-        return float(min(1.0, betabinom_pmf(np.arange(k + 1, n + 1), n, a, b).sum()))
-    return float(max(0.0, 1.0 - betabinom_pmf(np.arange(k + 1), n, a, b).sum()))
+        return min(1.0, _tail_sum(k + 1, n, n, a, b))
+    return max(0.0, 1.0 - _tail_sum(0, k, n, a, b))
 
 
 def betabinom_mean_sd(n: int, a: float, b: float) -> tuple[float, float]:
