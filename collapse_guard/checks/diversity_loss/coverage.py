@@ -92,7 +92,6 @@ def _coverage(ctx: CheckContext) -> Iterator[Measurement]:
         yield Measurement(None, "coverage", insufficient=reason, message=reason)
         return
     x_ref = transform(space, ref_df)
-    x_bat = transform(space, bat_df)
     rng = ctx.rng("coverage")
     null_cov, null_den = [], []
     for _ in range(int(ctx.option("coverage_draws"))):
@@ -101,19 +100,22 @@ def _coverage(ctx: CheckContext) -> Iterator[Measurement]:
         null_cov.append(dc.coverage)
         null_den.append(dc.density)
     obs_cov, obs_den = [], []
-    first_real = first_fake = np.zeros(0, dtype=np.int64)
+    first_real = np.zeros(0, dtype=np.int64)
+    first_fake = np.zeros((0, space.width))
     for i in range(3):
         real = rng.permutation(len(x_ref))[:s]
-        fake = rng.choice(len(x_bat), s, replace=False) if len(x_bat) > s else np.arange(s)
-        dc = density_coverage(x_ref[real], x_bat[fake], K)
+        fake = rng.choice(len(bat_df), s, replace=False) if len(bat_df) > s else np.arange(s)
+        # Only the drawn batch rows are encoded: the batch sample can be 100,000 rows.
+        x_fake = transform(space, bat_df.iloc[fake])
+        dc = density_coverage(x_ref[real], x_fake, K)
         obs_cov.append(dc.coverage)
         obs_den.append(dc.density)
         if i == 0:
-            first_real, first_fake = real, fake
+            first_real, first_fake = real, x_fake
     inflate = finite_population_inflation(s / len(x_ref))
     cmp = compare_with_null(float(np.mean(obs_cov)), null_cov, worse="lower", inflate=inflate)
     effect = cmp.observed / cmp.expected if cmp.expected > 0 else 1.0
-    uncovered = ~covered_rows(x_ref[first_real], x_bat[first_fake], K)
+    uncovered = ~covered_rows(x_ref[first_real], first_fake, K)
     where = _describe_uncovered(
         ref_df.iloc[first_real].reset_index(drop=True), uncovered, numeric, categorical
     )
