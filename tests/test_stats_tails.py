@@ -9,13 +9,20 @@ import pytest
 from scipy import stats
 
 from collapse_guard.stats.tails import (
+    HillIndex,
+    QuantileSpread,
+    betabinom_tail,
     clopper_pearson,
     exceedance_power,
     exceedance_test,
     hill_k,
     hill_xi,
     needed_batch_size,
+    order_statistic_ratio_tests,
     permutation_ratio_test,
+    permutation_ratio_tests,
+    pooled_quantile,
+    ratio_power,
     spread,
     tail_threshold,
 )
@@ -169,3 +176,166 @@ def test_permutation_ratio_test_is_calibrated_on_discrete_values() -> None:
         small += res.p_value < 0.01
     assert zero > 0  # the case arises
     assert small <= 1
+
+
+def test_permutation_ratio_test_reports_both_sides() -> None:
+    rng = np.random.default_rng(12)
+    ref = rng.normal(size=3000)
+
+    def iqr(v: np.ndarray) -> float:
+        return spread(v, 0.25, 0.75)
+
+    wide = permutation_ratio_test(ref, 1.25 * rng.normal(size=1500), iqr, np.random.default_rng(0))
+    assert wide.p_larger < 1e-4 and wide.p_value > 0.5
+    narrow = permutation_ratio_test(ref, 0.8 * rng.normal(size=1500), iqr, np.random.default_rng(0))
+    assert narrow.p_value < 1e-4 and narrow.p_larger > 0.5
+
+
+# --- the other side: more tail than an honest batch would have ---------------------------------
+
+
+def test_exceedance_greater_by_hand_and_against_scipy() -> None:
+    # n = 1, y = 0, m = 1, one threshold: p ~ Beta(1, 1); P(K >= 1) = E[p] = 1/2.
+    assert exceedance_test(1, 1, 0, 1, alternative="greater").p_value == pytest.approx(0.5)
+    # Both tails of 20,000 reference values with 400 beyond: the exact law is Beta(402, 19599).
+    res = exceedance_test(130, 5000, 400, 20_000, alternative="greater", thresholds=2)
+    # scipy sums its upper tail as 1 - cdf: good to about 1e-10 absolute.
+    assert res.p_value == pytest.approx(stats.betabinom.sf(129, 5000, 402, 19_599), abs=1e-10)
+    assert res.expected_count == pytest.approx(5000 * 402 / 20_001)
+    assert res.ratio == pytest.approx(1.3)
+    assert res.alternative == "greater"
+    # The "less" side is unchanged by the new parameters.
+    assert exceedance_test(80, 5000, 400, 20_000, thresholds=2).p_value == pytest.approx(
+        stats.betabinom.cdf(80, 5000, 401, 19_601), rel=1e-9
+    )
+
+
+def test_betabinom_tail_matches_scipy_and_stays_exact_far_out() -> None:
+    for n, a, b in [(10, 1.0, 1.0), (5000, 201.0, 19_801.0), (100_000, 402.0, 19_600.0), (50, 0.5, 7.0)]:
+        mean = n * a / (a + b)
+        for k in sorted({0, 1, int(mean / 2), int(mean), int(mean * 1.2) + 1, n}):
+            # scipy's upper tail is 1 - cdf: accurate to about 1e-10 absolute only.
+            assert betabinom_tail(k, n, a, b, upper=False) == pytest.approx(
+                stats.betabinom.cdf(k, n, a, b), rel=1e-8, abs=1e-10
+            )
+            assert betabinom_tail(k, n, a, b, upper=True) == pytest.approx(
+                stats.betabinom.sf(k - 1, n, a, b), rel=1e-8, abs=1e-9
+            )
+    # Far in the upper tail the mirror image (n - K ~ BetaBinomial(n, b, a)) is the accurate value.
+    far = betabinom_tail(3000, 100_000, 402.0, 19_600.0, upper=True)
+    assert far == pytest.approx(stats.betabinom.cdf(97_000, 100_000, 19_600.0, 402.0), rel=1e-6)
+    assert 0 < far < 1e-12
+
+
+def test_exceedance_greater_is_calibrated_with_a_small_reference() -> None:
+    # Both 5% tails of a 300-value reference: the uniform-posterior law would put the null mass
+    # one pseudo-count too low and flag honest batches; the exact law must keep alpha.
+    rng = np.random.default_rng(8)
+    reps, rejections = 3000, 0
+    for _ in range(reps):
+        ref = np.sort(rng.normal(size=300))
+        batch = rng.normal(size=400)
+        (lo, y_lo), (hi, y_hi) = tail_threshold(ref, 0.05), tail_threshold(ref, 0.95)
+        k = int(np.sum(batch < lo) + np.sum(batch > hi))
+        res = exceedance_test(k, 400, y_lo + y_hi, 300, alternative="greater", thresholds=2)
+        rejections += res.p_value <= 0.05
+    assert 0.03 <= rejections / reps <= 0.06
+
+
+def test_needed_batch_size_for_more_tail_is_the_first_size_with_power() -> None:
+    # Known p0 = 2%, true mass 3%, alpha = 0.01: the exact binomial test, by brute force.
+    sizes = np.arange(1000, 4000)
+    crit = stats.binom.isf(0.01, sizes, 0.02) + 1  # smallest c with P(K >= c) <= alpha
+    crit = np.where(stats.binom.sf(crit - 2, sizes, 0.02) <= 0.01, crit - 1, crit)
+    power = stats.binom.sf(crit - 1, sizes, 0.03)
+    first = int(sizes[np.flatnonzero(power >= 0.8)[0]])
+    n = needed_batch_size(0.02, 1.5, alternative="greater")
+    assert n is not None
+    assert float(exceedance_power(n, 0.02, 1.5, alternative="greater")) >= 0.8
+    assert float(exceedance_power(n - 1, 0.02, 1.5, alternative="greater")) < 0.8
+    assert abs(n - first) / first < 0.06  # the saw-tooth: a crossing near the first one
+    # With a reference sample the law is wider, so more rows are needed; a ratio the reference
+    # cannot resolve has no size at all.
+    uncertain = needed_batch_size(0.02, 1.5, reference=(400, 20_000), alternative="greater", thresholds=2)
+    assert uncertain is not None and uncertain > n
+    assert needed_batch_size(0.02, 1.5, reference=(4, 200), alternative="greater", thresholds=2) is None
+    assert needed_batch_size(0.02, 0.9, alternative="greater") is None
+
+
+def test_pooled_quantile_by_hand() -> None:
+    x = np.array([0.0, 1.0, 2.0, 3.0])  # order statistic i sits at (i - 0.5) / 4
+    u = np.array([0.0, 0.125, 0.25, 0.5, 0.875, 1.0])
+    np.testing.assert_allclose(pooled_quantile(x, u), [0.0, 0.0, 0.5, 1.5, 3.0, 3.0])
+    assert pooled_quantile(np.array([7.0]), np.array([0.3]))[0] == 7.0
+
+
+def test_simulated_spread_follows_uniform_order_statistics() -> None:
+    # From a uniform population the spread of n draws is U_(s) - U_(r) ~ Beta(s - r, n + 1 - s + r).
+    population = (np.arange(200_000) + 0.5) / 200_000
+    n = 1001  # quantiles 0.01 / 0.99 are order statistics 11 and 991
+    sims = QuantileSpread(0.01, 0.99).simulate(population, n, 20_000, np.random.default_rng(0))
+    law = stats.beta(980, n + 1 - 980)
+    assert np.mean(sims) == pytest.approx(law.mean(), abs=2e-4)
+    assert np.std(sims) == pytest.approx(law.std(), rel=0.03)
+    assert QuantileSpread(0.25, 0.75)(population) == pytest.approx(0.5, abs=1e-5)
+
+
+def test_simulated_hill_follows_the_gamma_law_on_pareto() -> None:
+    # For an exact Pareto tail, k * xi_hat / xi ~ Gamma(k): mean xi, sd xi / sqrt(k).
+    xi = 0.5
+    u = (np.arange(400_000) + 0.5) / 400_000
+    population = (1 - u) ** -xi  # Pareto quantile function, x_m = 1
+    n = 2500
+    sims = HillIndex().simulate(population, n, 4000, np.random.default_rng(1))
+    k = hill_k(n)
+    assert np.mean(sims) == pytest.approx(xi, rel=0.02)
+    assert np.std(sims) == pytest.approx(xi / math.sqrt(k), rel=0.06)
+    assert math.isnan(HillIndex().simulate(-population[::-1], n, 10, np.random.default_rng(1))[0])
+
+
+def test_order_statistic_null_is_calibrated_both_ways_and_matches_permutations() -> None:
+    rng = np.random.default_rng(21)
+    stats_ = {"wide": QuantileSpread(0.01, 0.99), "iqr": QuantileSpread(0.25, 0.75), "hill": HillIndex()}
+    low = high = 0
+    reps = 300
+    for i in range(reps):
+        ref = np.sort(rng.lognormal(0, 1, 5000))
+        bat = np.sort(rng.lognormal(0, 1, 1000))
+        res = order_statistic_ratio_tests(ref, bat, stats_, np.random.default_rng(i), 400)
+        low += sum(t.p_value <= 0.05 for t in res.values())
+        high += sum(t.p_larger <= 0.05 for t in res.values())
+    assert 0.025 <= low / (3 * reps) <= 0.075
+    assert 0.025 <= high / (3 * reps) <= 0.075
+    # Its null spread agrees with the exact (permutation) one.
+    ref, bat = np.sort(rng.lognormal(0, 1, 3000)), np.sort(rng.lognormal(0, 1, 1500))
+    sim = order_statistic_ratio_tests(ref, bat, stats_, np.random.default_rng(0), 2000)
+    perm = permutation_ratio_tests(ref, bat, stats_, np.random.default_rng(0), 400, 10**9)
+    for name in stats_:
+        assert sim[name].null_sd == pytest.approx(perm[name].null_sd, rel=0.2), name
+
+
+def test_order_statistic_ratio_tests_see_widening_and_narrowing() -> None:
+    rng = np.random.default_rng(4)
+    ref = np.sort(rng.normal(size=20_000))
+    spreads = {"wide": QuantileSpread(0.01, 0.99)}
+    wider = order_statistic_ratio_tests(ref, np.sort(1.1 * rng.normal(size=5000)), spreads, rng, 1000)
+    assert wider["wide"].p_larger < 1e-4 and wider["wide"].p_value > 0.5
+    assert wider["wide"].interval[0] < wider["wide"].ratio < wider["wide"].interval[1]
+    narrower = order_statistic_ratio_tests(ref, np.sort(0.9 * rng.normal(size=5000)), spreads, rng, 1000)
+    assert narrower["wide"].p_value < 1e-4 and narrower["wide"].p_larger > 0.5
+    flat = order_statistic_ratio_tests(np.zeros(100), np.zeros(50), spreads, rng, 100)
+    assert math.isnan(flat["wide"].p_value) and math.isnan(flat["wide"].p_larger)
+    # Same seed, same answer.
+    x = np.sort(rng.normal(size=3000))
+    assert order_statistic_ratio_tests(ref, x, spreads, np.random.default_rng(3), 500) == (
+        order_statistic_ratio_tests(ref, x, spreads, np.random.default_rng(3), 500)
+    )
+
+
+def test_ratio_power_by_hand() -> None:
+    # |log 1.25| / 0.05 - z_0.99 = 4.463 - 2.326
+    want = stats.norm.cdf(math.log(1.25) / 0.05 - stats.norm.ppf(0.99))
+    assert ratio_power(0.05, 1.25, 0.01) == pytest.approx(want)
+    # A narrowing by the same factor has the same power.
+    assert ratio_power(0.05, 0.8, 0.01) == pytest.approx(want)
+    assert ratio_power(math.nan, 1.25) == 0.0

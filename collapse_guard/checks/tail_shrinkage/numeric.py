@@ -2,14 +2,18 @@
 
 Every statistic is calibrated at the batch's own size: exceedance counts against a beta-binomial
 null that carries the reference sample's uncertainty (``stats.tails.exceedance_test``); spread
-and Hill ratios against a permutation null of the pooled values re-split at the two sizes.
+and Hill ratios against a size-matched null of the pooled values: simulated order statistics at
+the two sizes, or, for small samples, where it is cheap and exact with ties, a permutation.
+
+Shrinkage is the main question; three findings look the other way (``tail_mass_excess_q01_q99``,
+``tail_mass_excess_q05_q95``, ``spread_excess_q99_q01``), because kernel-density and noisy
+generators widen a distribution over generations instead of thinning its tails.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -18,10 +22,17 @@ from ...profile import NumericProfile
 from ...protocols import MetricSpec, OptionSpec
 from ...results import Measurement
 from ...stats.tails import (
+    HillIndex,
+    OrderStatistic,
+    QuantileSpread,
+    SpreadTest,
     exceedance_test,
+    hill_k,
     hill_xi,
     needed_batch_size,
+    order_statistic_ratio_tests,
     permutation_ratio_tests,
+    ratio_power,
     spread,
     tail_threshold,
 )
@@ -62,6 +73,29 @@ METRICS["spread_ratio_iqr"] = MetricSpec(
     fail=0.7,
     bounds=(0.0, 1.0),
 )
+METRICS["tail_mass_excess_q01_q99"] = MetricSpec(
+    "batch share beyond the reference p1 or p99 divided by the reference's, when it grew "
+    "(heavier tails; 1 = unchanged)",
+    worse="higher",
+    warn=1.25,
+    fail=1.5,
+    bounds=(1.0, math.inf),
+)
+METRICS["tail_mass_excess_q05_q95"] = MetricSpec(
+    "batch share beyond the reference p5 or p95 divided by the reference's, when it grew "
+    "(a wider distribution, e.g. a kernel-density generator; 1 = unchanged)",
+    worse="higher",
+    warn=1.1,
+    fail=1.25,
+    bounds=(1.0, math.inf),
+)
+METRICS["spread_excess_q99_q01"] = MetricSpec(
+    "batch (p99 - p1) divided by the reference's, when it grew (a wider distribution; 1 = unchanged)",
+    worse="higher",
+    warn=1.1,
+    fail=1.25,
+    bounds=(1.0, math.inf),
+)
 METRICS["hill_tail_index"] = MetricSpec(
     "Hill tail index xi (k = ceil(sqrt(n))) of the batch divided by the reference's; below 1 = "
     "lighter upper tail (positive heavy-tailed columns only)",
@@ -74,7 +108,8 @@ METRICS["hill_tail_index"] = MetricSpec(
 OPTIONS: dict[str, OptionSpec] = {
     "null_draws": OptionSpec(
         100,
-        "permutations of the pooled values for the spread-ratio and Hill nulls",
+        "minimum draws of the spread-ratio and Hill nulls (permutations of small samples; "
+        "at least 1,000 simulated samples otherwise)",
         lambda v: isinstance(v, int) and 20 <= v <= 10_000,
         "an integer between 20 and 10000",
     ),
@@ -92,11 +127,27 @@ OPTIONS: dict[str, OptionSpec] = {
     ),
 }
 
+# metric -> (tail probability on each side, lower label, upper label)
+EXCESS = {
+    "tail_mass_excess_q01_q99": (0.01, "p1", "p99"),
+    "tail_mass_excess_q05_q95": (0.05, "p5", "p95"),
+}
+SPREAD_EXCESS = "spread_excess_q99_q01"
+# metric -> (lower quantile, upper quantile, label)
+SPREADS = {
+    "spread_ratio_q99_q01": (0.01, 0.99, "p99 - p1"),
+    "spread_ratio_iqr": (0.25, 0.75, "IQR"),
+}
+
 MIN_REFERENCE = 100
 MIN_BATCH_SPREAD = 20
-PERMUTATION_CAP = 20_000
+# Pooled samples up to this size get the exact permutation null: it costs draws x sorts of the
+# pool, negligible here, and is exact for discrete values. Larger ones get the simulated
+# order-statistic null, whose cost does not grow with the sizes (a 1M-row batch column: ~1 ms).
+PERMUTATION_POOL = 5000
 PERMUTATION_WORK = 2_000_000  # values sorted per statistic across all permutations
 MAX_DRAWS = 2000
+SIMULATED_DRAWS = 1000
 # A quantile spread is compared only when each end rests on at least this many values: the
 # p99 - p1 of a few hundred rows is two or three order statistics and far from normal.
 MIN_TAIL_POINTS = 10
@@ -115,7 +166,7 @@ def fmt(x: float) -> str:
 
 
 def _insufficient_all(column: str, why: str) -> Iterator[Measurement]:
-    for metric in (*TAILS, "spread_ratio_q99_q01", "spread_ratio_iqr"):
+    for metric in (*TAILS, *EXCESS, *SPREADS, SPREAD_EXCESS):
         yield Measurement(
             column,
             metric,
@@ -157,6 +208,8 @@ def measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
         )
         if tail is not None:
             yield tail
+    for metric in EXCESS:
+        yield _excess(ctx, column, metric, ref, batch, power, sampled)
     yield from _spreads_and_hill(ctx, column, ref, batch)
 
 
@@ -259,21 +312,120 @@ def _extremes(ref: np.ndarray, batch: np.ndarray, t: float, upper: bool) -> str:
     )
 
 
+def _excess(
+    ctx: CheckContext,
+    column: str,
+    metric: str,
+    ref: np.ndarray,
+    batch: np.ndarray,
+    power: float,
+    sampled: str,
+) -> Measurement:
+    """More batch rows beyond the reference's lower and upper quantiles than an honest batch has.
+
+    Both tails are counted together: a widening generator adds mass on both sides, and the sum
+    has twice the count of either tail for the same relative change. Unlike the shrinkage
+    tails, a batch without the power to see the ``fail`` effect is insufficient-data even when
+    the count is significant: at such sizes the effect gate cannot tell a wider distribution
+    from sampling noise, and every ungated test would add its full alpha to the run's false
+    alarms.
+    """
+    mass, lo_label, hi_label = EXCESS[metric]
+    labels = f"{lo_label}/{hi_label}"
+    m, n = len(ref), len(batch)
+    t_lo, y_lo = tail_threshold(ref, mass)
+    t_hi, y_hi = tail_threshold(ref, 1.0 - mass)
+    y = y_lo + y_hi
+    if y == 0:
+        why = f"no reference value lies strictly beyond its {lo_label} or {hi_label}: too many ties"
+        return Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
+    k_lo = int(np.searchsorted(batch, t_lo, side="left"))
+    k_hi = int(n - np.searchsorted(batch, t_hi, side="right"))
+    k = k_lo + k_hi
+    r = exceedance_test(k, n, y, m, alternative="greater", thresholds=2)
+    _, fail = ctx.config.thresholds(ctx.check, metric, column)
+    need = needed_batch_size(
+        y / m, fail, ctx.config.alpha, power, reference=(y, m), alternative="greater", thresholds=2
+    )
+    ref_spread, bat_spread = spread(ref, mass, 1.0 - mass), spread(batch, mass, 1.0 - mass)
+    width = f"{hi_label} - {lo_label}"
+    if bat_spread > ref_spread:
+        widened = f"{width} grew from {fmt(ref_spread)} to {fmt(bat_spread)}"
+    else:
+        widened = f"{width} is {fmt(bat_spread)} against {fmt(ref_spread)} in the reference"
+    message = (
+        f"{column}: {k:,} rows beyond the reference {labels} ({fmt(t_lo)} / {fmt(t_hi)}) where "
+        f"{r.expected_count:,.0f} were expected ({k_lo:,} below {lo_label}, {k_hi:,} above "
+        f"{hi_label}){sampled}; {widened}"
+    )
+    insufficient = None
+    if need is None or n < need:
+        needs = (
+            f"needs about {need:,} rows"
+            if need is not None
+            else f"the reference sample ({m:,} values) is too small to pin these tails down"
+        )
+        insufficient = (
+            f"a batch of {n:,} rows cannot reliably detect {fail - 1:.0%} more rows beyond the "
+            f"reference {labels}; {needs}"
+        )
+    return Measurement(
+        column,
+        metric,
+        value=r.batch_mass,
+        expected=r.reference_mass,
+        interval=r.interval,
+        p_value=r.p_value,
+        effect=r.ratio,
+        message=message,
+        evidence={
+            "thresholds": [t_lo, t_hi],
+            "batch_count": k,
+            "batch_count_below": k_lo,
+            "batch_count_above": k_hi,
+            "expected_count": r.expected_count,
+            "reference_count": y,
+            "batch_rows": n,
+            "reference_sample": m,
+            "needed_rows": need,
+            "reference_spread": ref_spread,
+            "batch_spread": bat_spread,
+        },
+        insufficient=insufficient,
+    )
+
+
+def _ratio_tests(
+    ctx: CheckContext,
+    column: str,
+    ref: np.ndarray,
+    batch: np.ndarray,
+    statistics: Mapping[str, OrderStatistic],
+) -> tuple[dict[str, SpreadTest], str]:
+    """Size-matched nulls for the spread and Hill ratios, and which null was used."""
+    pooled = len(ref) + len(batch)
+    minimum = int(ctx.option("null_draws", column))
+    rng = ctx.rng(column, "spread")
+    if pooled <= PERMUTATION_POOL:
+        # Small samples get more permutations (same total work): their quantile ratios are far
+        # from normal, so the p-value should come from the permutations, not extrapolation.
+        draws = max(minimum, min(MAX_DRAWS, PERMUTATION_WORK // pooled))
+        return permutation_ratio_tests(ref, batch, statistics, rng, draws, pooled), "permutation"
+    draws = max(minimum, SIMULATED_DRAWS)
+    return order_statistic_ratio_tests(ref, batch, statistics, rng, draws), "order statistics"
+
+
 def _spreads_and_hill(
     ctx: CheckContext, column: str, ref: np.ndarray, batch: np.ndarray
 ) -> Iterator[Measurement]:
     n = len(batch)
-    spreads = {
-        "spread_ratio_q99_q01": (0.01, 0.99, "p99 - p1"),
-        "spread_ratio_iqr": (0.25, 0.75, "IQR"),
-    }
     if n < MIN_BATCH_SPREAD:
-        for metric in spreads:
-            why = f"only {n} batch values (a spread needs {MIN_BATCH_SPREAD})"
+        why = f"only {n} batch values (a spread needs {MIN_BATCH_SPREAD})"
+        for metric in (*SPREADS, SPREAD_EXCESS):
             yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
         return
-    statistics: dict[str, Callable[[np.ndarray], float]] = {
-        metric: partial(spread, lo=lo, hi=hi) for metric, (lo, hi, _) in spreads.items()
+    statistics: dict[str, OrderStatistic] = {
+        metric: QuantileSpread(lo, hi) for metric, (lo, hi, _) in SPREADS.items()
     }
     hill_ref = hill_xi(ref)
     heavy = (
@@ -283,15 +435,11 @@ def _spreads_and_hill(
         and n >= MIN_HILL_BATCH
     )
     if heavy:
-        statistics["hill_tail_index"] = partial(hill_xi, k=None)
-    # Small samples get more permutations (same total work): their quantile ratios are far from
-    # normal, so the p-value should come from the permutations, not from extrapolation.
-    used = min(n, PERMUTATION_CAP) + min(len(ref), PERMUTATION_CAP)
-    draws = max(int(ctx.option("null_draws", column)), min(MAX_DRAWS, PERMUTATION_WORK // used))
-    tests = permutation_ratio_tests(ref, batch, statistics, ctx.rng(column, "spread"), draws, PERMUTATION_CAP)
-    for metric, (lo, _hi, label) in spreads.items():
+        statistics["hill_tail_index"] = HillIndex()
+    tests, null = _ratio_tests(ctx, column, ref, batch, statistics)
+    fewest = min(n, len(ref))
+    for metric, (lo, _hi, label) in SPREADS.items():
         s = tests[metric]
-        fewest = min(n, len(ref))
         if fewest * lo < MIN_TAIL_POINTS:
             why = (
                 f"{label} of {fewest:,} values rests on their {math.ceil(fewest * lo)} most "
@@ -299,10 +447,14 @@ def _spreads_and_hill(
                 "on both sides"
             )
             yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
+            if metric == "spread_ratio_q99_q01":
+                yield Measurement(column, SPREAD_EXCESS, message=f"{column}: {why}", insufficient=why)
             continue
         if not math.isfinite(s.p_value):
             why = f"the reference {label} is zero" if s.reference <= 0 else f"the {label} cannot be compared"
             yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
+            if metric == "spread_ratio_q99_q01":
+                yield Measurement(column, SPREAD_EXCESS, message=f"{column}: {why}", insufficient=why)
             continue
         if s.batch <= 0:
             message = (
@@ -316,6 +468,14 @@ def _spreads_and_hill(
             )
         expected = math.exp(s.null_mean) if math.isfinite(s.null_mean) else 1.0
         interval = s.interval if math.isfinite(s.interval[0]) else None
+        evidence = {
+            "reference_spread": s.reference,
+            "batch_spread": s.batch,
+            "null": null,
+            "null_draws": s.draws,
+            "null_sd_log_ratio": s.null_sd,
+            "batch_rows": n,
+        }
         yield Measurement(
             column,
             metric,
@@ -325,14 +485,10 @@ def _spreads_and_hill(
             p_value=s.p_value,
             effect=s.ratio,
             message=message,
-            evidence={
-                "reference_spread": s.reference,
-                "batch_spread": s.batch,
-                "null_draws": s.draws,
-                "null_sd_log_ratio": s.null_sd,
-                "batch_rows": n,
-            },
+            evidence=evidence,
         )
+        if metric == "spread_ratio_q99_q01":
+            yield _spread_excess(ctx, column, s, label, n, expected, interval, evidence)
     if heavy:
         h = tests["hill_tail_index"]
         if math.isfinite(h.p_value):
@@ -356,10 +512,51 @@ def _spreads_and_hill(
                 evidence={
                     "xi_batch": h.batch,
                     "xi_reference": h.reference,
-                    "k_batch": math.ceil(math.sqrt(min(n, PERMUTATION_CAP))),
+                    "k_batch": hill_k(n),
+                    "k_reference": hill_k(len(ref)),
+                    "null": null,
                     "null_draws": h.draws,
                 },
             )
+
+
+def _spread_excess(
+    ctx: CheckContext,
+    column: str,
+    s: SpreadTest,
+    label: str,
+    n: int,
+    expected: float,
+    interval: tuple[float, float] | None,
+    evidence: dict[str, object],
+) -> Measurement:
+    """The spread ratio's other side: a batch spread wider than honest sampling explains.
+
+    As for the tail-mass excess, a batch whose null is too wide to see the ``fail`` effect with
+    the configured power (normal approximation on the log ratio) is insufficient-data.
+    """
+    _, fail = ctx.config.thresholds(ctx.check, SPREAD_EXCESS, column)
+    if ratio_power(s.null_sd, fail, ctx.config.alpha) < float(ctx.option("power", column)):
+        why = (
+            f"the {label} of an honest batch of {n:,} rows varies too much (sd of the log "
+            f"ratio {s.null_sd:.2f}) to reliably detect it growing to {fail:.0%} of the reference"
+        )
+        return Measurement(column, SPREAD_EXCESS, message=f"{column}: {why}", insufficient=why)
+    grew = "grew" if s.ratio > 1 else "did not grow"
+    return Measurement(
+        column,
+        SPREAD_EXCESS,
+        value=s.ratio,
+        expected=expected,
+        interval=interval,
+        p_value=s.p_larger,
+        effect=s.ratio,
+        message=(
+            f"{column}: {label} {grew}: {fmt(s.batch)} vs {fmt(s.reference)} in the "
+            f"reference ({s.ratio:.0%} of it)"
+        ),
+        evidence=evidence,
+    )
 
 
 def _quantile_plot(ref: np.ndarray, batch: np.ndarray) -> dict[str, object]:
