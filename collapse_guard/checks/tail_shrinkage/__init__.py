@@ -1,9 +1,10 @@
 """tail-shrinkage: are rare values, rare categories, rare words and extreme quantiles disappearing?
 
-One-sided for the tails (the batch has *less* tail than an honest sample of its own size from the
-reference would show), plus two adherence findings for categorical columns (categories the
-reference never had, and over-represented rare categories), because tabular generators fail in
-that direction too (science.md §1.8). See docs/checks/tail-shrinkage.md.
+Mainly one-sided for the tails (the batch has *less* tail than an honest sample of its own size
+from the reference would show), plus excess findings for numeric columns whose tails widened
+(kernel-density refits add variance every generation) and two adherence findings for categorical
+columns (categories the reference never had, and over-represented rare categories), because
+generators fail in those directions too (science.md §1.1, §1.8). See docs/checks/tail-shrinkage.md.
 """
 
 from __future__ import annotations
