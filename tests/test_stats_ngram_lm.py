@@ -85,3 +85,37 @@ def test_empty_documents_score_nan_and_bad_order_raises() -> None:
     assert np.isnan(scores[0]) and np.isfinite(scores[1])
     with pytest.raises(ValueError, match="order"):
         train_kneser_ney(*_pack([[1]]), order=0)
+
+
+def test_order_logprobs_rows_are_the_lower_order_models() -> None:
+    # One order-4 model scores as the order-1..4 models trained on the same data: raw counts at
+    # each row's top level, continuation counts below (exact, not approximately).
+    rng = np.random.default_rng(7)
+    tokens = (rng.zipf(1.4, 3000) % 40 + 1).astype(np.uint64)
+    offsets = np.array([0, 700, 1900, 3000])
+    held = _pack([[int(t) for t in rng.integers(1, 45, 30)], [1, 2, 3, 1, 2, 3, 99]])
+    lm = train_kneser_ney(tokens, offsets, order=4)
+    rows = lm.order_logprobs(*held)
+    assert rows.shape == (4, held[0].size)
+    for k in range(1, 5):
+        lower = train_kneser_ney(tokens, offsets, order=k).token_logprobs(*held)
+        np.testing.assert_array_equal(rows[k - 1], lower)
+    np.testing.assert_array_equal(rows[-1], lm.token_logprobs(*held))
+    np.testing.assert_array_equal(lm.order_logprobs(*held, orders=(2, 4)), rows[[1, 3]])
+
+
+def test_order_logprobs_by_hand() -> None:
+    # doc "a b a c" (see test_bigram_by_hand): as a unigram model the unigram level uses raw
+    # counts a:2 b:1 c:1 (n1 = 2, n2 = 1 -> D = 0.5), not the continuation counts.
+    lm = train_kneser_ney(*_pack([[1, 2, 1, 3]]), order=2)
+    d, v = 0.5, 4
+    p_a = (2 - d) / 4 + d * 3 / 4 / v
+    rows = lm.order_logprobs(*_pack([[1]]))
+    assert np.exp(rows[0, 0]) == pytest.approx(p_a)
+
+
+@pytest.mark.parametrize("orders", [(), (0, 1), (2, 1), (1, 5), (3, 3)])
+def test_order_logprobs_rejects_bad_orders(orders: tuple[int, ...]) -> None:
+    lm = train_kneser_ney(*_pack([[1, 2, 1, 3]]), order=3)
+    with pytest.raises(ValueError, match="orders"):
+        lm.order_logprobs(*_pack([[1, 2]]), orders=orders)

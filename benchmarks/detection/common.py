@@ -15,6 +15,15 @@ Human ("clean") sources -- each returns a fresh sample of ``n`` rows
     law over a fixed pseudo-word vocabulary.
     ``human_table(n, rng)`` -- a DataFrame with one column of each generated kind.
     ``GENERATED_SOURCES`` -- name -> ``f(n, rng) -> pd.DataFrame`` (one column each, plus "mixed").
+    ``human_records(n, rng)`` -- a realistic customer table (integer, rounded, zero-inflated and
+    count columns; categories tied to numbers; non-linear dependence), unlike ``human_table``'s
+    independent near-parametric columns.
+
+Table synthesizers (fit on human training rows, draw ``n``; both round to each column's observed
+precision and clip to its observed range, as SDV does by default)
+    ``sdv_gaussian_copula(train, n, rng)`` -- beta margins, categories as frequency intervals.
+    ``sdv_gmm(train, n, rng, components=10)`` -- one Gaussian mixture over standardised numbers
+    and one-hot categories (categories drawn jointly with the numbers).
 
 Real human data that ships on this machine (no downloads)
     ``real_table(name)`` -- scikit-learn's bundled tables: "diabetes", "wine", "breast_cancer",
@@ -769,3 +778,177 @@ def rate_table(rows: Sequence[dict[str, Any]], by: Sequence[str], title: str = "
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- realistic tables
+
+REGIONS = ("north", "south", "east", "west", "central", "coast", "mountain", "islands")
+# log-income offset per region: richer cities first (the biggest regions are not the richest)
+_REGION_INCOME = np.array([0.05, -0.15, 0.25, 0.1, -0.05, 0.3, -0.3, -0.2])
+PLANS = ("basic", "plus", "premium")
+
+
+def human_records(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """A customer table with the structure real tables have and parametric generators miss.
+
+    Columns (generated in this order, each depending on the earlier ones):
+
+    ``age``
+        whole years, 18 + gamma (right-skewed, median about 35), top-coded at 90 as surveys do.
+    ``region``
+        8 regions with Zipf frequencies.
+    ``income``
+        yearly, rounded to 100; log-income rises then falls with age (peak in the fifties) and
+        shifts by region; 6% zeros (students and the unemployed, more of them under 25).
+    ``plan``
+        basic / plus / premium, set by income bands (< 25,000, < 70,000, above) for 90% of
+        customers and at random for the rest: a category that is a step function of a number.
+    ``spend``
+        monthly, in cents; grows like the square root of income, is higher on premium, and moves
+        with age non-monotonically (a mid-life bump); lognormal noise.
+    ``orders``
+        count in the last year, negative binomial with a mean proportional to spend.
+    """
+    age = np.minimum(18 + np.floor(rng.gamma(2.0, 9.0, n)), 90).astype(float)
+    region_idx = rng.choice(len(REGIONS), size=n, p=zipf_probs(len(REGIONS), 1.2))
+    a = (age - 18) / 10
+    log_income = 9.9 + 0.5 * a - 0.07 * a**2 + _REGION_INCOME[region_idx] + rng.normal(0, 0.5, n)
+    income = np.round(np.exp(log_income), -2)
+    jobless = rng.random(n) < np.where(age < 25, 0.15, 0.04)
+    income[jobless] = 0.0
+    band = np.digitize(income, [25_000, 70_000])
+    noisy = rng.random(n) < 0.1
+    band = np.where(noisy, rng.integers(0, 3, n), band)
+    plan = np.asarray(PLANS, dtype=object)[band]
+    base = 12 + 0.45 * np.sqrt(income) + 25 * (band == 2)
+    life = 1 + 0.35 * np.exp(-(((age - 42) / 8) ** 2))  # spend peaks around 42
+    spend = np.round(base * life * rng.lognormal(0, 0.3, n), 2)
+    mean_orders = 0.3 + spend / 30
+    orders = rng.negative_binomial(3, 3 / (3 + mean_orders)).astype(float)
+    return pd.DataFrame(
+        {
+            "age": age,
+            "region": np.asarray(REGIONS, dtype=object)[region_idx],
+            "income": income,
+            "plan": plan,
+            "spend": spend,
+            "orders": orders,
+        }
+    )
+
+
+def _decimals(values: np.ndarray) -> int:
+    """The observed precision of a column: the largest k in [-6, 6] such that every value is a
+    multiple of 10**-k (-2 for rounding to hundreds, 2 for cents; 6 if none fits)."""
+    v = values[np.isfinite(values)]
+    for k in range(-6, 7):
+        scaled = v * 10.0**k
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-6 * np.maximum(1.0, np.abs(scaled))):
+            return k
+    return 6
+
+
+def _finish_like(fake: dict[str, np.ndarray], train: pd.DataFrame, numeric: list[str]) -> pd.DataFrame:
+    """What default synthesizers do last (SDV's ``enforce_rounding`` and ``enforce_min_max_values``):
+    round every numeric column to the precision seen in training and clip it to the training range."""
+    for c in numeric:
+        x = train[c].to_numpy(dtype=float)
+        out = np.clip(fake[c], np.nanmin(x), np.nanmax(x))
+        fake[c] = np.round(out, _decimals(x))
+    return pd.DataFrame(fake)[list(train.columns)]
+
+
+def _is_numeric(frame: pd.DataFrame, c: str) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(frame[c]))
+
+
+def sdv_gaussian_copula(train: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """A Gaussian copula synthesizer that behaves like SDV's ``GaussianCopulaSynthesizer`` defaults.
+
+    * numeric margins: a beta distribution on the observed range (SDV's default distribution);
+    * categorical columns enter the copula as SDV encodes them: each category owns an interval of
+      [0, 1] as wide as its frequency, a row gets a uniform draw inside its category's interval,
+      and that draw's normal score joins the correlation matrix; sampling maps back by interval;
+    * the correlation of the normal scores is the copula; draws are mapped back through the
+      margins, then rounded to each column's observed precision and clipped to its observed range.
+    """
+    from scipy import stats
+
+    cols = list(train.columns)
+    numeric = [c for c in cols if _is_numeric(train, c)]
+    m = len(train)
+    z = np.empty((m, len(cols)))
+    margins: dict[str, Any] = {}
+    for j, c in enumerate(cols):
+        if c in numeric:
+            x = train[c].to_numpy(dtype=float)
+            lo, hi = float(x.min()), float(x.max())
+            pad = 1e-3 * (hi - lo or 1.0)
+            loc, scale = lo - pad, hi - lo + 2 * pad
+            a, b, _, _ = stats.beta.fit(x, floc=loc, fscale=scale)
+            margins[c] = stats.beta(a, b, loc=loc, scale=scale)
+            u = margins[c].cdf(x)
+        else:
+            freq = train[c].astype(str).value_counts(normalize=True)  # most frequent first
+            upper = np.cumsum(freq.to_numpy())
+            lower = upper - freq.to_numpy()
+            pos = freq.index.get_indexer(train[c].astype(str))
+            u = lower[pos] + rng.random(m) * (upper[pos] - lower[pos])
+            margins[c] = (freq.index.to_numpy(), upper)
+        z[:, j] = stats.norm.ppf(np.clip(u, 1e-6, 1 - 1e-6))
+    corr = np.corrcoef(z.T)
+    u = stats.norm.cdf(rng.multivariate_normal(np.zeros(len(cols)), corr, n, method="eigh"))
+    fake: dict[str, np.ndarray] = {}
+    for j, c in enumerate(cols):
+        if c in numeric:
+            fake[c] = margins[c].ppf(u[:, j])
+        else:
+            labels, upper = margins[c]
+            fake[c] = labels[np.minimum(np.searchsorted(upper, u[:, j]), len(labels) - 1)]
+    return _finish_like(fake, train, numeric)
+
+
+def sdv_gmm(train: pd.DataFrame, n: int, rng: np.random.Generator, components: int = 10) -> pd.DataFrame:
+    """A Gaussian-mixture synthesizer over all columns at once, categories included.
+
+    Numeric columns are standardised; each categorical column becomes a one-hot block, so the
+    mixture draws categories jointly with the numbers (each component has its own category mix).
+    10 full-covariance components, as many as CTGAN's mode-specific normaliser allows per column.
+    A draw's category is the largest entry of its block; numbers are rounded to the observed
+    precision and clipped to the observed range.
+    """
+    from sklearn.mixture import GaussianMixture  # type: ignore[import-untyped]
+
+    cols = list(train.columns)
+    numeric = [c for c in cols if _is_numeric(train, c)]
+    blocks: list[np.ndarray] = []
+    layout: list[tuple[str, Any]] = []
+    for c in cols:
+        if c in numeric:
+            x = train[c].to_numpy(dtype=float)
+            mu, sd = float(x.mean()), float(x.std() or 1.0)
+            blocks.append(((x - mu) / sd)[:, None])
+            layout.append((c, (mu, sd)))
+        else:
+            levels = np.array(sorted(train[c].astype(str).unique()), dtype=object)
+            onehot = (train[c].astype(str).to_numpy()[:, None] == levels[None, :]).astype(float)
+            blocks.append(onehot)
+            layout.append((c, levels))
+    x_all = np.hstack(blocks)
+    seed = int(rng.integers(0, 2**31 - 1))
+    gmm = GaussianMixture(components, covariance_type="full", reg_covar=1e-3, random_state=seed)
+    gmm.fit(x_all)
+    draws, _ = gmm.sample(n)
+    draws = draws[rng.permutation(n)]  # sample() groups rows by component
+    fake: dict[str, np.ndarray] = {}
+    at = 0
+    for c, info in layout:
+        if c in numeric:
+            mu, sd = info
+            fake[c] = draws[:, at] * sd + mu
+            at += 1
+        else:
+            width = len(info)
+            fake[c] = info[np.argmax(draws[:, at : at + width], axis=1)]
+            at += width
+    return _finish_like(fake, train, numeric)

@@ -9,10 +9,23 @@ Text
     reference (1,000 further documents from the same generator, disjoint from the batch) and
     without one.
 Tabular
-    Human rows come from ``common.human_table`` (normal, lognormal, Pareto and Zipf-categorical
-    columns). Machine rows come from a Gaussian mixture (``common.refit_gmm``, 3 components) or a
-    Gaussian copula with parametric margins, both fitted to other human rows; the category is
-    drawn from its fitted marginal.
+    Two human tables, each with its own pair of generators fitted to 5,000 other human rows:
+
+    * **records** (``common.human_records``, the realistic case): age in whole years, Zipf region,
+      income rounded to 100 with zeros, a plan set by income bands, spend in cents, order counts,
+      each column depending on the earlier ones. Generators behave like default synthesizers
+      (SDV): ``common.sdv_gaussian_copula`` (beta margins, categories as frequency intervals) and
+      ``common.sdv_gmm`` (one 10-component mixture over numbers and one-hot categories); both
+      round to each column's observed precision and clip to its observed range, so what is left
+      to detect is lost dependence, not formatting.
+    * **independent columns** (``common.human_table``, the hard case): four independent normal,
+      lognormal, Pareto and Zipf-categorical columns, with the earlier generators (a 3-component
+      Gaussian mixture, a Gaussian copula with parametric margins; the category drawn from its
+      marginal). Independent near-parametric columns are what these generators fit best.
+
+    The reference holds 20,000 human rows (the profile's default row sample). Clean splits
+    (``--table-clean-reps``) add false-alarm runs on both tables and on scikit-learn's real tables
+    (random halves as reference and batch).
 
 Reported per case: mean and maximum absolute error of the headline ``synthetic_share``, the
 coverage of its 95% interval, the share of runs where the check warns or fails, and the false-alarm
@@ -34,7 +47,10 @@ NAME = "synthetic-contamination"
 ALPHAS = (0.0, 0.02, 0.05, 0.1, 0.25, 0.5)
 REFERENCE_DOCS = 8000
 SYNTHETIC_DOCS = 1000
-TABLE_REFERENCE_ROWS = 10_000
+# The profile keeps a 20,000-row sample of any larger reference, so 20,000 human rows is what a
+# real reference gives the check.
+TABLE_REFERENCE_ROWS = 20_000
+TABLE_TRAIN_ROWS = 5_000
 
 
 def _headline(result: common.CaseResult) -> dict[str, Any]:
@@ -139,6 +155,27 @@ def _text_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, An
     return rows
 
 
+def _text_clean_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, Any]]:
+    """False alarms without a synthetic sample: a reference and a human batch, random disjoint parts.
+
+    The same corpus as ``_text_cases``; every run draws a new split (and so a new reference).
+    """
+    import collapse_guard as cg
+
+    rows: list[dict[str, Any]] = []
+    docs = common.normalise_texts(common.real_texts("man", REFERENCE_DOCS + max(sizes) + 10_000, seed))
+    for rep in range(reps):
+        rng = common.rng_for(seed, "contamination-text-clean", rep)
+        ref_docs, human = common.disjoint_split(docs, [REFERENCE_DOCS, max(sizes)], rng)
+        ref = cg.profile(pd.DataFrame({"text": ref_docs}))
+        for size in sizes:
+            start = time.perf_counter()
+            report = cg.check(pd.DataFrame({"text": list(human[:size])}), ref, select=[NAME], seed=rep)
+            res = _as_case(report, time.perf_counter() - start)
+            rows.append(_row("text", "man pages", "none (clean split)", "without", 0.0, size, rep, res))
+    return rows
+
+
 def _as_case(report: Any, seconds: float) -> common.CaseResult:
     found = tuple(f.to_dict() for f in report.findings if f.check == NAME)
     statuses = {f["status"] for f in found}
@@ -192,38 +229,103 @@ def gmm_rows(human: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFr
 
 TABLE_GENERATORS = {"gaussian mixture": gmm_rows, "gaussian copula": gaussian_copula}
 
+TABLE_NOTES = """
+## Notes (tabular)
+
+- **What is detected.** Without a synthetic sample the check reports a *lower bound* on the share
+  of rows the reference cannot explain: the largest of four bounds (Best Bin Estimation and the
+  AUC bound `2 (AUC - 1/2)`, each from the cross-fitted reference-vs-batch classifier and from
+  the copula contrast score). "mean estimate" is that bound, so "abs error" mostly measures how
+  far below the truth a lower bound sits; the bound should never sit far *above* it ("max
+  over-estimate"). The interval is one-sided, `[lower limit, 1]`: the data cannot bound the share
+  from above, because rows a generator got right are invisible. "95% interval coverage" is
+  therefore the share of runs whose lower limit is at or below the true share.
+- **records (realistic).** What is left after rounding and clipping is lost dependence: the SDV-like
+  copula orders categories by frequency, so the plan no longer follows income bands; the mixture
+  keeps much of the joint structure but blurs the step from income to plan, the top-coded ages
+  and the zero incomes, and piles ages up at 18 where it clips. The copula contrast model
+  (reference rows against a Gaussian copula of themselves, half with exact margins, half with
+  smoothed, rounded and clipped ones) learns where that structure is from 4,000 clean rows and
+  gives most of the power at 10% contamination.
+- **independent columns (hard case).** Four independent near-parametric columns are what a
+  Gaussian mixture or copula fits best: every column's margin is close to the generator's family
+  and there is no dependence to lose, so the contrast score has nothing to learn and only the
+  batch classifier sees the (small) marginal misfit. Detection at 10% stays partial; it is
+  listed as the honest limit, not as a target.
+- **Real tables** (scikit-learn's diabetes, wine, breast cancer, digits; random halves of 89 to
+  899 rows as reference and batch) check calibration on small, real, correlated data. At these
+  sizes any significant C2ST already implies a large bound (a significant AUC at 89 rows is
+  0.5 + 0.14), so the fail rate is the test's own 1% level.
+"""
+
+TABLE_SETS: dict[str, tuple[Any, dict[str, Any]]] = {
+    "records (realistic)": (
+        common.human_records,
+        {"SDV-like gaussian copula": common.sdv_gaussian_copula, "gaussian mixture (joint)": common.sdv_gmm},
+    ),
+    "independent columns (hard case)": (common.human_table, TABLE_GENERATORS),
+}
+
 
 def _table_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, Any]]:
     import collapse_guard as cg
 
     rows: list[dict[str, Any]] = []
-    for rep in range(reps):
-        rng = common.rng_for(seed, "contamination-table", rep)
-        ref = cg.profile(common.human_table(TABLE_REFERENCE_ROWS, rng))
-        train = common.human_table(5000, rng)
-        for size in sizes:
-            for gen_name, gen in TABLE_GENERATORS.items():
-                fake = gen(train, round(max(ALPHAS) * size) + 1, rng)
-                for alpha in ALPHAS:
-                    if alpha == 0 and gen_name != "gaussian mixture":
-                        continue  # one clean run per rep and size, listed under the first generator
-                    k = round(alpha * size)
-                    batch = pd.concat([common.human_table(size - k, rng), fake.iloc[:k]], ignore_index=True)
-                    start = time.perf_counter()
-                    report = cg.check(batch, ref, select=[NAME], seed=rep)
-                    res = _as_case(report, time.perf_counter() - start)
-                    rows.append(
-                        _row(
-                            "tabular",
-                            "human_table",
-                            gen_name if alpha else "none (clean)",
-                            "reference only",
-                            alpha,
-                            size,
-                            rep,
-                            res,
+    for table, (human, generators) in TABLE_SETS.items():
+        for rep in range(reps):
+            rng = common.rng_for(seed, "contamination-table", table, rep)
+            ref = cg.profile(human(TABLE_REFERENCE_ROWS, rng))
+            train = human(TABLE_TRAIN_ROWS, rng)
+            for size in sizes:
+                for gen_index, (gen_name, gen) in enumerate(generators.items()):
+                    fake = gen(train, round(max(ALPHAS) * size) + 1, rng)
+                    for alpha in ALPHAS:
+                        if alpha == 0 and gen_index:
+                            continue  # one clean run per rep and size, listed as "none (clean)"
+                        k = round(alpha * size)
+                        batch = pd.concat([human(size - k, rng), fake.iloc[:k]], ignore_index=True)
+                        start = time.perf_counter()
+                        report = cg.check(batch, ref, select=[NAME], seed=rep)
+                        res = _as_case(report, time.perf_counter() - start)
+                        rows.append(
+                            _row(
+                                "tabular",
+                                table,
+                                gen_name if alpha else "none (clean)",
+                                table,
+                                alpha,
+                                size,
+                                rep,
+                                res,
+                            )
                         )
-                    )
+    return rows
+
+
+def _table_clean_cases(sizes: Sequence[int], reps: int, seed: int) -> list[dict[str, Any]]:
+    """False alarms: clean batches of both generated tables and clean splits of real tables."""
+    import collapse_guard as cg
+
+    rows: list[dict[str, Any]] = []
+    for table, (human, _) in TABLE_SETS.items():
+        for rep in range(reps):
+            rng = common.rng_for(seed, "contamination-table-clean", table, rep)
+            ref = cg.profile(human(TABLE_REFERENCE_ROWS, rng))
+            for size in sizes:
+                start = time.perf_counter()
+                report = cg.check(human(size, rng), ref, select=[NAME], seed=rep)
+                res = _as_case(report, time.perf_counter() - start)
+                rows.append(_row("tabular", table, "none (clean split)", table, 0.0, size, rep, res))
+    for name in common.REAL_TABLES:
+        frame = common.real_table(name)
+        for rep in range(reps):
+            rng = common.rng_for(seed, "contamination-real-table", name, rep)
+            ref_df, batch_df = common.disjoint_split(frame, [len(frame) // 2, len(frame)], rng)
+            start = time.perf_counter()
+            report = cg.check(batch_df, cg.profile(ref_df), select=[NAME], seed=rep)
+            res = _as_case(report, time.perf_counter() - start)
+            table = f"real: {name}"
+            rows.append(_row("tabular", table, "none (clean split)", table, 0.0, len(batch_df), rep, res))
     return rows
 
 
@@ -233,11 +335,77 @@ def run(
     seed: int = 0,
     table_sizes: Sequence[int] = (5000,),
     table_reps: int | None = None,
+    only: str | None = None,
+    table_clean_reps: int = 0,
+    text_clean_reps: int = 0,
 ) -> list[dict[str, Any]]:
-    """All contamination cases; ``sizes`` are text batch sizes, ``table_sizes`` tabular ones."""
-    rows = _text_cases(sizes, reps, seed)
-    rows += _table_cases(table_sizes, table_reps if table_reps is not None else reps, seed)
+    """All contamination cases; ``sizes`` are text batch sizes, ``table_sizes`` tabular ones.
+
+    ``only`` is "text" or "table" to run one half; ``table_clean_reps`` adds that many clean-split
+    runs per table (false alarms); ``text_clean_reps`` that many clean text splits (without a
+    synthetic sample).
+    """
+    rows: list[dict[str, Any]] = []
+    if only != "table":
+        rows += _text_cases(sizes, reps, seed)
+        if text_clean_reps:
+            rows += _text_clean_cases(sizes, text_clean_reps, seed)
+    if only != "text":
+        rows += _table_cases(table_sizes, table_reps if table_reps is not None else reps, seed)
+        if table_clean_reps:
+            rows += _table_clean_cases(table_sizes, table_clean_reps, seed)
     return rows
+
+
+def _table_targets(tab: pd.DataFrame) -> list[str]:
+    """Target lines for the tabular rows, per table (the hard case is reported, not targeted)."""
+    lines = []
+    for table, g in tab.groupby("mode", sort=True):
+        a10 = g[g.alpha == 0.1]
+        for gen, gg in a10.groupby("generator", sort=True):
+            lines.append(
+                f"- tabular {table}, {gen}, alpha = 0.10: detected in {100 * gg['warn'].mean():.0f}% of "
+                f"{len(gg)} runs (target >= 90%)"
+            )
+        clean = g[g.alpha == 0]
+        if len(clean):
+            lines.append(
+                f"- tabular {table}, clean: failed in {100 * clean['fail'].mean():.1f}% of {len(clean)} "
+                f"runs (target < 1%), warned in {100 * clean['warn'].mean():.1f}% (target < 5%)"
+            )
+    contaminated = tab[tab.alpha > 0]
+    if len(contaminated):
+        lines.append(
+            f"- tabular, alpha > 0: the lower end of the 95% interval was at or below the true share "
+            f"in {100 * (contaminated['low'] <= contaminated['alpha'] + 1e-12).mean():.0f}% of "
+            f"{len(contaminated)} runs; the bound never exceeded the truth by more than "
+            f"{contaminated['over'].max():+.3f}"
+        )
+    return lines
+
+
+def _text_targets(text_n: pd.DataFrame) -> list[str]:
+    """Target lines for text without a synthetic sample (issue 5), with run counts."""
+    if not len(text_n):
+        return []
+    lines = []
+    for alpha, g in text_n[text_n.alpha > 0].groupby("alpha", sort=True):
+        lines.append(
+            f"- text without a synthetic reference, alpha = {alpha:g}: detected (warn or fail) in "
+            f"{int(g['warn'].sum())} of {len(g)} runs" + (" (target >= 90%)" if alpha >= 0.1 else "")
+        )
+    clean = text_n[text_n.alpha == 0]
+    lines.append(
+        f"- text without a synthetic reference: the lower bound never exceeded the true share by more "
+        f"than {text_n['over'].max():+.3f} over {len(text_n)} runs (target <= +0.03)"
+    )
+    if len(clean):
+        lines.append(
+            f"- text without a synthetic reference, clean (alpha = 0): failed in {int(clean['fail'].sum())} "
+            f"of {len(clean)} runs ({100 * clean['fail'].mean():.1f}%, target < 1%), warned in "
+            f"{int(clean['warn'].sum())} ({100 * clean['warn'].mean():.1f}%, target < 5%)"
+        )
+    return lines
 
 
 def markdown(rows: Sequence[dict[str, Any]]) -> str:
@@ -280,24 +448,8 @@ def markdown(rows: Sequence[dict[str, Any]]) -> str:
                 f"- text with a synthetic reference, alpha = 0: estimate <= 0.03 in "
                 f"{100 * (zero['estimate'] <= 0.03).mean():.0f}% of runs (target >= 95%)"
             )
-    text_n = frame[(frame.topic == "text") & (frame["mode"] == "without")]
-    if len(text_n):
-        hi = text_n[text_n.alpha >= 0.1]
-        lines.append(
-            f"- text without a synthetic reference, alpha >= 0.10: detected (warn or fail) in "
-            f"{100 * hi['warn'].mean():.0f}% of runs (target >= 90%); largest over-estimate of the "
-            f"lower bound {text_n['over'].max():+.3f} (target <= +0.03); false alarms at alpha = 0: "
-            f"{100 * text_n[text_n.alpha == 0]['warn'].mean():.0f}%"
-        )
-    tab = frame[frame.topic == "tabular"]
-    if len(tab):
-        a10 = tab[(tab.alpha == 0.1)]
-        clean = tab[tab.alpha == 0]
-        lines.append(
-            f"- tabular, alpha = 0.10: detected in {100 * a10['warn'].mean():.0f}% of runs "
-            f"(target >= 90%); clean batches failed in {100 * clean['fail'].mean():.1f}% of "
-            f"{len(clean)} runs (target < 1%), warned in {100 * clean['warn'].mean():.1f}%"
-        )
+    lines += _text_targets(frame[(frame.topic == "text") & (frame["mode"] == "without")])
+    lines += _table_targets(frame[frame.topic == "tabular"])
     return "\n".join(lines) + "\n"
 
 
@@ -311,21 +463,54 @@ if __name__ == "__main__":
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--table-reps", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", choices=["text", "table"], default=None, help="run one half only")
+    parser.add_argument(
+        "--table-clean-reps",
+        type=int,
+        default=0,
+        help="extra clean-split runs per table (false alarms), including scikit-learn's real tables",
+    )
+    parser.add_argument(
+        "--text-clean-reps",
+        type=int,
+        default=0,
+        help="extra clean text runs without a synthetic sample (false alarms), each on a new split",
+    )
     parser.add_argument(
         "--output",
-        default=str(Path(__file__).resolve().parents[1] / "results" / "contamination.md"),
+        default=None,
+        help="default: benchmarks/results/contamination.md (contamination_tabular.md with --only "
+        "table, contamination_text.md with --only text)",
     )
     args = parser.parse_args()
-    result = run(args.sizes, args.reps, args.seed, args.table_sizes, args.table_reps)
+    if args.output is None:
+        stem = {"table": "contamination_tabular.md", "text": "contamination_text.md"}.get(
+            args.only, "contamination.md"
+        )
+        args.output = str(Path(__file__).resolve().parents[1] / "results" / stem)
+    result = run(
+        args.sizes,
+        args.reps,
+        args.seed,
+        args.table_sizes,
+        args.table_reps,
+        args.only,
+        args.table_clean_reps,
+        text_clean_reps=args.text_clean_reps,
+    )
     text = (
         "# Contamination benchmark\n\n"
         + (
             f"Command: `python -m benchmarks.detection.contamination --sizes {' '.join(map(str, args.sizes))} "
             f"--table-sizes {' '.join(map(str, args.table_sizes))} --reps {args.reps}"
             + (f" --table-reps {args.table_reps}" if args.table_reps is not None else "")
+            + (f" --table-clean-reps {args.table_clean_reps}" if args.table_clean_reps else "")
+            + (f" --text-clean-reps {args.text_clean_reps}" if args.text_clean_reps else "")
+            + (f" --only {args.only}" if args.only else "")
             + f" --seed {args.seed}`\n\n"
         )
         + markdown(result)
+        + (TABLE_NOTES if args.only == "table" else "")
     )
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(text, encoding="utf-8")

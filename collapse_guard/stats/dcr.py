@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from .distributions import betabinom_sf
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,14 @@ def gower_closest(
     -------
     distance, index
         Closest distance in [0, 1] and the index of that reference row.
+
+    Numeric columns without missing values on either side go through one call of scipy's
+    city-block ``cdist`` (compiled, a few times faster than array arithmetic). That sum skips
+    Gower's cap of 1 per column, which only matters for a query value outside the reference's
+    range; such query rows are recomputed exactly afterwards, so results are the same.
     """
+    from scipy.spatial.distance import cdist
+
     ref_num = np.asarray(ref_num, dtype=float).reshape(len(ref_num), -1)
     query_num = np.asarray(query_num, dtype=float).reshape(len(query_num), -1)
     ref_cat = np.asarray(ref_cat).reshape(len(ref_cat), -1)
@@ -93,26 +101,37 @@ def gower_closest(
     rn = ref_num / scale
     qn = query_num / scale
     r_nan = np.isnan(rn)
-    any_nan = bool(r_nan.any() or np.isnan(qn).any())
+    clean = ~(r_nan.any(axis=0) | np.isnan(qn).any(axis=0))  # columns for the fast path
+    # A query value farther than 1 (one range) from some reference value needs the cap.
+    if rn.shape[0] and clean.any():
+        lo, hi = rn[:, clean].min(axis=0), rn[:, clean].max(axis=0)
+        capped = np.any((qn[:, clean] < hi - 1.0) | (qn[:, clean] > lo + 1.0), axis=1)
+    else:
+        capped = np.zeros(len(qn), dtype=bool)
     dist = np.empty(len(qn))
     index = np.empty(len(qn), dtype=np.int64)
     for start in range(0, len(qn), chunk):
-        q = qn[start : start + chunk]
-        total = np.zeros((len(q), len(rn)))
-        for j in range(rn.shape[1]):
+        stop = min(start + chunk, len(qn))
+        q = qn[start:stop]
+        if clean.any():
+            total = cdist(q[:, clean], rn[:, clean], metric="cityblock")
+            slow = np.flatnonzero(capped[start:stop])
+            for j in np.flatnonzero(clean):
+                if slow.size:
+                    d = np.minimum(np.abs(q[slow, j, None] - rn[None, :, j]), 1.0)
+                    total[slow] += d - np.abs(q[slow, j, None] - rn[None, :, j])
+        else:
+            total = np.zeros((len(q), len(rn)))
+        for j in np.flatnonzero(~clean):
             d = np.abs(q[:, j, None] - rn[None, :, j])
-            if any_nan:
-                q_nan = np.isnan(q[:, j])[:, None]
-                both = q_nan & r_nan[None, :, j]
-                d = np.where(both, 0.0, np.where(q_nan | r_nan[None, :, j], 1.0, np.minimum(d, 1.0)))
-            else:
-                np.minimum(d, 1.0, out=d)  # fast path: no missing values anywhere
-            total += d
-        for j in range(ref_cat.shape[1]):
-            total += query_cat[start : start + chunk, j, None] != ref_cat[None, :, j]
+            q_nan = np.isnan(q[:, j])[:, None]
+            both = q_nan & r_nan[None, :, j]
+            total += np.where(both, 0.0, np.where(q_nan | r_nan[None, :, j], 1.0, np.minimum(d, 1.0)))
+        for c in range(ref_cat.shape[1]):
+            total += query_cat[start:stop, c, None] != ref_cat[None, :, c]
         best = np.argmin(total, axis=1)
-        index[start : start + chunk] = best
-        dist[start : start + chunk] = total[np.arange(len(q)), best] / n_feat
+        index[start:stop] = best
+        dist[start:stop] = total[np.arange(len(q)), best] / n_feat
     return dist, index
 
 
@@ -140,9 +159,10 @@ def copy_statistics(batch_dcr: np.ndarray, holdout_dcr: np.ndarray) -> DCRResult
     # The threshold is the hold-out's own 1% quantile, so the hold-out share is itself an
     # estimate: under H0 the batch count is Beta-Binomial around it (Jeffreys prior; one
     # pseudo-row keeps it honest when the hold-out shows no copy at all).
+
     k_h = int(np.sum(h <= threshold))
     a, b_ = k_h + 0.5, h.size - k_h + 0.5
-    p = float(stats.betabinom.sf(n_near - 1, b.size, a, b_)) if b.size else 1.0
+    p = betabinom_sf(n_near - 1, b.size, a, b_) if b.size else 1.0
     med_h = float(np.median(h))
     return DCRResult(
         exact_share=n_exact / b.size,

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 _Z95 = 1.959963984540054
 
@@ -112,6 +111,8 @@ def excess_share(k_batch: int, n_batch: int, k_ref: int, n_ref: int) -> ExcessRe
     d = p1 - p2
     lo = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     hi = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    from scipy import stats  # lazy: importing scipy.stats costs 0.5 s, and only markers need it
+
     table = [[k_batch, n_batch - k_batch], [k_ref, n_ref - k_ref]]
     p = float(stats.fisher_exact(table, alternative="greater")[1])
     return ExcessResult(float(d), (float(lo), float(hi)), p, p1, p2, n_batch, n_ref)
@@ -143,6 +144,8 @@ def excess_share_vs_model(has_marker: np.ndarray, expected: np.ndarray) -> Exces
     mu = float(pi.sum())
     var = float(np.sum(pi * (1 - pi)))
     sd = np.sqrt(var) if var > 0 else 1e-12
+    from scipy import stats
+
     p = float(stats.norm.sf((k - 0.5 - mu) / sd))
     share, base = k / n, mu / n
     lo, hi = wilson_interval(k, n)
@@ -193,6 +196,8 @@ def rate_excess(k_batch: int, t_batch: int, k_ref: int, t_ref: int) -> RateResul
     if total == 0:
         p = 1.0
     else:
+        from scipy import stats
+
         p = float(stats.binomtest(k_batch, total, t_batch / (t_batch + t_ref), "greater").pvalue)
     ratio = rb / rr if rr > 0 else (float("inf") if rb > 0 else 1.0)
     return RateResult(rb, rr, float(ratio), p)
@@ -216,7 +221,11 @@ def docs_containing(
     hashes = np.asarray(hashes, dtype=np.uint64)
     if markers.size == 0 or hashes.size == 0:
         return np.zeros(n_docs, dtype=np.int64)
-    hit = np.isin(hashes, markers)
+    # A binary search in the short sorted marker list: np.isin makes one pass per marker when the
+    # list is short (0.7 s on 3.5 million tokens against 0.13 s).
+    pos = np.searchsorted(markers, hashes)
+    pos[pos >= markers.size] = 0
+    hit = markers[pos] == hashes
     return np.bincount(np.asarray(doc_index)[hit], minlength=n_docs).astype(np.int64)
 
 

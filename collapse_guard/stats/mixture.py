@@ -17,16 +17,23 @@ Two corrections make the number honest on finite data:
 The 95% interval is a percentile bootstrap that resamples the batch, the human hold-out and the
 synthetic hold-out together, so the uncertainty of both corrections is carried into the interval.
 
+Without a machine sample only a *lower* bound is identified: :func:`tail_deficit_bound` turns the
+share of the batch missing from reference-like regions of a per-document score into a simultaneous
+lower confidence bound on the machine share.
+
 References
 ----------
 Liang, W. et al. "Monitoring AI-Modified Content at Scale", ICML 2024, arXiv:2403.07183.
 Liang, W. et al. "Mapping the Increasing Use of LLMs in Scientific Papers", COLM 2024,
 arXiv:2404.01268 (repository Weixin-Liang/Mapping-the-Increasing-Use-of-LLMs-in-Scientific-Papers).
 Forman, G. "Quantifying counts and costs via classification", Data Min. Knowl. Disc. 17 (2008).
+Blanchard, G., Lee, G. and Scott, C. "Semi-supervised novelty detection", JMLR 11 (2010).
+Garg, S. et al. "Mixture Proportion Estimation and PU Learning: A Modern Approach", NeurIPS 2021.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -427,3 +434,137 @@ def null_p_value(null: np.ndarray, observed: float) -> float:
 def _correct(raw: np.ndarray | float, offset: np.ndarray | float, scale: np.ndarray | float):  # type: ignore[no-untyped-def]
     span = np.maximum(np.asarray(scale) - np.asarray(offset), 1e-6)
     return np.clip((np.asarray(raw) - np.asarray(offset)) / span, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Without a machine sample: a lower confidence bound from the tail the batch is missing
+
+
+@dataclass(frozen=True, slots=True)
+class TailDeficitBound:
+    """Lower confidence bound on the share of a batch that a reference cannot explain.
+
+    Attributes
+    ----------
+    alpha
+        Simultaneous lower confidence bound (at ``level``) over every score and share tried;
+        0 when no threshold shows a deficit beyond chance.
+    estimate
+        ``1 - kappa`` at the selected threshold, without the confidence adjustment.
+    upper
+        Upper confidence limit of ``1 - kappa`` at the selected threshold.
+    p_value
+        One-sided test of "the batch is drawn from the reference", Bonferroni over all thresholds.
+    score
+        Index of the score that gave ``alpha``.
+    reference_share, batch_share
+        Shares of reference and batch documents in the selected reference-like region.
+    z
+        Normal quantile used for every threshold (``level`` split over ``n_tests``).
+    n_tests
+        Scores times shares.
+    """
+
+    alpha: float
+    estimate: float
+    upper: float
+    p_value: float
+    score: int
+    reference_share: float
+    batch_share: float
+    z: float
+    n_tests: int
+
+
+def tail_deficit_bound(
+    reference_scores: Sequence[np.ndarray],
+    batch_scores: Sequence[np.ndarray],
+    *,
+    shares: Sequence[float] = (0.5, 0.6, 0.7, 0.8, 0.9),
+    level: float = 0.95,
+    variance_factors: Sequence[float] | None = None,
+) -> TailDeficitBound:
+    """Mixture-proportion lower confidence bound from reference-like regions of fixed size.
+
+    Write the batch as ``(1 - alpha) H + alpha M`` with ``H`` the reference's distribution. For any
+    score ``s`` (higher = more reference-like) and threshold ``t``,
+    ``P_B(s >= t) >= (1 - alpha) P_H(s >= t)``, so ``alpha >= 1 - kappa(t)`` with
+    ``kappa = P_B(s >= t) / P_H(s >= t)`` (Blanchard, Lee & Scott 2010). ``t`` is set at fixed
+    reference quantiles, so that ``share`` of the reference lies above it; ``kappa`` gets a one-sided
+    upper confidence limit by the delta method on ``log kappa`` (binomial variances of both shares;
+    the reference term also covers the threshold's own sampling error). The largest lower limit
+    over all scores and shares is a simultaneous bound by Bonferroni.
+
+    Best Bin Estimation (Garg et al. 2021) searches every threshold and reports the point value;
+    the search adds an upward selection bias of the same size as the noise (about 0.02 on 2,000
+    documents, with a long right tail), so on clean batches it exceeded 0.03 in 6-17% of runs.
+    A few fixed regions and a confidence limit keep the bound below the truth.
+
+    Parameters
+    ----------
+    reference_scores, batch_scores
+        One array per score, for held-out reference and batch documents; NaN are dropped.
+    shares
+        Reference shares of the reference-like regions, each in (0, 1).
+    level
+        Simultaneous confidence level.
+    variance_factors
+        One factor (at least 1) per score that multiplies its binomial variances, for scores
+        whose documents are not independent given the score (a classifier trained on folds of the
+        same data); 1 for every score when None.
+
+    Returns
+    -------
+    TailDeficitBound
+    """
+    from scipy import stats
+
+    if len(reference_scores) != len(batch_scores) or not reference_scores:
+        raise ValueError("give one reference and one batch array per score")
+    if not shares or not all(0.0 < q < 1.0 for q in shares):
+        raise ValueError(f"shares must lie in (0, 1), got {shares!r}")
+    factors = [1.0] * len(reference_scores) if variance_factors is None else list(variance_factors)
+    if len(factors) != len(reference_scores) or min(factors) < 1.0:
+        raise ValueError(f"give one variance factor of at least 1 per score, got {variance_factors!r}")
+    n_tests = len(shares) * len(reference_scores)
+    z = float(stats.norm.isf((1.0 - level) / n_tests))
+    best: tuple[float, float, float, int, float, float] | None = None
+    p_min = 1.0
+    for j, (ref, bat, factor) in enumerate(zip(reference_scores, batch_scores, factors, strict=True)):
+        r = np.sort(np.asarray(ref, dtype=float)[~np.isnan(ref)])
+        b = np.asarray(bat, dtype=float)[~np.isnan(bat)]
+        n_r, n_b = r.size, b.size
+        if n_r == 0 or n_b == 0:
+            continue
+        for q in shares:
+            # the smallest reference value with at least a share q of the reference at or above it
+            t = r[max(n_r - int(np.ceil(q * n_r)), 0)]
+            k_r = int(n_r - np.searchsorted(r, t, side="left"))
+            k_b = int(np.sum(b >= t))
+            p_r, p_b = k_r / n_r, k_b / n_b
+            kappa = p_b / p_r
+            # smoothed shares keep the variance finite when a region is empty
+            s_r, s_b = (k_r + 0.5) / (n_r + 1.0), (k_b + 0.5) / (n_b + 1.0)
+            se = float(np.sqrt(factor * ((1.0 - s_b) / (n_b * s_b) + (1.0 - s_r) / (n_r * s_r))))
+            lower = 1.0 - kappa * float(np.exp(z * se))
+            upper = 1.0 - kappa * float(np.exp(-z * se))
+            pooled = (k_r + k_b) / (n_r + n_b)
+            if 0.0 < pooled < 1.0:
+                stat = (p_r - p_b) / np.sqrt(factor * pooled * (1.0 - pooled) * (1.0 / n_r + 1.0 / n_b))
+                p_min = min(p_min, float(stats.norm.sf(stat)))
+            if best is None or lower > best[0]:
+                best = (lower, 1.0 - kappa, upper, j, p_r, p_b)
+    if best is None:
+        raise ValueError("tail_deficit_bound needs reference and batch scores")
+    lower, estimate, upper, j, p_r, p_b = best
+    return TailDeficitBound(
+        alpha=float(min(max(lower, 0.0), 1.0)),
+        estimate=float(estimate),
+        upper=float(min(max(upper, 0.0), 1.0)),
+        p_value=float(min(1.0, n_tests * p_min)),
+        score=j,
+        reference_share=float(p_r),
+        batch_share=float(p_b),
+        z=z,
+        n_tests=n_tests,
+    )

@@ -14,7 +14,9 @@ text
       pre-LLM English baseline from ``wordfreq`` without a reference; assistant stock phrases,
       knowledge-cutoff disclaimers, em dashes and curly quotes (``stats.markers``).
 tabular
-    * classifier two-sample test with cross-fitting -> mixture-proportion lower bound;
+    * classifier two-sample test with cross-fitting, plus a copula contrast score (reference rows
+      against a Gaussian copula of themselves) -> the largest of the BBE and AUC lower bounds on
+      the share of rows the reference cannot explain (``stats.mpe``);
     * exact and near copies of reference rows (``stats.dcr``).
 any table
     * provenance columns (``source``, ``generator``, ``language_creators`` ...) that declare
@@ -189,6 +191,8 @@ class SyntheticContamination:
     default_enabled: bool = True
     metrics: dict[str, MetricSpec] = METRICS
     options: dict[str, OptionSpec] = OPTIONS
+    # The classifiers (stats.mpe) come from scikit-learn: warmed up while the batch is read.
+    preload: tuple[str, ...] = ("sklearn.ensemble", "sklearn.linear_model")
 
     def run(self, ctx: CheckContext) -> Iterable[Measurement]:
         run = _Run(ctx)

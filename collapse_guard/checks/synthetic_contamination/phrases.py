@@ -42,7 +42,11 @@ def _phrase_docs(sample: TokenSample, phrases: dict[int, np.ndarray]) -> np.ndar
         return hits
     docs = doc_index(sample.offsets)
     # Only positions whose token starts some phrase can start a match.
-    starts_all = np.flatnonzero(np.isin(tokens, _phrase_first_tokens()))
+    # binary search in the short sorted list (np.isin makes one pass per entry when it is short)
+    first = _phrase_first_tokens()
+    pos = np.searchsorted(first, tokens)
+    pos[pos >= first.size] = 0
+    starts_all = np.flatnonzero(first[pos] == tokens)
     for n, hashes in phrases.items():
         starts = starts_all[starts_all + n - 1 < tokens.size]
         starts = starts[docs[starts] == docs[starts + n - 1]]
