@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .distributions import binom_pvalue, fisher_exact_greater, norm_sf
+
 _Z95 = 1.959963984540054
 
 
@@ -111,10 +113,8 @@ def excess_share(k_batch: int, n_batch: int, k_ref: int, n_ref: int) -> ExcessRe
     d = p1 - p2
     lo = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     hi = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    from scipy import stats  # lazy: importing scipy.stats costs 0.5 s, and only markers need it
-
     table = [[k_batch, n_batch - k_batch], [k_ref, n_ref - k_ref]]
-    p = float(stats.fisher_exact(table, alternative="greater")[1])
+    p = fisher_exact_greater(table)
     return ExcessResult(float(d), (float(lo), float(hi)), p, p1, p2, n_batch, n_ref)
 
 
@@ -144,9 +144,7 @@ def excess_share_vs_model(has_marker: np.ndarray, expected: np.ndarray) -> Exces
     mu = float(pi.sum())
     var = float(np.sum(pi * (1 - pi)))
     sd = np.sqrt(var) if var > 0 else 1e-12
-    from scipy import stats
-
-    p = float(stats.norm.sf((k - 0.5 - mu) / sd))
+    p = float(norm_sf((k - 0.5 - mu) / sd))
     share, base = k / n, mu / n
     lo, hi = wilson_interval(k, n)
     half_base = _Z95 * np.sqrt(var) / n
@@ -196,9 +194,7 @@ def rate_excess(k_batch: int, t_batch: int, k_ref: int, t_ref: int) -> RateResul
     if total == 0:
         p = 1.0
     else:
-        from scipy import stats
-
-        p = float(stats.binomtest(k_batch, total, t_batch / (t_batch + t_ref), "greater").pvalue)
+        p = binom_pvalue(k_batch, total, t_batch / (t_batch + t_ref), "greater")
     ratio = rb / rr if rr > 0 else (float("inf") if rb > 0 else 1.0)
     return RateResult(rb, rr, float(ratio), p)
 

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from .distributions import norm_ppf, norm_sf
+
 # Log-likelihood ratios beyond this are saturated: the mixture term then no longer depends on them
 # for any alpha the bootstrap can resolve.
 _LLR_CLIP = 30.0
@@ -517,8 +519,6 @@ def tail_deficit_bound(
     -------
     TailDeficitBound
     """
-    from scipy import stats
-
     if len(reference_scores) != len(batch_scores) or not reference_scores:
         raise ValueError("give one reference and one batch array per score")
     if not shares or not all(0.0 < q < 1.0 for q in shares):
@@ -527,7 +527,7 @@ def tail_deficit_bound(
     if len(factors) != len(reference_scores) or min(factors) < 1.0:
         raise ValueError(f"give one variance factor of at least 1 per score, got {variance_factors!r}")
     n_tests = len(shares) * len(reference_scores)
-    z = float(stats.norm.isf((1.0 - level) / n_tests))
+    z = -float(norm_ppf((1.0 - level) / n_tests))
     best: tuple[float, float, float, int, float, float] | None = None
     p_min = 1.0
     for j, (ref, bat, factor) in enumerate(zip(reference_scores, batch_scores, factors, strict=True)):
@@ -551,7 +551,7 @@ def tail_deficit_bound(
             pooled = (k_r + k_b) / (n_r + n_b)
             if 0.0 < pooled < 1.0:
                 stat = (p_r - p_b) / np.sqrt(factor * pooled * (1.0 - pooled) * (1.0 / n_r + 1.0 / n_b))
-                p_min = min(p_min, float(stats.norm.sf(stat)))
+                p_min = min(p_min, float(norm_sf(stat)))
             if best is None or lower > best[0]:
                 best = (lower, 1.0 - kappa, upper, j, p_r, p_b)
     if best is None:

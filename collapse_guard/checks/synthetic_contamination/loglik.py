@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...results import Measurement
+from ...stats.distributions import binom_pvalue, mannwhitney_greater
 from ._common import (
     _Run,
 )
@@ -19,13 +20,11 @@ def _loglik_findings(
     run: _Run, column: str, sb: np.ndarray, sh: np.ndarray, rng: np.random.Generator, n_boot: int
 ) -> None:
     """Shumailov et al. Fig. 1: shift toward typical text, lost spread, lost improbable tail."""
-    from scipy import stats
-
     nb, nh = sb.size, sh.size
     iqr_h = max(_iqr(sh), 1e-9)
     med_b, med_h = float(np.median(sb)), float(np.median(sh))
     shift = (med_b - med_h) / iqr_h
-    p_shift = float(stats.mannwhitneyu(sb, sh, alternative="greater").pvalue)
+    p_shift = mannwhitney_greater(sb, sh)
     # spread: permutation null of the IQR ratio with the pooled values re-split at both sizes
     ratio = _iqr(sb) / iqr_h
     pooled = np.r_[sb, sh]
@@ -38,7 +37,7 @@ def _loglik_findings(
     below = int(np.sum(sb < q05))
     expected = 0.05 * nb
     tail_ratio = below / expected if expected > 0 else float("nan")
-    p_tail = float(stats.binomtest(below, nb, 0.05, "less").pvalue)
+    p_tail = binom_pvalue(below, nb, 0.05, "less")
     lo_edge, hi_edge = np.quantile(pooled, [0.001, 0.999])
     edges = np.linspace(float(lo_edge), float(hi_edge), 41)
     hb = np.histogram(np.clip(sb, edges[0], edges[-1]), edges)[0] / nb

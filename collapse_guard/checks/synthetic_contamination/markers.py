@@ -11,6 +11,7 @@ from ...profile.text import TextProfile, TokenSample
 from ...results import Measurement
 from ...stats import markers as mk
 from ...stats import mixture
+from ...stats.distributions import norm_sf
 from ...text import doc_index, token_hash
 from ._common import (
     MIN_DOCS,
@@ -120,11 +121,9 @@ def _length_matched_excess(
     baseline_var = float(np.sum(counts_b**2 * rate * (1 - rate) / (n + 1.0)))
     res = mk.excess_share_vs_model(has_b, pi)
     # carry the reference's own sampling error into the test and the interval
-    from scipy import stats
-
     var = float(np.sum(pi * (1 - pi))) + baseline_var
     k_b = int(has_b.sum())
-    p = float(stats.norm.sf((k_b - 0.5 - pi.sum()) / math.sqrt(max(var, 1e-12))))
+    p = float(norm_sf((k_b - 0.5 - pi.sum()) / math.sqrt(max(var, 1e-12))))
     half = 1.959963984540054 * math.sqrt(var) / has_b.size
     lo_b, hi_b = mk.wilson_interval(k_b, has_b.size)
     d = res.delta
