@@ -11,7 +11,6 @@ import pandas as pd
 from .config import Config, load_config, parse_config, with_overrides
 from .errors import ConfigError
 from .plugins import Registry, default_registry
-from .preload import preload_in_background
 from .profile import Profile, build_profile
 from .profile.io import is_profile_file
 from .readers import iter_chunks
@@ -129,8 +128,6 @@ def _check(
     if not any(cfg.check_enabled(c) for c in registry.checks.values()):
         raise ConfigError("no check is left to run after --select/--ignore and config; enable at least one")
     ref = load_reference(reference)
-    enabled = [c for c in registry.checks.values() if cfg.check_enabled(c)]
-    preload_in_background(module for c in enabled for module in getattr(c, "preload", ()))
     unknown = [
         c for c in cfg.column_kinds() if c in ref.columns and ref.columns[c].kind != cfg.column_kinds()[c]
     ]

@@ -37,7 +37,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from .distributions import norm_ppf, norm_sf
 
@@ -248,6 +247,8 @@ def mle_alpha(log_ratio: np.ndarray) -> float:
         return 0.0
     if grad(1.0) >= 0.0:
         return 1.0
+    from scipy import optimize  # here, not at import: only the with-sample estimate needs it
+
     return float(optimize.brentq(grad, 0.0, 1.0, xtol=1e-10))
 
 

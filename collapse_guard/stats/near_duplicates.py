@@ -21,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from ..hashing import mix
 from .text_diversity import document_hashes, n_distinct, ngram_hashes, validate_docs
@@ -278,6 +276,10 @@ def near_duplicates(
         a, b, w = a[keep], b[keep], w[keep]
         if len(a) == 0:
             return NearDuplicates(n, 0, 0.0, exact_docs, exact_docs / n)
+    # Imported here: scipy.sparse costs about 0.1 s, which tables-only runs should not pay.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
     n_comp, labels = connected_components(graph, directed=False)
     sizes = np.bincount(labels)

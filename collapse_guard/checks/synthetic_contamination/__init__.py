@@ -191,8 +191,6 @@ class SyntheticContamination:
     default_enabled: bool = True
     metrics: dict[str, MetricSpec] = METRICS
     options: dict[str, OptionSpec] = OPTIONS
-    # The classifiers (stats.mpe) come from scikit-learn: warmed up while the batch is read.
-    preload: tuple[str, ...] = ("sklearn.ensemble", "sklearn.linear_model")
 
     def run(self, ctx: CheckContext) -> Iterable[Measurement]:
         run = _Run(ctx)
