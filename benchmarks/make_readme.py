@@ -21,7 +21,7 @@ CPU-time columns where both are given.
 | `bench_detection.py` | false alarms on clean human splits and detection of collapse, per check | `python benchmarks/bench_detection.py --only tails,diversity,contamination` |
 | `bench_diversity_speed.py` | diversity-loss on 100,000 documents of about 200 tokens | `python benchmarks/bench_diversity_speed.py` |
 | `bench_contamination_speed.py` | the synthetic-share estimate on 100,000 documents | `python benchmarks/bench_contamination_speed.py` |
-| `bench_all_checks.py` | recursive-refit generations 3-5 against all default checks together | `python benchmarks/bench_all_checks.py --reps 4` |
+| `bench_all_checks.py` | recursive-refit generations 3-5 against all default checks together | `python benchmarks/bench_all_checks.py --reps 4` (`--oracle`: the oracle ceilings only) |
 | `bench_scan.py` | `scan` over 1,000 small files plus one 2 GB CSV; peak RSS | `python benchmarks/bench_scan.py` |
 
 Real data used by the detection benchmarks ships inside installed packages: scikit-learn's
@@ -36,7 +36,15 @@ SECTIONS = [
     ("All checks together on recursive-refit collapse (`bench_all_checks.py`)", "all_checks.md"),
     ("diversity-loss detection (`bench_detection.py --only diversity`)", "diversity.md"),
     ("diversity-loss at other sizes", "diversity_sizes.md"),
-    ("synthetic-contamination accuracy (`bench_detection.py --only contamination`)", "contamination.md"),
+    (
+        "synthetic-contamination on text (`python -m benchmarks.detection.contamination --only text`)",
+        "contamination_text.md",
+    ),
+    (
+        "synthetic-contamination on tables (`python -m benchmarks.detection.contamination --only table`)",
+        "contamination_tabular.md",
+    ),
+    ("synthetic-contamination speed (`bench_contamination_speed.py`)", "contamination_speed.md"),
     ("scan (`bench_scan.py`)", "scan.md"),
 ]
 
