@@ -44,7 +44,6 @@ SECTIONS = [
         "synthetic-contamination on tables (`python -m benchmarks.detection.contamination --only table`)",
         "contamination_tabular.md",
     ),
-    ("synthetic-contamination speed (`bench_contamination_speed.py`)", "contamination_speed.md"),
     ("scan (`bench_scan.py`)", "scan.md"),
 ]
 
