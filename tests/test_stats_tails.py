@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from collapse_guard.stats import distributions as d
 from collapse_guard.stats.tails import (
     HillIndex,
     QuantileSpread,
-    betabinom_tail,
     clopper_pearson,
     exceedance_power,
     exceedance_test,
@@ -210,19 +210,20 @@ def test_exceedance_greater_by_hand_and_against_scipy() -> None:
     )
 
 
-def test_betabinom_tail_matches_scipy_and_stays_exact_far_out() -> None:
+def test_betabinom_tails_match_scipy_and_stay_exact_far_out() -> None:
+    """The beta-binomial tails exceedance_test uses (stats.distributions), at batch sizes."""
     for n, a, b in [(10, 1.0, 1.0), (5000, 201.0, 19_801.0), (100_000, 402.0, 19_600.0), (50, 0.5, 7.0)]:
         mean = n * a / (a + b)
         for k in sorted({0, 1, int(mean / 2), int(mean), int(mean * 1.2) + 1, n}):
             # scipy's upper tail is 1 - cdf: accurate to about 1e-10 absolute only.
-            assert betabinom_tail(k, n, a, b, upper=False) == pytest.approx(
+            assert d.betabinom_cdf(k, n, a, b) == pytest.approx(
                 stats.betabinom.cdf(k, n, a, b), rel=1e-8, abs=1e-10
             )
-            assert betabinom_tail(k, n, a, b, upper=True) == pytest.approx(
+            assert d.betabinom_sf(k - 1, n, a, b) == pytest.approx(
                 stats.betabinom.sf(k - 1, n, a, b), rel=1e-8, abs=1e-9
             )
     # Far in the upper tail the mirror image (n - K ~ BetaBinomial(n, b, a)) is the accurate value.
-    far = betabinom_tail(3000, 100_000, 402.0, 19_600.0, upper=True)
+    far = d.betabinom_sf(2999, 100_000, 402.0, 19_600.0)
     assert far == pytest.approx(stats.betabinom.cdf(97_000, 100_000, 19_600.0, 402.0), rel=1e-6)
     assert 0 < far < 1e-12
 
