@@ -223,11 +223,10 @@ def profile(
     from .api import profile_files
 
     check_writable(output)
-    cfg = _config(config_path, columns=_parse_columns(columns), seed=seed)
+    column_kinds = _parse_columns(columns)
+    cfg = _config(config_path, columns=column_kinds, seed=seed)
     # columns= again (already in cfg) so that a --column naming no column is refused as a typo.
-    prof = profile_files(
-        [Path(p) for p in paths], config=cfg, columns=_parse_columns(columns), synthetic=synthetic
-    )
+    prof = profile_files([Path(p) for p in paths], config=cfg, columns=column_kinds, synthetic=synthetic)
     try:
         digest = prof.save(output)
     except OSError as exc:
@@ -275,19 +274,20 @@ def check(
     from .api import check_files
 
     validate_output(fmt, output)
+    column_kinds = _parse_columns(columns)
     cfg = _config(
         config_path,
         fail_on=fail_on,
         select=_split(select) or None,
         ignore=_split(ignore),
-        columns=_parse_columns(columns),
+        columns=column_kinds,
         seed=seed,
     )
     report = check_files(
         [Path(p) for p in paths],
         reference,
         config=cfg,
-        columns=_parse_columns(columns),
+        columns=column_kinds,  # again, so that a --column naming no column is refused as a typo
         synthetic_reference=synthetic_reference,
         raise_errors=traceback,
     )
