@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -133,6 +133,8 @@ class DensityCoverage:
     n_real: int
     n_fake: int
     k: int
+    # Which real rows are covered (coverage is its mean); not part of equality.
+    covered: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool), compare=False, repr=False)
 
 
 def density_coverage(
@@ -168,16 +170,13 @@ def density_coverage(
         n_real=len(x),
         n_fake=len(y),
         k=k,
+        covered=covered,
     )
 
 
 def covered_rows(real: np.ndarray, fake: np.ndarray, k: int = 5) -> np.ndarray:
     """Boolean mask of the real rows whose k-NN ball holds a fake row (coverage's indicator)."""
-    from threadpoolctl import threadpool_limits
-
-    x, y = _as_pair(real, fake)
-    with threadpool_limits(limits=1):
-        return _balls_hit(x, _kth_neighbour_sq(x, k), y)[0]
+    return density_coverage(real, fake, k).covered
 
 
 # Distance-matrix entries computed at once (16 MiB of float64).

@@ -12,7 +12,6 @@ from ...kinds import Kind
 from ...results import Measurement
 from ...stats.coverage import (
     FeatureWidthError,
-    covered_rows,
     density_coverage,
     fit_feature_space,
     transform,
@@ -101,7 +100,7 @@ def _coverage(ctx: CheckContext) -> Iterator[Measurement]:
         null_den.append(dc.density)
     obs_cov, obs_den = [], []
     first_real = np.zeros(0, dtype=np.int64)
-    first_fake = np.zeros((0, space.width))
+    uncovered = np.zeros(0, dtype=bool)
     for i in range(3):
         real = rng.permutation(len(x_ref))[:s]
         fake = rng.choice(len(bat_df), s, replace=False) if len(bat_df) > s else np.arange(s)
@@ -111,11 +110,10 @@ def _coverage(ctx: CheckContext) -> Iterator[Measurement]:
         obs_cov.append(dc.coverage)
         obs_den.append(dc.density)
         if i == 0:
-            first_real, first_fake = real, x_fake
+            first_real, uncovered = real, ~dc.covered
     inflate = finite_population_inflation(s / len(x_ref))
     cmp = compare_with_null(float(np.mean(obs_cov)), null_cov, worse="lower", inflate=inflate)
     effect = cmp.observed / cmp.expected if cmp.expected > 0 else 1.0
-    uncovered = ~covered_rows(x_ref[first_real], first_fake, K)
     where = _describe_uncovered(
         ref_df.iloc[first_real].reset_index(drop=True), uncovered, numeric, categorical
     )
