@@ -952,3 +952,38 @@ def sdv_gmm(train: pd.DataFrame, n: int, rng: np.random.Generator, components: i
             fake[c] = info[np.argmax(draws[:, at : at + width], axis=1)]
             at += width
     return _finish_like(fake, train, numeric)
+
+
+def case_row(
+    topic: str,
+    case: str,
+    source: str,
+    generator: str,
+    generation: int,
+    size: int,
+    rows: int,
+    rep: int,
+    res: CaseResult,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One benchmark result row: the case, its parameters, the report's statuses and what flagged."""
+    flagged = sorted(
+        {f"{f['column']}:{f['metric']}" for f in res.findings if f["status"] in ("warn", "fail")}
+    )
+    return {
+        "topic": topic,
+        "case": case,
+        "source": source,
+        "generator": generator,
+        "generation": generation,
+        "size": size,
+        "rows": rows,
+        "rep": rep,
+        "status": res.status,
+        "warn": res.warn,
+        "fail": res.fail,
+        "insufficient": res.insufficient,
+        "seconds": res.seconds,
+        "flagged": ";".join(flagged),
+        **extra,
+    }

@@ -23,6 +23,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -39,37 +40,8 @@ N_CATEGORIES = 200
 ANGLES = 2 * np.pi * np.arange(8) / 8
 
 
-def _row(
-    case: str,
-    source: str,
-    generator: str,
-    generation: int,
-    size: int,
-    rows: int,
-    rep: int,
-    res: c.CaseResult,
-    **extra: Any,
-) -> dict[str, Any]:
-    flagged = sorted(
-        {f"{f['column']}:{f['metric']}" for f in res.findings if f["status"] in ("warn", "fail")}
-    )
-    return {
-        "topic": TOPIC,
-        "case": case,
-        "source": source,
-        "generator": generator,
-        "generation": generation,
-        "size": size,
-        "rows": rows,
-        "rep": rep,
-        "status": res.status,
-        "warn": res.warn,
-        "fail": res.fail,
-        "insufficient": res.insufficient,
-        "seconds": res.seconds,
-        "flagged": ";".join(flagged),
-        **extra,
-    }
+# One result row of this topic (common.case_row).
+_row = partial(c.case_row, TOPIC)
 
 
 def _eval(ref_prof: Any, batch: pd.DataFrame, seed: int) -> c.CaseResult:
