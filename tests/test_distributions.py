@@ -25,8 +25,6 @@ def test_binomial_matches_scipy(n: int, p: float) -> None:
     k = np.array([-3, -1, 0, 1, 2, n // 100, n // 10, n - 1, n, n + 4])
     np.testing.assert_allclose(d.binom_cdf(k, n, p), stats.binom.cdf(k, n, p), rtol=1e-10, atol=1e-300)
     np.testing.assert_allclose(d.binom_sf(k, n, p), stats.binom.sf(k, n, p), rtol=1e-10, atol=1e-300)
-    for q in (0.001, 0.05, 0.5, 0.99):
-        assert d.binom_ppf(q, n, p) == int(stats.binom.ppf(q, n, p))
     for k_obs in sorted({0, 1, round(n * p), min(n, round(3 * n * p) + 1)}):
         for alt in ("less", "greater"):
             expected = stats.binomtest(k_obs, n, p, alternative=alt).pvalue

@@ -49,15 +49,6 @@ def binom_sf(k: ArrayLike, n: ArrayLike, p: float) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
-def binom_ppf(q: float, n: int, p: float) -> int:
-    """Smallest ``k`` with ``P(K <= k) >= q`` (the discrete quantile, as ``scipy.stats.binom``)."""
-    if q <= 0:
-        return -1
-    ks = np.arange(n + 1)
-    cdf = binom_cdf(ks, n, p)
-    return int(np.searchsorted(cdf, q * (1 - 1e-12)))
-
-
 def binom_pvalue(k: int, n: int, p: float, alternative: str) -> float:
     """One-sided exact binomial test: ``less`` is ``P(K <= k)``, ``greater`` is ``P(K >= k)``."""
     if alternative == "less":
