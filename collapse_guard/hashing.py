@@ -44,3 +44,46 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     if frame.shape[1] == 0:
         return np.zeros(len(frame), dtype=np.uint64)
     return pd.util.hash_pandas_object(frame, index=False, hash_key=_HASH_KEY).to_numpy(dtype=np.uint64)
+
+
+def value_hashes(values: np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
+    """One column's share of :func:`row_hashes`: a stable hash per value (missing values equal)."""
+    if isinstance(values, pd.arrays.NumpyExtensionArray):
+        values = values.to_numpy()  # what a DataFrame column stores, and what pandas hashes
+    return pd.util.hash_array(values, hash_key=_HASH_KEY).astype(np.uint64, copy=False)
+
+
+def coded_hashes(codes: np.ndarray, distinct: np.ndarray) -> np.ndarray:
+    """:func:`value_hashes` of ``distinct[codes]`` (code -1 = missing) without building the values.
+
+    Hashes only the distinct values, as pandas does for a column of repeated strings, and gives
+    missing values pandas' marker (the largest uint64), so the result equals ``value_hashes``.
+    """
+    hashed = pd.util.hash_array(np.asarray(distinct, dtype=object), hash_key=_HASH_KEY, categorize=False)
+    out = (
+        hashed.astype(np.uint64)[np.where(codes >= 0, codes, 0)]
+        if len(hashed)
+        else np.zeros(len(codes), np.uint64)
+    )
+    out[codes < 0] = np.iinfo(np.uint64).max
+    return out
+
+
+def combine_columns(column_hashes: Sequence[np.ndarray], rows: int) -> np.ndarray:
+    """Row hashes from per-column :func:`value_hashes`, equal to :func:`row_hashes` of the frame.
+
+    The combination is pandas' (CPython's tuple hash), so the profile builder can hash a column
+    at a time, from pandas or Arrow, and still sample exactly the rows it sampled before.
+    """
+    if not column_hashes:
+        return np.zeros(rows, dtype=np.uint64)
+    count = len(column_hashes)
+    mult = np.uint64(1000003)
+    out = np.full(rows, 0x345678, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i, h in enumerate(column_hashes):
+            out ^= h
+            out *= mult
+            mult += np.uint64(82520 + 2 * (count - i))
+        out += np.uint64(97531)
+    return out

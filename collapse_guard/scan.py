@@ -610,7 +610,7 @@ def _scan_table(
     from .readers import iter_chunks
 
     def chunks() -> Iterator[tuple[Path, Any]]:
-        yield from iter_chunks([path], [reader], chunk_rows=chunk_rows, limits=limits)
+        yield from iter_chunks([path], [reader], chunk_rows=chunk_rows, limits=limits, arrow=True)
 
     return _check_chunks(
         display, chunks(), reference, cfg, reg, raise_errors, reader=getattr(reader, "name", None)
@@ -708,7 +708,8 @@ def _check_chunks(
                 reader=reader,
             )
         if reference is not None:
-            have = {str(c) for c in first[1].columns}
+            frame = first[1]
+            have = {str(c) for c in getattr(frame, "column_names", None) or frame.columns}
             missing = [c for c in reference.columns if c not in have and c not in cfg.ignored_columns()]
             if missing:
                 # A file of another shape cannot be compared with the reference; it still gets

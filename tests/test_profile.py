@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 from pathlib import Path
@@ -268,3 +269,64 @@ def test_edited_file_with_a_recomputed_hash_is_still_refused(human: pd.DataFrame
         bad.write_text(json.dumps(doc))
         with pytest.raises(ReferenceFileError, match="malformed content"):
             cg.Profile.load(bad)
+
+
+def _mixed_frame(n: int, seed: int) -> pd.DataFrame:
+    """Every kind and the awkward values: nulls, NaN, -0.0, unicode, empty strings, codes."""
+    frame = human_frame(n, seed)
+    rng = np.random.default_rng(seed)
+    gauss = frame["gauss"].to_numpy().copy()
+    gauss[::17] = np.nan
+    gauss[5] = -0.0
+    category = frame["category"].astype(object)
+    category[::13] = None
+    category[7] = ""
+    category[8] = "café ☕"
+    return frame.assign(
+        gauss=gauss,
+        category=category,
+        code=rng.integers(1, 6, n).astype(float),  # integer codes: categorical
+        flag=rng.choice(["yes", "no"], n),
+    )
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_arrow_chunks_profile_like_the_same_pandas_chunks(tmp_path: Path, suffix: str) -> None:
+    """Readers hand the builder Arrow tables; plugins and the API hand it pandas. Same profile,
+    same sample, whether as a reference or as a batch read with a reference's kinds."""
+    from collapse_guard.readers import iter_chunks
+    from collapse_guard.readers.builtin import register_readers
+
+    frame = _mixed_frame(3000, seed=4)
+    path = tmp_path / f"data{suffix}"
+    if suffix == ".parquet":
+        frame.to_parquet(path)
+    elif suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_json(path, orient="records", lines=True)
+    readers: list = []
+    register_readers(readers.append)
+
+    def both(reference: cg.Profile | None = None) -> tuple[dict, dict]:
+        # Small chunks: neither path may depend on chunking.
+        arrow, pandas = (
+            _content(
+                build_profile(
+                    iter_chunks([path], readers, chunk_rows=700, arrow=flag),
+                    settings=SMALL,
+                    reference=reference,
+                )
+            )
+            for flag in (True, False)
+        )
+        return arrow, pandas
+
+    arrow, pandas = both()
+    _assert_same(copy.deepcopy(arrow), pandas)
+    if suffix == ".parquet":  # Parquet keeps every value as it was: the DataFrame's own profile
+        direct = _content(build_profile([frame], settings=SMALL))
+        direct["source"] = arrow["source"]
+        _assert_same(arrow, direct)
+    reference = build_profile([frame], settings=SMALL)
+    _assert_same(*both(reference))

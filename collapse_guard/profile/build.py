@@ -1,89 +1,29 @@
-"""Build a Profile from DataFrame chunks in one streaming pass (bounded memory)."""
+"""Build a Profile from pandas or Arrow chunks in one streaming pass (bounded memory)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputError
-from ..hashing import mix, row_hashes
+from ..hashing import combine_columns, mix, value_hashes
 from ..kinds import Kind, infer_kind, skip_reason
 from ..text import tokenize
 from .categorical import CategoricalProfile
+from .columns import ArrowColumn, Column, PandasColumn, _where, label_counts
 from .model import ColumnProfile, Profile, sorted_values
 from .numeric import NumericProfile
 from .sampling import bottom_k
 from .settings import ProfileSettings
 from .text import TextProfile
 
-Chunk = pd.DataFrame | tuple[Path | str, pd.DataFrame]
-
-
-def _where(path: Path | str | None) -> str:
-    return str(path) if path is not None else "the data"
-
-
-def to_float(series: pd.Series, column: str, path: Path | str | None) -> np.ndarray:
-    """Column values as float64 with NaN for missing; InputError on text or infinities."""
-    if pd.api.types.is_bool_dtype(series.dtype):
-        x = series.astype("float64").to_numpy()
-    elif pd.api.types.is_numeric_dtype(series.dtype):
-        x = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        coerced = pd.to_numeric(series, errors="coerce")
-        bad = coerced.isna() & series.notna() & (series.astype(str).str.strip() != "")
-        if bad.any():
-            first = int(np.flatnonzero(bad.to_numpy())[0])
-            example = str(series.iloc[first])[:40]
-            raise InputError(
-                f"{_where(path)}: column {column!r} mixes numbers and text (e.g. {example!r}); "
-                f"fix those values, or declare the column with --column {column}=categorical"
-            )
-        x = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
-    infinite = np.isinf(x)
-    if infinite.any():
-        raise InputError(
-            f"{_where(path)}: column {column!r} has {int(infinite.sum())} infinite value(s); "
-            "replace them with empty cells (missing) or finite numbers"
-        )
-    return x
-
-
-def to_categories(series: pd.Series) -> pd.Series:
-    """Category labels as strings (None for missing).
-
-    Each number is labelled on its own, so the label never depends on the chunk it came in:
-    integral values print without '.0' (1.0 -> "1"), others as Python prints them (2.5 -> "2.5").
-    """
-    present = series.notna().to_numpy()
-    values = series[present]
-    out = np.full(len(series), None, dtype=object)
-    if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
-        out[present] = values.astype(str).to_numpy(dtype=object)
-    else:
-        x = values.to_numpy(dtype=np.float64)
-        integral = np.isfinite(x) & (np.floor(x) == x) & (np.abs(x) < 2**53)
-        labels = np.array([repr(v) for v in x.tolist()], dtype=object)
-        labels[integral] = x[integral].astype(np.int64).astype(str).astype(object)
-        out[present] = labels
-    return pd.Series(out, index=series.index, dtype=object)
-
-
-def _shared_labels(series: pd.Series) -> np.ndarray:
-    """``to_categories`` as an object array whose rows share one string object per category.
-
-    Labelling only the distinct values is faster, and a 100,000-row sample then holds 100,000
-    pointers to a few hundred strings instead of 100,000 separate ones (about 6 MiB less per column).
-    """
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    labels = to_categories(pd.Series(uniques)).to_numpy(dtype=object)
-    out = np.full(len(series), None, dtype=object)
-    present = codes >= 0
-    out[present] = labels[codes[present]]
-    return out
+Frame: TypeAlias = pd.DataFrame | pa.Table
+Chunk: TypeAlias = Frame | tuple[Path | str, Frame]
 
 
 def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None) -> None:
@@ -154,8 +94,7 @@ class _Builder:
         self.cutoff: int | None = None
         self.paths: list[str] = []
 
-    def _start(self, frame: pd.DataFrame, path: Path | str | None) -> None:
-        names = [str(c) for c in frame.columns]
+    def _start(self, names: list[str], path: Path | str | None) -> None:
         if len(set(names)) != len(names):
             dupes = sorted({n for n in names if names.count(n) > 1})
             raise InputError(f"{_where(path)}: duplicate column name(s) {dupes}; rename them")
@@ -211,85 +150,98 @@ class _Builder:
                 self.acc[name] = TextProfile(name, nulls=nulls)
         return self.acc[name]
 
-    def add(self, frame: pd.DataFrame, path: Path | str | None) -> None:
-        frame = _flatten_containers(frame.rename(columns=str))
+    def add(self, frame: Frame, path: Path | str | None) -> None:
+        if isinstance(frame, pa.Table):
+            names = [str(c) for c in frame.column_names]
+            rows = frame.num_rows
+            table = frame
+
+            def column(name: str) -> Column:
+                return ArrowColumn(table.column(names.index(name)))
+        else:
+            frame = _flatten_containers(frame.rename(columns=str))
+            names, rows = [str(c) for c in frame.columns], len(frame)
+            pandas_frame = frame
+
+            def column(name: str) -> Column:
+                return PandasColumn(pandas_frame[name])
+
         if self.columns is None:
-            self._start(frame, path)
+            self._start(names, path)
         assert self.columns is not None
-        missing = [c for c in self.columns if c not in frame.columns]
+        missing = [c for c in self.columns if c not in names]
         if missing:
             raise InputError(
                 f"{_where(path)} has no column {missing[0]!r}, which earlier data has; "
                 "give files with the same columns"
             )
-        if len(frame) == 0:
+        if rows == 0:
             return
         first_row = self.rows
-        self.rows += len(frame)
+        self.rows += rows
         s = self.settings
-        converted: dict[str, object] = {}
-        text_columns: list[tuple[TextProfile, pd.Series, np.ndarray]] = []
-        hash_key: dict[str, object] = {}
+        converted: dict[str, np.ndarray | Column] = {}
+        text_columns: list[tuple[TextProfile, Column]] = []
+        content: list[np.ndarray] = []  # per-column hashes, in column order (row_hashes')
         for name in self.columns:
-            series = frame[name]
-            self._resolve_kind(name, series, path)
+            col = column(name)
+            if self.kinds.get(name) is None and name not in self.skipped:
+                self._resolve_kind(name, col.series(), path)
             if name in self.skipped:
                 continue
             kind = self.kinds.get(name)
-            present = series.notna().to_numpy()
             if kind is None:
-                self.pending_nulls[name] = self.pending_nulls.get(name, 0) + len(series)
-                converted[name] = np.full(len(series), np.nan)
+                self.pending_nulls[name] = self.pending_nulls.get(name, 0) + rows
+                converted[name] = np.full(rows, np.nan)
                 continue
             acc = self._accumulator(name, kind)
             if isinstance(acc, NumericProfile):
-                x = to_float(series, name, path)
+                x = col.floats(name, path)
                 ok = ~np.isnan(x)
                 acc.update(x[ok], int((~ok).sum()))
-                converted[name] = hash_key[name] = x
+                converted[name] = x
+                content.append(value_hashes(x))
             elif isinstance(acc, CategoricalProfile):
-                # Count first, then normalise only the distinct values; rows are converted to
+                # Count first, then label only the distinct values; rows are converted to
                 # labels only if they enter the sample.
-                counts = series.value_counts(dropna=True, sort=False)
-                labels = to_categories(pd.Series(counts.index, dtype=counts.index.dtype))
-                merged: dict[str, int] = {}
-                for label, n in zip(labels.tolist(), counts.tolist(), strict=True):
-                    merged[label] = merged.get(label, 0) + int(n)
-                acc.update(merged, int((~present).sum()))
+                distinct, counts = col.value_counts()
+                acc.update(label_counts(distinct, counts), rows - int(sum(counts)))
                 if len(acc.counts) > s.max_categories:
                     raise InputError(
                         f"{_where(path)}: column {name!r} has more than {s.max_categories:,} distinct "
                         f"values, too many for a categorical column; declare it with "
                         f"--column {name}=text, or leave it out with --column {name}=ignore"
                     )
-                converted[name] = series
-                numeric = pd.api.types.is_numeric_dtype(series.dtype)
-                hash_key[name] = (
-                    series.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else series.array
-                )
+                converted[name] = col
+                content.append(col.content_hashes(numbers=True))
             else:
-                text_columns.append((acc, series, present))
-                hash_key[name] = series.array
-        prio = self._priorities(hash_key, first_row, len(frame))
-        for acc, series, present in text_columns:
-            texts = series[present].astype(str).tolist()
+                text_columns.append((acc, col))
+                content.append(col.content_hashes(numbers=False))
+        prio = self._priorities(content, first_row, rows)
+        for acc, col in text_columns:
+            texts = col.texts()
             acc.update(
-                tokenize(texts), prio, present, texts if s.store_text else None, s.text_docs, s.text_tokens
+                tokenize(texts),
+                prio,
+                col.present(),
+                texts if s.store_text else None,
+                s.text_docs,
+                s.text_tokens,
             )
         self._sample(prio, converted)
 
-    def _priorities(self, key: dict[str, object], first_row: int, n: int) -> np.ndarray:
+    def _priorities(self, content: list[np.ndarray], first_row: int, n: int) -> np.ndarray:
         """Sampling priority of each row: its content hash mixed with its position in the data.
 
         The position makes duplicate rows independent draws (a content-only hash would keep or
         drop every copy of a row together); the normalised content makes two datasets of the
         same length sample different rows. Chunking never changes a row's priority.
         """
-        content = row_hashes(pd.DataFrame(key, index=pd.RangeIndex(n))) if key else np.zeros(n, np.uint64)
+        rows = combine_columns(content, n)
         position = mix(np.arange(first_row, first_row + n, dtype=np.uint64), self.settings.seed ^ 0x5EED)
-        return mix(content ^ position, self.settings.seed)
+        return mix(rows ^ position, self.settings.seed)
 
-    def _sample(self, prio: np.ndarray, converted: dict[str, object]) -> None:
+    def _sample(self, prio: np.ndarray, converted: dict[str, np.ndarray | Column]) -> None:
         k = self.settings.sample_rows
         if k <= 0:
             return
@@ -307,10 +259,7 @@ class _Builder:
         for c, values in converted.items():
             if self.kinds.get(c) is Kind.TEXT:
                 continue
-            if isinstance(values, pd.Series):
-                data[c] = _shared_labels(values.iloc[take])
-            else:
-                data[c] = np.asarray(values)[take]
+            data[c] = values[take] if isinstance(values, np.ndarray) else values.labels_at(take)
         self.pending.append((data, prio[take]))
         self.pending_rows += len(take)
         if self.pending_rows >= k:
@@ -324,12 +273,13 @@ class _Builder:
             (d, p) for d, p in self.pending
         ]
         names = list(dict.fromkeys(c for d, _ in parts for c in d))
-        both = {
-            c: np.concatenate([d[c] if c in d else np.full(len(p), np.nan) for d, p in parts]) for c in names
-        }
         both_prio = np.concatenate([p for _, p in parts])
         keep = bottom_k(both_prio, self.settings.sample_rows)
-        self.sample_columns = {c: v[keep] for c, v in both.items()}
+        # A column at a time: concatenating every column first held the sample three times over.
+        self.sample_columns = {
+            c: np.concatenate([d[c] if c in d else np.full(len(p), np.nan) for d, p in parts])[keep]
+            for c in names
+        }
         self.priority = both_prio[keep]
         self.pending, self.pending_rows = [], 0
         if len(keep) >= self.settings.sample_rows:

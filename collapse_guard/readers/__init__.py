@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputError
 from .builtin import (
@@ -21,6 +22,7 @@ from .builtin import (
     SETTING_MAX_DECOMPRESSED,
     SETTING_MAX_LINE,
     SETTING_MAX_RATIO,
+    BuiltinReader,
     ReadLimits,
     is_text_file,
 )
@@ -144,6 +146,12 @@ _CANONICAL: dict[str, Any] = {
 }
 
 
+def _has_tables(reader: Any) -> bool:
+    """Whether the reader overrides ``BuiltinReader.read_tables`` (the text reader does not)."""
+    method = getattr(type(reader), "read_tables", None)
+    return method is not None and method is not BuiltinReader.read_tables
+
+
 class _Conformer:
     """Makes every chunk carry the first file's columns, in its order, with canonical dtypes.
 
@@ -157,6 +165,7 @@ class _Conformer:
         self.first: Path | None = None
         self.columns: list[str] = []
         self.dtypes: dict[str, Any] = {}
+        self.arrow_types: dict[str, pa.DataType] = {}
 
     def __call__(self, path: Path, frame: pd.DataFrame) -> pd.DataFrame:
         if self.first is None:
@@ -180,10 +189,34 @@ class _Conformer:
             frame = frame.assign(**changed)
         return frame
 
+    def table(self, path: Path, table: pa.Table) -> pa.Table:
+        """The same for a normalised Arrow table, whose types are already canonical."""
+        if self.first is None:
+            self.first = path
+            self.columns = [str(c) for c in table.column_names]
+        names = [str(c) for c in table.column_names]
+        if names != self.columns:
+            self._mismatch(path, names)
+            table = table.select([names.index(c) for c in self.columns])
+        for i, name in enumerate(self.columns):
+            col = table.column(i)
+            if col.null_count == len(col):
+                known = self.arrow_types.get(name)
+                if known is not None and col.type != known:
+                    table = table.set_column(i, name, pa.nulls(len(col), known))
+                continue
+            self.arrow_types.setdefault(name, col.type)
+        return table
+
     def _align(self, path: Path, frame: pd.DataFrame) -> pd.DataFrame:
         names = [str(c) for c in frame.columns]
         if names == self.columns:
             return frame
+        self._mismatch(path, names)
+        return frame.set_axis(names, axis=1)[self.columns]
+
+    def _mismatch(self, path: Path, names: list[str]) -> None:
+        """Raise if ``names`` is not a reordering of the first file's columns."""
         missing = [c for c in self.columns if c not in names]
         extra = [c for c in names if c not in self.columns]
         if missing or extra or len(set(names)) != len(names):
@@ -197,7 +230,6 @@ class _Conformer:
                 f"{path}: its columns differ from {self.first} ({detail}); give all files of one "
                 "run the same columns"
             )
-        return frame.set_axis(names, axis=1)[self.columns]
 
 
 def iter_chunks(
@@ -205,7 +237,8 @@ def iter_chunks(
     readers: Readers,
     chunk_rows: int = 100_000,
     limits: ReadLimits | None = None,
-) -> Iterator[tuple[Path, pd.DataFrame]]:
+    arrow: bool = False,
+) -> Iterator[tuple[Path, Any]]:
     """Read files and folders as ``(path, chunk)`` pairs with consistent columns and dtypes.
 
     Parameters
@@ -220,6 +253,9 @@ def iter_chunks(
     limits
         Size limits passed to readers that accept them (the built-in ones); defaults apply
         otherwise.
+    arrow
+        Yield the built-in readers' normalised Arrow tables (``read_tables``) instead of pandas
+        frames, for the profile builder; other readers still yield pandas frames.
 
     Raises
     ------
@@ -237,13 +273,22 @@ def iter_chunks(
     conform = _Conformer()
     for path in targets:
         reader = find_reader(path, readers)
+        read = reader.read
+        if arrow and _has_tables(reader):
+            read = reader.read_tables
         if limits is not None and getattr(reader, "supports_limits", False):
-            chunks = reader.read(path, chunk_rows, limits=limits)
+            chunks = read(path, chunk_rows, limits=limits)
         else:
-            chunks = reader.read(path, chunk_rows)
+            chunks = read(path, chunk_rows)
         rows = 0
         try:
             for frame in chunks:
+                if isinstance(frame, pa.Table):
+                    frame = conform.table(path, frame)
+                    if frame.num_rows:
+                        rows += frame.num_rows
+                        yield path, frame
+                    continue
                 if not isinstance(frame, pd.DataFrame):
                     raise InputError(
                         f"{path}: reader {getattr(reader, 'name', reader)!r} yielded "
