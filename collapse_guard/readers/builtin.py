@@ -1,6 +1,8 @@
 """Built-in readers: csv, tsv, parquet, jsonl/ndjson, json records, txt/md, and gzip variants.
 
-Every reader yields pandas chunks with these dtypes:
+Every reader yields pandas chunks (``read``, the reader contract) with these dtypes; the built-in
+ones also yield the same chunks as Arrow tables (``read_tables``) for the profile builder, with
+numbers as float64, booleans as bool and text as string:
 
 - numbers (any integer, decimal or float type) arrive as ``float64`` (NaN for missing);
 - booleans arrive as pandas' nullable ``boolean``;
