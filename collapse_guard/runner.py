@@ -64,9 +64,9 @@ def _run_all(
         return [_run_one(c, ctx, raise_errors) for c, ctx in zip(checks, contexts, strict=True)]
     from concurrent.futures import ThreadPoolExecutor
 
-    from threadpoolctl import threadpool_limits
+    from .blas import blas_threads
 
-    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=workers) as pool:
+    with blas_threads(1), ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [
             pool.submit(_run_one, c, ctx, raise_errors) for c, ctx in zip(checks, contexts, strict=True)
         ]

@@ -245,12 +245,14 @@ class _Builder:
         k = self.settings.sample_rows
         if k <= 0:
             return
+        # Candidates in row order: _compact sorts by priority once for all of them.
         if self.cutoff is None:
-            take = bottom_k(prio, k)
+            take = np.arange(len(prio)) if len(prio) <= k else np.sort(bottom_k(prio, k))
         else:
             # Rows above the current k-th priority can never enter the sample.
-            candidates = np.flatnonzero(prio < self.cutoff)
-            take = candidates[bottom_k(prio[candidates], k)]
+            take = np.flatnonzero(prio < self.cutoff)
+            if len(take) > k:
+                take = np.sort(take[bottom_k(prio[take], k)])
         if len(take) == 0:
             return
         # Plain arrays, not DataFrames: building and concatenating frames per chunk was a third

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..blas import blas_threads
+
 NULL_CATEGORY = "<null>"
 
 
@@ -154,14 +156,12 @@ def density_coverage(
     scikit-learn. ``threads`` caps the BLAS threads (``None``: library default): on a loaded
     machine the default thread pools were measured 15x slower from oversubscription.
     """
-    from threadpoolctl import threadpool_limits
-
     x, y = _as_pair(real, fake)
     if k < 1 or len(x) <= k:
         raise ValueError(f"need more than k = {k} real rows, got {len(x)}")
     if len(y) == 0:
         raise ValueError("fake must have at least one row")
-    with threadpool_limits(limits=threads):
+    with blas_threads(threads):
         radii = _kth_neighbour_sq(x, k)
         covered, inside = _balls_hit(x, radii, y)
     return DensityCoverage(
