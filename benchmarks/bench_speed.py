@@ -155,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--per-check", action="store_true", help="also time `check` with each check alone (1 run each)"
     )
+    parser.add_argument(
+        "--scale-rows",
+        type=int,
+        default=0,
+        help="also check a batch of this many rows once (memory should not grow with the data)",
+    )
     args = parser.parse_args(argv)
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cg-speed-"))
@@ -197,6 +203,15 @@ def main(argv: list[str] | None = None) -> int:
             cmd = cli("check", str(batch), "-r", str(ref), "--format", "json", "--select", name)
             alone.append(run_process(f"check --select {name}", cmd, 1, (0, 1)))
 
+    scaled: list[tuple[Timing, int]] = []
+    if args.scale_rows:
+        big = workdir / f"batch_{args.scale_rows}.parquet"
+        if not big.exists():
+            pq.write_table(make_table(args.scale_rows, 3), big)
+        big_cmd = cli("check", str(big), "-r", str(ref), "--format", "json", "--select", ",".join(checks))
+        label = f"collapse-guard check (all checks), {args.scale_rows:,}-row batch"
+        scaled.append((run_process(label, big_cmd, 1, (0, 1)), pq.read_metadata(big).num_rows))
+
     check_ratio = chk.seconds / floor.seconds
     cpu_ratio = chk.cpu / floor.cpu
     rss_ratio = chk.peak_rss / table_bytes
@@ -230,6 +245,13 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(
             f"| {t.label} | {t.seconds:.2f} s | {t.seconds / floor.seconds:.2f}x | {t.cpu:.2f} s "
             f"| {fmt_mib(t.peak_rss)} | {t.peak_rss / table_bytes:.2f}x |"
+        )
+    for t, rows in scaled:
+        # The bigger table's own size, extrapolated from the 1x table (same columns and types).
+        big_bytes = table_bytes * rows / args.rows
+        lines.append(
+            f"| {t.label} | {t.seconds:.2f} s | - | {t.cpu:.2f} s "
+            f"| {fmt_mib(t.peak_rss)} | {t.peak_rss / big_bytes:.2f}x of its {fmt_mib(big_bytes)} |"
         )
     lines += [
         "",
