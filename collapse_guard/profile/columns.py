@@ -148,7 +148,10 @@ class ArrowColumn:
     """A column of an Arrow chunk; falls back to :class:`PandasColumn` for anything unusual."""
 
     def __init__(self, array: pa.ChunkedArray | pa.Array) -> None:
-        self._array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        if isinstance(array, pa.ChunkedArray):
+            # One chunk is the rule (a reader's batch); combine_chunks would copy even that one.
+            array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
+        self._array = array
         self._pandas: PandasColumn | None = None
         self._fast = self._array.type in (pa.float64(), pa.string())
 
