@@ -153,6 +153,7 @@ class ArrowColumn:
             array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
         self._array = array
         self._pandas: PandasColumn | None = None
+        self._encoded: tuple[np.ndarray, pa.Array] | None = None
         self._fast = self._array.type in (pa.float64(), pa.string())
 
     def __len__(self) -> int:
@@ -185,22 +186,26 @@ class ArrowColumn:
     def value_counts(self) -> tuple[pd.Series, list[int]]:
         if not self._fast:
             return self._slow().value_counts()
+        if self._array.type == pa.string():
+            # The dictionary the row hashes need anyway: one hashing pass instead of two.
+            codes, distinct = self._codes()
+            counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
+            return pd.Series(distinct.to_pandas()).astype("str"), counts.tolist()
         vc = pc.value_counts(self._array)
         values, counts = vc.field("values"), vc.field("counts")
         keep = values.is_valid()
         if self._array.type == pa.float64():
             keep = pc.and_(keep, pc.invert(pc.is_nan(values)))
         values, counts = values.filter(keep), counts.filter(keep)
-        distinct = values.to_pandas()
-        if self._array.type == pa.string():
-            distinct = distinct.astype("str")
-        return pd.Series(distinct), counts.to_pylist()
+        return pd.Series(values.to_pandas()), counts.to_pylist()
 
     def _codes(self) -> tuple[np.ndarray, pa.Array]:
-        encoded = pc.dictionary_encode(self._array)
-        indices = encoded.indices
-        codes = np.asarray(pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        return codes, encoded.dictionary
+        """Dictionary codes (-1 = missing, distinct values in order of first appearance)."""
+        if self._encoded is None:
+            encoded = pc.dictionary_encode(self._array)
+            codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+            self._encoded = (np.asarray(codes, dtype=np.int64), encoded.dictionary)
+        return self._encoded
 
     def content_hashes(self, numbers: bool) -> np.ndarray:
         if numbers and self._array.type == pa.float64():
