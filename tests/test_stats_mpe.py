@@ -78,6 +78,23 @@ def test_logistic_model_and_input_validation() -> None:
         estimate_mpe(cross_fit_scores(ref[:10], shifted[:10], seed=0, n_folds=2), rng)
 
 
+def test_numpy_logistic_regression_matches_scikit_learn() -> None:
+    # the "logistic" model: L2 (C = 1), balanced class weights, unpenalised intercept
+    from sklearn.linear_model import LogisticRegression
+
+    from collapse_guard.stats.mpe import _logistic_fit_predict
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(900, 4))
+    y = (rng.random(900) < 1 / (1 + np.exp(-(0.8 * x[:, 0] - 0.5 * x[:, 2] + 1.0)))).astype(float)
+    ours = _logistic_fit_predict(x[:600], y[:600], x[600:])
+    theirs = LogisticRegression(class_weight="balanced", tol=1e-10, max_iter=1000).fit(x[:600], y[:600])
+    np.testing.assert_allclose(ours, theirs.decision_function(x[600:]), atol=1e-5)
+    # separable data: the penalty keeps the coefficients finite
+    sep = _logistic_fit_predict(x, (x[:, 0] > 0).astype(float), x)
+    assert np.all(np.isfinite(sep)) and auc(sep[x[:, 0] > 0], sep[x[:, 0] <= 0]) > 0.999
+
+
 def test_gower_distance_by_hand() -> None:
     ref_num = np.array([[0.0, 10.0], [4.0, 20.0]])
     ref_cat = np.array([[0], [1]])

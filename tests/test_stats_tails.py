@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from scipy import stats
 
 from collapse_guard.stats import distributions as d
+from collapse_guard.stats import normal_scores as ns
 from collapse_guard.stats.tails import (
     HillIndex,
     QuantileSpread,
@@ -340,3 +342,191 @@ def test_ratio_power_by_hand() -> None:
     # A narrowing by the same factor has the same power.
     assert ratio_power(0.05, 0.8, 0.01) == pytest.approx(want)
     assert ratio_power(math.nan, 1.25) == 0.0
+
+
+# --------------------------------------------------------------------------- normal scores
+
+
+def _hand_score_integral(u: float) -> float:
+    """G(u) = u - z phi(z), z = Phi^-1(u): the integral of Phi^-1(t)^2 over (0, u)."""
+    if u <= 0 or u >= 1:
+        return float(u >= 1)
+    z = stats.norm.ppf(u)
+    return float(u - z * stats.norm.pdf(z))
+
+
+def _brute_scores(ref: np.ndarray, batch: np.ndarray) -> tuple[np.ndarray, int]:
+    """Every pooled value's score from a full sort (mid-rank groups averaged); batch first."""
+    pooled = np.concatenate([batch, ref])
+    total = len(pooled)
+    u = np.arange(total + 1) / total
+    z = stats.norm.ppf(u[1:-1])
+    g = np.r_[0.0, u[1:-1] - z * stats.norm.pdf(z), 1.0]
+    cells = total * np.diff(g)
+    order = np.argsort(pooled, kind="stable")
+    values = pooled[order]
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    group = np.cumsum(np.r_[True, values[1:] != values[:-1]]) - 1
+    means = np.add.reduceat(cells, starts) / np.diff(np.r_[starts, total])
+    scores = np.empty(total)
+    scores[order] = means[group]
+    return scores, len(batch)
+
+
+def test_normal_scores_by_hand() -> None:
+    # N = 4: cell scores 4 (G(r/4) - G((r-1)/4)) = 1 + 4|z|phi(z), 1 - 4|z|phi(z), ... with
+    # z = Phi^-1(1/4), because G(1/4) = 1/4 + |z|phi(z), G(1/2) = 1/2, G(1) = 1.
+    z = abs(stats.norm.ppf(0.25))
+    outer, inner = 1 + 4 * z * stats.norm.pdf(z), 1 - 4 * z * stats.norm.pdf(z)
+    t = ns.normal_scores_test(np.array([2.0, 3.0]), np.array([0.0, 5.0]))
+    assert not t.ties
+    assert t.statistic == pytest.approx(2 * outer)
+    assert t.batch_mean_score == pytest.approx(outer) and t.reference_mean_score == pytest.approx(inner)
+    assert t.ratio == pytest.approx(math.sqrt(outer / inner))
+    # Null: 2 of the 4 scores without replacement; population variance (outer - 1)^2.
+    assert t.null_mean == 2.0
+    assert t.null_sd == pytest.approx(math.sqrt(2 * 2 / 3 * (outer - 1) ** 2))
+    assert t.null_skewness == pytest.approx(0.0, abs=1e-12)  # N - 2n = 0
+    # Ties: pooled 1, 1, 1, 2; the three tied values share the mean of the first three cells.
+    t = ns.normal_scores_test(np.array([1.0, 1.0]), np.array([1.0, 2.0]))
+    g34 = _hand_score_integral(0.75)
+    assert t.ties
+    assert t.statistic == pytest.approx(4 * g34 / 3 + 4 * (1 - g34))
+    assert t.statistic + t.reference_mean_score * 2 == pytest.approx(4.0)  # scores sum to N
+
+
+@pytest.mark.parametrize("kind", ["continuous", "tied", "few ties"])
+def test_normal_scores_moments_are_the_exact_permutation_moments(kind: str) -> None:
+    rng = np.random.default_rng(5)
+    if kind == "continuous":
+        ref, batch = np.sort(rng.normal(size=9)), np.sort(rng.normal(1.0, 2.0, size=6))
+    elif kind == "few ties":
+        # A repeated batch value and a value shared by both sides: the untied moments, corrected.
+        ref, batch = rng.normal(size=9), rng.normal(1.0, 2.0, size=6)
+        batch[1], batch[4] = batch[0], ref[2]
+        ref, batch = np.sort(ref), np.sort(batch)
+    else:
+        ref, batch = (
+            np.sort(rng.integers(0, 4, 9).astype(float)),
+            np.sort(rng.integers(0, 5, 6).astype(float)),
+        )
+    t = ns.normal_scores_test(ref, batch)
+    scores, n = _brute_scores(ref, batch)
+    assert t.statistic == pytest.approx(scores[:n].sum())
+    assert t.ties == (kind != "continuous")
+    # Every split of the 15 pooled values into 6 + 9: the exact permutation law of S.
+    sums = np.array([scores[list(c)].sum() for c in itertools.combinations(range(15), n)])
+    assert t.null_mean == pytest.approx(sums.mean())
+    assert t.null_sd == pytest.approx(sums.std())
+    assert t.null_skewness == pytest.approx(stats.skew(sums), abs=1e-9)
+    assert t.p_value == pytest.approx(np.mean(sums >= t.statistic - 1e-12), abs=0.06)
+
+
+def test_untied_null_moments_match_the_direct_sums() -> None:
+    ns.untied_moments.cache_clear()
+    for total in (1000, 30_000):
+        cells = total * np.diff(ns.score_integral(np.arange(total + 1) / total))
+        assert cells.sum() == pytest.approx(total)
+        s2, s3 = ns.untied_moments(total)
+        assert s2 == pytest.approx(np.mean((cells - 1) ** 2), rel=1e-9)
+        assert s3 == pytest.approx(np.mean((cells - 1) ** 3), rel=1e-9)
+    # They tend to the chi-square(1) moments 2 and 8.
+    assert ns.untied_moments(10**7) == pytest.approx((2.0, 8.0), rel=1e-3)
+
+
+@pytest.mark.parametrize(("n", "m", "discrete"), [(60, 240, False), (400, 100, False), (80, 300, True)])
+def test_normal_scores_pearson_tail_matches_permutations(n: int, m: int, discrete: bool) -> None:
+    """The shifted-gamma p-value at the permutation law's 5% and 1% points."""
+    rng = np.random.default_rng(n)
+    pooled = rng.poisson(3, n + m).astype(float) if discrete else rng.standard_t(3, n + m)
+    t = ns.normal_scores_test(np.sort(pooled[n:]), np.sort(pooled[:n]))
+    scores, _ = _brute_scores(pooled[n:], pooled[:n])
+    draws = 40_000
+    picks = np.argsort(rng.random((draws, n + m)), axis=1)[:, :n]
+    sums = scores[picks].sum(axis=1)
+    for level, tol in ((0.05, 0.1), (0.01, 0.2)):
+        crit = np.quantile(sums, 1 - level)
+        p = ns.pearson3_sf(crit, t.null_mean, t.null_sd, t.null_skewness)
+        assert p == pytest.approx(level, rel=tol), (level, p)
+
+
+@pytest.mark.parametrize("source", ["gaussian", "pareto", "integers"])
+def test_normal_scores_p_values_are_uniform_on_clean_splits(source: str) -> None:
+    rng = np.random.default_rng(77)
+
+    def draw(size: int) -> np.ndarray:
+        if source == "gaussian":
+            return rng.normal(size=size)
+        if source == "pareto":
+            return rng.pareto(1.5, size) + 1
+        return rng.poisson(4, size).astype(float)
+
+    p = []
+    for size in (500, 5000, 50_000):
+        for _ in range(150 if size < 50_000 else 60):
+            t = ns.normal_scores_test(np.sort(draw(20_000)), np.sort(draw(size)))
+            p.append(t.p_value)
+            assert t.ties == (source == "integers")
+    p_arr = np.array(p)
+    assert stats.kstest(p_arr, "uniform").pvalue > 0.01
+    assert np.mean(p_arr <= 0.05) <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / len(p_arr))
+    assert np.mean(p_arr <= 0.01) <= 0.01 + 3 * math.sqrt(0.01 * 0.99 / len(p_arr))
+
+
+def test_normal_scores_see_a_wider_normal_and_measure_the_sd_ratio() -> None:
+    rng = np.random.default_rng(8)
+    ref = np.sort(rng.normal(size=20_000))
+    wide = ns.normal_scores_test(ref, np.sort(rng.normal(0, 1.1, 5000)))
+    assert wide.p_value < 1e-10
+    assert wide.ratio == pytest.approx(1.1, abs=0.03)
+    # Null sd of the log ratio: sqrt((1/n + 1/m) / 2) without ties, as for log(sd ratio).
+    assert wide.null_sd_log_ratio == pytest.approx(math.sqrt((1 / 5000 + 1 / 20_000) / 2), rel=0.01)
+    narrow = ns.normal_scores_test(ref, np.sort(rng.normal(0, 0.9, 5000)))
+    assert narrow.p_value > 0.99 and narrow.ratio < 1
+    # Only ranks enter: a monotone transform of both sides changes nothing.
+    x = np.sort(rng.normal(0, 1.05, 3000))
+    a, b = ns.normal_scores_test(ref, x), ns.normal_scores_test(np.exp(ref), np.exp(x))
+    assert (a.statistic, a.p_value) == pytest.approx((b.statistic, b.p_value))
+
+
+def test_normal_scores_needed_batch_size_is_where_the_power_is_reached() -> None:
+    need = ns.needed_batch_size(2.0, 20_000, 1.072, 0.01, 0.8)
+    assert need is not None and 1000 < need < 1200
+
+    def sd(n: int) -> float:
+        return math.sqrt(2.0 / 4 * (1 / n + 1 / 20_000))
+
+    assert ratio_power(sd(need), 1.072, 0.01) >= 0.8 > ratio_power(sd(need - 2), 1.072, 0.01)
+    # A reference too small to pin the spread down at any batch size.
+    assert ns.needed_batch_size(2.0, 200, 1.072, 0.01, 0.8) is None
+    assert ns.needed_batch_size(2.0, 20_000, 1.0, 0.01, 0.8) is None
+
+
+def test_pearson3_tail_reduces_to_the_normal_and_the_gamma() -> None:
+    assert ns.pearson3_sf(1.96, 0.0, 1.0, 0.0) == pytest.approx(stats.norm.sf(1.96))
+    g = stats.gamma(4.0)  # skewness 2 / sqrt(4) = 1
+    x = 9.0
+    assert ns.pearson3_sf(x, g.mean(), g.std(), 1.0) == pytest.approx(g.sf(x))
+    # Mirrored for a negative skewness.
+    assert ns.pearson3_sf(-x, -g.mean(), g.std(), -1.0) == pytest.approx(g.cdf(x))
+
+
+@pytest.mark.parametrize("decimals", [2, 4, None])
+def test_normal_scores_with_ties_match_brute_force_at_scale(decimals: int | None) -> None:
+    """Large pooled samples, discrete (few big groups) and nearly continuous (a few ties)."""
+    rng = np.random.default_rng(3)
+    ref, batch = rng.normal(size=20_000), rng.normal(0.1, 1.1, size=30_000)
+    if decimals is None:
+        batch[::500] = batch[1::500]  # a few repeats in a continuous column
+        ref[:20] = batch[:20]
+    else:
+        ref, batch = np.round(ref, decimals), np.round(batch, decimals)
+    ref, batch = np.sort(ref), np.sort(batch)
+    t = ns.normal_scores_test(ref, batch)
+    scores, n = _brute_scores(ref, batch)
+    total = len(scores)
+    assert t.ties
+    assert t.statistic == pytest.approx(scores[:n].sum(), rel=1e-10)
+    assert t.null_sd**2 == pytest.approx(n * (total - n) / (total - 1) * scores.var(), rel=1e-9)
+    third = n * (total - n) * (total - 2 * n) / ((total - 1) * (total - 2)) * np.mean((scores - 1) ** 3)
+    assert t.null_skewness * t.null_sd**3 == pytest.approx(third, rel=1e-7)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -314,3 +316,33 @@ def test_em_dash_rate_against_a_reference_that_keeps_text() -> None:
     assert typo.measurement.expected == 0.0
     assert typo.status.value == "fail"
     assert "em dashes" in typo.message
+
+
+def test_the_check_never_imports_scikit_learn_or_scipy_stats() -> None:
+    """The classifiers are numpy (stats.boosting): scikit-learn and scipy.stats (0.75 s and 80 MiB
+    to import) stay out of the tabular and the text path (mixture classifier and two-sample test)."""
+    code = """
+import sys, numpy as np, pandas as pd
+import collapse_guard as cg
+rng = np.random.default_rng(0)
+age = rng.integers(18, 80, 3000)
+df = pd.DataFrame({"x": rng.lognormal(size=3000), "age": age,
+                   "c": np.where(age > 50, "old", rng.choice(list("abcdef"), 3000))})
+report = cg.check(df.iloc[:1500], cg.profile(df.iloc[1500:]), select=["synthetic-contamination"])
+rows = [f for f in report.findings if f.metric == "unexplained_share"][0].measurement
+assert rows.value is not None and rows.evidence["copula_contrast_auc"] is not None
+human = np.array([f"h{i}" for i in range(300)])
+machine = np.array([f"h{i}" for i in range(150)] + [f"m{i}" for i in range(150)])
+docs = lambda words, n: [" ".join(rng.choice(words, 30)) for _ in range(n)]
+ref = cg.profile(pd.DataFrame({"t": docs(human, 600)}))
+batch = pd.DataFrame({"t": docs(human, 300) + docs(machine, 100)})
+report = cg.check(batch, ref, select=["synthetic-contamination"],
+                  synthetic_reference=pd.DataFrame({"t": docs(machine, 300)}))
+mix = [f for f in report.findings if f.metric == "mixture_share"][0].measurement
+assert len(mix.evidence["methods"]) == 2  # the boosted classifier's estimate is one of them
+assert [f for f in report.findings if f.metric == "unexplained_share"]  # the text two-sample test
+print(sorted(m for m in sys.modules if m == "scipy.stats" or m.startswith("sklearn")))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -2,8 +2,9 @@
 
 The estimate is the share of the batch the reference cannot explain.
 
-A classifier is trained to tell reference rows from batch rows, with cross-fitting: every row is
-scored by a model that never saw it. Three things are read from the out-of-fold scores:
+A classifier (gradient-boosted trees, :mod:`stats.boosting`) is trained to tell reference rows from
+batch rows, with cross-fitting: every row is scored by a model that never saw it. Three things are
+read from the out-of-fold scores:
 
 * **C2ST** -- the AUC of "reference vs batch" (Lopez-Paz & Oquab 2017). Under "the batch is drawn
   from the reference" it is 0.5; within a fold the labels are exchangeable (the fold's scores come
@@ -52,21 +53,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
+from . import boosting
 from .distributions import norm_ppf, norm_sf, rankdata
 
-# Gradient-boosted trees for the two-sample classifier (callers may pass their own, see
-# ``cross_fit_scores(params=...)``).
+# Gradient-boosted trees for the two-sample classifier (``stats.boosting.fit``'s keywords; callers
+# may pass their own, see ``cross_fit_scores(params=...)``): 60 rounds of depth-3 oblivious trees
+# (8 leaves).
 GBT_PARAMS: dict[str, float | int] = {
-    "max_iter": 60,
+    "rounds": 60,
     "learning_rate": 0.15,
-    "max_leaf_nodes": 8,
+    "depth": 3,
     "min_samples_leaf": 40,
     "l2_regularization": 1.0,
 }
+# L2 penalty of the ``"logistic"`` model on standardised features (scikit-learn's default C = 1)
+LOGISTIC_L2 = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +143,8 @@ class MPEResult:
 
 
 def _usable_columns(x: np.ndarray) -> np.ndarray:
-    """Columns with at least two distinct values: an all-missing column crashes scikit-learn's
-    histogram binning (1.9), and a constant one carries nothing."""
+    """Columns with at least two distinct values (counting missing as one): an all-missing or
+    constant column carries nothing."""
     keep = np.zeros(x.shape[1], dtype=bool)
     for j in range(x.shape[1]):
         col = x[:, j]
@@ -165,20 +170,21 @@ def cross_fit_scores(
     x_ref, x_batch
         Feature matrices (rows x features), numeric; NaN allowed for ``model="gbt"``.
     seed
-        Seed of the fold split and of the model.
+        Seed of the fold split (the models themselves are deterministic).
     n_folds
         Number of folds (at least 2).
     model
-        ``"gbt"``: scikit-learn ``HistGradientBoostingClassifier`` with :data:`GBT_PARAMS` (native
-        NaN and categorical support); ``"logistic"``: standardised logistic regression (NaN
-        filled with column means).
+        ``"gbt"``: gradient-boosted trees (:func:`stats.boosting.fit` with :data:`GBT_PARAMS`;
+        missing values and category codes handled natively); ``"logistic"``: L2-penalised
+        logistic regression on standardised features with balanced class weights (NaN filled
+        with column means).
     categorical
-        Boolean mask of columns holding ordinal category codes (``gbt`` only).
+        Boolean mask of columns holding category codes (``gbt`` only).
     params
         Tree settings for ``gbt`` (default :data:`GBT_PARAMS`).
-    """
-    from threadpoolctl import threadpool_limits
 
+    Both models are deterministic and use no threads, so scores are identical on any machine.
+    """
     x_ref = np.asarray(x_ref, dtype=float)
     x_batch = np.asarray(x_batch, dtype=float)
     if x_ref.ndim != 2 or x_batch.ndim != 2 or x_ref.shape[1] != x_batch.shape[1]:
@@ -207,12 +213,8 @@ def cross_fit_scores(
         sd = x.std(axis=0)
         x = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     scores = np.empty(len(y))
-    # One thread for fitting *and* predicting: on small folds OpenMP start-up and oversubscription
-    # cost more than they save (10x slower on a busy 2-core machine), and results stay identical
-    # across machines.
-    with threadpool_limits(1):
-        for k in range(n_folds):
-            scores[fold == k] = _fit_predict(x, y, fold == k, model, categorical, seed + k, params)
+    for k in range(n_folds):
+        scores[fold == k] = _fit_predict(x, y, fold == k, model, categorical, params)
     n_r = len(x_ref)
     return CrossFitScores(scores[:n_r], scores[n_r:], fold[:n_r], fold[n_r:])
 
@@ -226,38 +228,71 @@ def _folds(y: np.ndarray, n_folds: int, rng: np.random.Generator) -> np.ndarray:
     return fold
 
 
-def _gbt(categorical: np.ndarray | None, seed: int, params: Mapping[str, float | int] | None = None) -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    use_cat = categorical if categorical is not None and categorical.any() else None
-    return HistGradientBoostingClassifier(
-        **dict(GBT_PARAMS if params is None else params),
-        categorical_features=use_cat,
-        # no class weights: only the ranking of scores matters here, and sample weights make
-        # the histogram binning compute weighted percentiles, several times slower
-        early_stopping=False,
-        random_state=seed,
-    )
-
-
 def _fit_predict(
     x: np.ndarray,
     y: np.ndarray,
     test: np.ndarray,
     model: str,
     categorical: np.ndarray | None,
-    seed: int,
     params: Mapping[str, float | int] | None = None,
 ) -> np.ndarray:
-    from sklearn.linear_model import LogisticRegression
+    # no class weights: only the ranking of the scores matters
+    if model == "gbt":
+        logit = boosting.fit_predict(
+            x[~test],
+            y[~test],
+            [x[test]],
+            categorical=categorical,
+            params=GBT_PARAMS if params is None else params,
+        )[0]
+    else:
+        logit = _logistic_fit_predict(x[~test], y[~test], x[test])
+    return _sigmoid(logit)
 
-    clf = (
-        _gbt(categorical, seed, params)
-        if model == "gbt"
-        else LogisticRegression(max_iter=500, class_weight="balanced")
-    )
-    clf.fit(x[~test], y[~test])
-    return np.asarray(clf.predict_proba(x[test])[:, 1])
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0))))
+
+
+def _logistic_fit_predict(
+    x: np.ndarray, y: np.ndarray, x_test: np.ndarray, l2: float = LOGISTIC_L2
+) -> np.ndarray:
+    """Log-odds of L2-penalised logistic regression with balanced class weights, by damped Newton.
+
+    Minimises ``sum_i w_i logloss_i + l2 / 2 * |beta|^2`` (intercept unpenalised) with
+    ``w_i = n / (2 n_class)`` -- scikit-learn's ``LogisticRegression(class_weight="balanced")``
+    at ``C = 1 / l2``. The objective is strictly convex, so Newton's method with step halving
+    converges in a few steps from zero. Sums are ``np.einsum``, not BLAS: no threads, the same
+    result on every machine.
+    """
+    n, d = x.shape
+    a = np.column_stack([np.ones(n), x])
+    n_pos = float(y.sum())
+    w = np.where(y == 1, n / (2.0 * max(n_pos, 1.0)), n / (2.0 * max(n - n_pos, 1.0)))
+    pen = np.r_[0.0, np.full(d, l2)]
+
+    def objective(beta: np.ndarray) -> float:
+        z = np.einsum("ij,j->i", a, beta)
+        # log(1 + e^z) - y z, stably
+        return float(np.sum(w * (np.logaddexp(0.0, z) - y * z)) + 0.5 * np.sum(pen * beta**2))
+
+    beta = np.zeros(d + 1)
+    obj = objective(beta)
+    for _ in range(100):
+        p = _sigmoid(np.einsum("ij,j->i", a, beta))
+        grad = np.einsum("ij,i->j", a, w * (p - y)) + pen * beta
+        hess = np.einsum("ij,i,ik->jk", a, w * p * (1.0 - p), a) + np.diag(pen + 1e-12)
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while t > 1e-6:
+            new_obj = objective(beta - t * step)
+            if new_obj <= obj:
+                break
+            t /= 2.0
+        beta, obj = beta - t * step, min(new_obj, obj)
+        if np.max(np.abs(t * step)) < 1e-8:
+            break
+    return np.asarray(np.einsum("ij,j->i", np.column_stack([np.ones(len(x_test)), x_test]), beta))
 
 
 def gaussian_copula_sample(
@@ -361,7 +396,7 @@ def copula_contrast_scores(
     targets
         Matrices with the same columns to score.
     seed
-        Seed of the copula draws and the model.
+        Seed of the copula draws.
     categorical
         Boolean mask of columns holding category codes.
     params
@@ -371,8 +406,6 @@ def copula_contrast_scores(
         (``gaussian_copula_sample(smooth=True)``), so that the model also learns where a smooth
         margin puts values the reference does not have.
     """
-    from threadpoolctl import threadpool_limits
-
     anchor = np.asarray(anchor, dtype=float)
     rng = np.random.default_rng(seed)
     n_smooth = round(smooth_share * len(anchor))
@@ -387,10 +420,14 @@ def copula_contrast_scores(
     if not keep.any():
         return [np.full(len(t), 0.5) for t in targets]
     cat = None if categorical is None else np.asarray(categorical, dtype=bool)[keep]
-    clf = _gbt(cat, seed, params)
-    with threadpool_limits(1):
-        clf.fit(x[:, keep], np.r_[np.ones(len(anchor)), np.zeros(len(fake))])
-        return [np.asarray(clf.predict_proba(np.asarray(t, dtype=float)[:, keep])[:, 1]) for t in targets]
+    logits = boosting.fit_predict(
+        x[:, keep],
+        np.r_[np.ones(len(anchor)), np.zeros(len(fake))],
+        [np.asarray(t, dtype=float)[:, keep] for t in targets],
+        categorical=cat,
+        params=GBT_PARAMS if params is None else params,
+    )
+    return [_sigmoid(z) for z in logits]
 
 
 def auc(ref: np.ndarray, batch: np.ndarray) -> float:

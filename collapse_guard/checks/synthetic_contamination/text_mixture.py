@@ -6,7 +6,7 @@ import numpy as np
 
 from ...profile.text import TokenSample
 from ...results import Measurement
-from ...stats import mixture
+from ...stats import boosting, mixture
 from ._common import (
     LM_FOLDS,
     _Candidate,
@@ -16,43 +16,44 @@ from ._common import (
 )
 from .text_scoring import _Scored
 
+# Gradient-boosted trees on the mixture features (stats.boosting.fit's keywords): 60 rounds of
+# depth-4 trees (16 leaves of at least 20 documents) on 255 bins. The mixture MLE needs log-odds
+# that are right in size, not only in order, from a few hundred machine documents among thousands
+# of human ones: with the two-sample classifier's settings (depth 3, rate 0.15, 127 bins) the
+# held-out AUC was 0.805 instead of 0.819 and a batch of half machine text read 0.54; these reach
+# the held-out AUC of the scikit-learn model they replace.
+LLR_GBT_PARAMS: dict[str, float | int] = {
+    "rounds": 60,
+    "learning_rate": 0.25,
+    "depth": 4,
+    "min_samples_leaf": 20,
+    "l2_regularization": 1.0,
+    "max_bins": 256,
+}
+# log-odds are clipped to those of probabilities in [1e-6, 1 - 1e-6]
+MAX_LOG_ODDS = float(np.log((1 - 1e-6) / 1e-6))
 
-def _classifier_llr(scored: _Scored, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+def _classifier_llr(scored: _Scored) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Log-odds of "machine" from a gradient-boosted classifier on the mixture features.
 
     Trained on reference (human) against synthetic (machine) documents with the language models'
     folds: the model for fold ``k`` never saw fold ``k``, whose batch, reference and synthetic
-    documents it then scores. Its log-odds minus the training prior's estimate ``log q/p``.
+    documents it then scores. Its log-odds minus the training prior's ``log q/p``.
     """
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from threadpoolctl import threadpool_limits
-
     assert scored.mix_feats is not None and scored.folds is not None
     xb, xr, xs = scored.mix_feats
     fb, fr, fs = scored.folds
     out = (np.zeros(len(xb)), np.zeros(len(xr)), np.zeros(len(xs)))
-    eps = 1e-6
-    with threadpool_limits(1):
-        for k in range(LM_FOLDS):
-            x = np.vstack([xr[fr != k], xs[fs != k]])
-            y = np.r_[np.zeros(int(np.sum(fr != k))), np.ones(int(np.sum(fs != k)))]
-            clf = HistGradientBoostingClassifier(
-                max_iter=60,
-                learning_rate=0.15,
-                max_leaf_nodes=8,
-                min_samples_leaf=20,
-                l2_regularization=1.0,
-                early_stopping=False,
-                random_state=seed + k,
-            )
-            clf.fit(x, y)
-            # unweighted fit (weights slow the binning): remove the training prior's log-odds
-            prior = float(np.log(y.mean() / (1.0 - y.mean())))
-            for dest, xx, ff in ((0, xb, fb), (1, xr, fr), (2, xs, fs)):
-                sel = ff == k
-                if sel.any():
-                    p = np.clip(clf.predict_proba(xx[sel])[:, 1], eps, 1 - eps)
-                    out[dest][sel] = np.log(p) - np.log1p(-p) - prior
+    for k in range(LM_FOLDS):
+        x = np.vstack([xr[fr != k], xs[fs != k]])
+        y = np.r_[np.zeros(int(np.sum(fr != k))), np.ones(int(np.sum(fs != k)))]
+        sel = (fb == k, fr == k, fs == k)
+        # unweighted fit: remove the training prior's log-odds
+        prior = float(np.log(y.mean() / (1.0 - y.mean())))
+        logits = boosting.fit_predict(x, y, [xb[sel[0]], xr[sel[1]], xs[sel[2]]], params=LLR_GBT_PARAMS)
+        for dest, mask, z in zip(out, sel, logits, strict=True):
+            dest[mask] = np.clip(z, -MAX_LOG_ODDS, MAX_LOG_ODDS) - prior
     return out
 
 
@@ -86,7 +87,7 @@ def _mixture(
         *scored.occurrence, rng, n_boot=n_boot, n_null=5 * n_boot, vocab_size=scored.vocab
     )
     methods["classifier on n-gram and word-occurrence likelihoods"] = mixture.estimate_mixture(
-        *_classifier_llr(scored, int(rng.integers(2**31))),
+        *_classifier_llr(scored),
         rng,
         n_boot=n_boot,
         n_null=5 * n_boot,
