@@ -39,15 +39,8 @@ def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return mix(np.asarray(a, dtype=np.uint64) * np.uint64(0x100000001B3) ^ np.asarray(b, dtype=np.uint64))
 
 
-def row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """One stable hash per row of ``frame`` (content only, not the index)."""
-    if frame.shape[1] == 0:
-        return np.zeros(len(frame), dtype=np.uint64)
-    return pd.util.hash_pandas_object(frame, index=False, hash_key=_HASH_KEY).to_numpy(dtype=np.uint64)
-
-
 def value_hashes(values: np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
-    """One column's share of :func:`row_hashes`: a stable hash per value (missing values equal)."""
+    """One column's share of a row hash: a stable hash per value (missing values equal)."""
     if isinstance(values, pd.arrays.NumpyExtensionArray):
         values = values.to_numpy()  # what a DataFrame column stores, and what pandas hashes
     return pd.util.hash_array(values, hash_key=_HASH_KEY).astype(np.uint64, copy=False)
@@ -70,10 +63,11 @@ def coded_hashes(codes: np.ndarray, distinct: np.ndarray) -> np.ndarray:
 
 
 def combine_columns(column_hashes: Sequence[np.ndarray], rows: int) -> np.ndarray:
-    """Row hashes from per-column :func:`value_hashes`, equal to :func:`row_hashes` of the frame.
+    """Row hashes from per-column :func:`value_hashes`, equal to pandas' ``hash_pandas_object``
+    of the frame (``index=False``, our key), which the profile builder used to call.
 
-    The combination is pandas' (CPython's tuple hash), so the profile builder can hash a column
-    at a time, from pandas or Arrow, and still sample exactly the rows it sampled before.
+    The combination is pandas' (CPython's tuple hash), so the builder can hash a column at a
+    time, from pandas or Arrow, and still sample exactly the rows it sampled before (tested).
     """
     if not column_hashes:
         return np.zeros(rows, dtype=np.uint64)

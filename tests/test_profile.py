@@ -330,3 +330,23 @@ def test_arrow_chunks_profile_like_the_same_pandas_chunks(tmp_path: Path, suffix
         _assert_same(arrow, direct)
     reference = build_profile([frame], settings=SMALL)
     _assert_same(*both(reference))
+
+
+def test_column_hashes_combine_to_pandas_row_hashes() -> None:
+    """Samples stay the rows earlier versions chose: the builder's per-column row hash equals
+    pandas' hash_pandas_object of the whole frame, which it used to call."""
+    from collapse_guard.hashing import _HASH_KEY, coded_hashes, combine_columns, value_hashes
+
+    frame = _mixed_frame(500, seed=2)
+    frame["category"] = frame["category"].astype("str")
+    expected = pd.util.hash_pandas_object(frame, index=False, hash_key=_HASH_KEY).to_numpy(np.uint64)
+    columns = []
+    for name in frame.columns:
+        s = frame[name]
+        if name == "category":  # the Arrow path: dictionary codes of a string column
+            codes, distinct = pd.factorize(s, use_na_sentinel=True)
+            columns.append(coded_hashes(codes, np.asarray(distinct, dtype=object)))
+        else:
+            columns.append(value_hashes(s.array))
+    assert np.array_equal(combine_columns(columns, len(frame)), expected)
+    assert np.array_equal(combine_columns([], 3), np.zeros(3, np.uint64))

@@ -182,7 +182,7 @@ class _Builder:
         s = self.settings
         converted: dict[str, np.ndarray | Column] = {}
         text_columns: list[tuple[TextProfile, Column]] = []
-        content: list[np.ndarray] = []  # per-column hashes, in column order (row_hashes')
+        content: list[np.ndarray] = []  # per-column hashes, in column order (combine_columns)
         for name in self.columns:
             col = column(name)
             if self.kinds.get(name) is None and name not in self.skipped:
