@@ -1,5 +1,5 @@
 """``python -m collapse_guard``."""
 
-from .cli import run
+from .entry import run
 
 run()

@@ -414,5 +414,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Entry point for ``python -m collapse_guard`` and the console script."""
+    """Parse the command line and exit with its code (the console script goes through ``entry``)."""
     sys.exit(main())

@@ -107,6 +107,18 @@ def test_gower_distance_by_hand() -> None:
     assert idx.tolist() == [0, 1]
 
 
+def test_gower_matches_brute_force_across_block_edges() -> None:
+    # 37 query rows cross the city-block passes' 16-row blocks; some values leave the range (cap).
+    rng = np.random.default_rng(11)
+    ref_num, q_num = rng.normal(size=(53, 4)), rng.normal(scale=2.0, size=(37, 4))
+    ranges = ref_num.max(0) - ref_num.min(0)
+    full = np.minimum(np.abs(q_num[:, None, :] - ref_num[None, :, :]) / ranges, 1.0).sum(-1)
+    none = np.zeros((0, 0), dtype=np.int64)
+    dist, idx = gower_closest(ref_num, none.reshape(53, 0), q_num, none.reshape(37, 0), ranges, chunk=20)
+    np.testing.assert_allclose(dist, full.min(axis=1) / 4, rtol=1e-12)
+    assert idx.tolist() == full.argmin(axis=1).tolist()
+
+
 def test_copies_of_reference_rows_are_counted() -> None:
     rng = np.random.default_rng(3)
     train = rng.normal(size=(800, 3))

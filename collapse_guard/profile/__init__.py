@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
-from .build import build_profile
-from .categorical import CategoricalProfile
-from .model import ColumnProfile, Profile
-from .numeric import NumericProfile
-from .settings import ProfileSettings
-from .text import TextProfile, TokenSample
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .build import build_profile
+    from .categorical import CategoricalProfile
+    from .model import ColumnProfile, Profile
+    from .numeric import NumericProfile
+    from .settings import ProfileSettings
+    from .text import TextProfile, TokenSample
+
+# Loaded on first use (PEP 562), like the package root: see collapse_guard/__init__.py.
+_HOME = {
+    "build_profile": "build",
+    "CategoricalProfile": "categorical",
+    "ColumnProfile": "model",
+    "Profile": "model",
+    "NumericProfile": "numeric",
+    "ProfileSettings": "settings",
+    "TextProfile": "text",
+    "TokenSample": "text",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CategoricalProfile",

@@ -1,0 +1,60 @@
+"""The package surface: lazy public names, and the console script's process set-up."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import collapse_guard as cg
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"} | env
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, check=False
+    )
+
+
+def test_every_public_name_resolves_to_its_object() -> None:
+    from collapse_guard import api
+    from collapse_guard.profile.model import Profile
+
+    assert cg.profile is api.profile  # the function, not the subpackage of the same name
+    assert cg.Profile is Profile
+    for name in cg.__all__:
+        assert getattr(cg, name) is not None
+    assert set(cg.__all__) <= set(dir(cg))
+
+
+def test_importing_the_package_or_the_cli_module_loads_no_data_library() -> None:
+    # So that the console script can choose Arrow's allocator before pyarrow loads.
+    out = _python(
+        "import sys, collapse_guard\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'numpy') if m in sys.modules))"
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_console_script_uses_the_system_allocator_unless_told_otherwise() -> None:
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(__import__('pyarrow').default_memory_pool().backend_name))\n"
+        "sys.argv = ['collapse-guard', 'readers']\n"
+        "from collapse_guard.entry import run\n"
+        "run()\n"
+    )
+    default = _python(code)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip().splitlines()[-1] == "system"
+    chosen = _python(code, ARROW_DEFAULT_MEMORY_POOL="mimalloc")
+    assert chosen.stdout.strip().splitlines()[-1] == "mimalloc"
+
+
+def test_a_library_process_keeps_arrows_default_allocator() -> None:
+    show = "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    plain = _python(show)
+    with_library = _python("import collapse_guard as cg; cg.profile; " + show)
+    assert with_library.returncode == 0, with_library.stderr
+    assert with_library.stdout == plain.stdout
