@@ -15,7 +15,7 @@ from ..hashing import combine_columns, mix, value_hashes
 from ..kinds import Kind, infer_kind, skip_reason
 from ..text import tokenize
 from .categorical import CategoricalProfile
-from .columns import ArrowColumn, Column, PandasColumn, _where, label_counts
+from .columns import ArrowColumn, Column, PandasColumn, label_counts, source_name
 from .model import ColumnProfile, Profile, sorted_values
 from .numeric import NumericProfile
 from .sampling import bottom_k
@@ -37,7 +37,7 @@ def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None
     if 0.5 <= share < 1.0:
         example = values[~numeric].iloc[0][:40]
         raise InputError(
-            f"{_where(path)}: column {column!r} mixes numbers and text (e.g. {example!r} among "
+            f"{source_name(path)}: column {column!r} mixes numbers and text (e.g. {example!r} among "
             f"{share:.0%} numeric values); fix those values, or declare it with "
             f"--column {column}=categorical"
         )
@@ -97,19 +97,19 @@ class _Builder:
     def _start(self, names: list[str], path: Path | str | None) -> None:
         if len(set(names)) != len(names):
             dupes = sorted({n for n in names if names.count(n) > 1})
-            raise InputError(f"{_where(path)}: duplicate column name(s) {dupes}; rename them")
+            raise InputError(f"{source_name(path)}: duplicate column name(s) {dupes}; rename them")
         absent = [c for c in self.required if c not in names]
         if absent:
             shown = ", ".join(repr(n) for n in names[:8]) + (", ..." if len(names) > 8 else "")
             raise InputError(
-                f"{_where(path)} has no column {absent[0]!r}, which --column names; its columns are "
+                f"{source_name(path)} has no column {absent[0]!r}, which --column names; its columns are "
                 f"{shown}: check the spelling"
             )
         if self.reference is not None:
             missing = [c for c in self.reference.columns if c not in names and c not in self.ignore]
             if missing:
                 raise InputError(
-                    f"{_where(path)} has no column {missing[0]!r}, which the reference has; add it, "
+                    f"{source_name(path)} has no column {missing[0]!r}, which the reference has; add it, "
                     f"or leave it out of the comparison with --column {missing[0]}=ignore"
                 )
             self.columns = [c for c in self.reference.columns if c not in self.ignore]
@@ -122,7 +122,7 @@ class _Builder:
             for c in self.columns:
                 self.kinds[c] = self.overrides.get(c)
         if not self.columns:
-            raise InputError(f"{_where(path)}: no columns to profile; check the file or --column")
+            raise InputError(f"{source_name(path)}: no columns to profile; check the file or --column")
 
     def _resolve_kind(self, name: str, series: pd.Series, path: Path | str | None) -> None:
         if self.kinds.get(name) is not None or name in self.skipped:
@@ -172,7 +172,7 @@ class _Builder:
         missing = [c for c in self.columns if c not in names]
         if missing:
             raise InputError(
-                f"{_where(path)} has no column {missing[0]!r}, which earlier data has; "
+                f"{source_name(path)} has no column {missing[0]!r}, which earlier data has; "
                 "give files with the same columns"
             )
         if rows == 0:
@@ -208,7 +208,7 @@ class _Builder:
                 acc.update(label_counts(distinct, counts), rows - int(sum(counts)))
                 if len(acc.counts) > s.max_categories:
                     raise InputError(
-                        f"{_where(path)}: column {name!r} has more than {s.max_categories:,} distinct "
+                        f"{source_name(path)}: column {name!r} has more than {s.max_categories:,} distinct "
                         f"values, too many for a categorical column; declare it with "
                         f"--column {name}=text, or leave it out with --column {name}=ignore"
                     )

@@ -20,7 +20,8 @@ from ..errors import InputError
 from ..hashing import coded_hashes, value_hashes
 
 
-def _where(path: Path | str | None) -> str:
+def source_name(path: Path | str | None) -> str:
+    """How an error message names where data came from: the file, or "the data" for a DataFrame."""
     return str(path) if path is not None else "the data"
 
 
@@ -37,7 +38,7 @@ def to_float(series: pd.Series, column: str, path: Path | str | None) -> np.ndar
             first = int(np.flatnonzero(bad.to_numpy())[0])
             example = str(series.iloc[first])[:40]
             raise InputError(
-                f"{_where(path)}: column {column!r} mixes numbers and text (e.g. {example!r}); "
+                f"{source_name(path)}: column {column!r} mixes numbers and text (e.g. {example!r}); "
                 f"fix those values, or declare the column with --column {column}=categorical"
             )
         x = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -48,7 +49,7 @@ def _finite(x: np.ndarray, column: str, path: Path | str | None) -> np.ndarray:
     infinite = np.isinf(x)
     if infinite.any():
         raise InputError(
-            f"{_where(path)}: column {column!r} has {int(infinite.sum())} infinite value(s); "
+            f"{source_name(path)}: column {column!r} has {int(infinite.sum())} infinite value(s); "
             "replace them with empty cells (missing) or finite numbers"
         )
     return x

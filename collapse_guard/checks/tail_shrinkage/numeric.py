@@ -39,6 +39,7 @@ from ...stats.tails import (
     spread,
     tail_threshold,
 )
+from .measure import exceedance_measurement
 
 # metric -> (side, tail probability, label). The q0.001/q0.999 tails are only measured when the
 # batch is large enough to detect the configured effect there (see ``measure``).
@@ -291,14 +292,10 @@ def _tail(
             f"a batch of {n:,} rows cannot reliably detect the {label} tail mass falling to "
             f"{fail:.0%} of the reference; {needs}"
         )
-    return Measurement(
+    return exceedance_measurement(
         column,
         metric,
-        value=r.batch_mass,
-        expected=r.reference_mass,
-        interval=r.interval,
-        p_value=r.p_value,
-        effect=r.ratio,
+        r,
         message=message,
         evidence=evidence,
         insufficient=insufficient,
@@ -380,14 +377,10 @@ def _excess(
             f"a batch of {n:,} rows cannot reliably detect {fail - 1:.0%} more rows beyond the "
             f"reference {labels}; {needs}"
         )
-    return Measurement(
+    return exceedance_measurement(
         column,
         metric,
-        value=r.batch_mass,
-        expected=r.reference_mass,
-        interval=r.interval,
-        p_value=r.p_value,
-        effect=r.ratio,
+        r,
         message=message,
         evidence={
             "thresholds": [t_lo, t_hi],

@@ -24,6 +24,7 @@ from ...results import Measurement
 from ...stats.distributions import norm_cdf
 from ...stats.tails import exceedance_test, needed_batch_size
 from ...text import ngram_hashes
+from .measure import exceedance_measurement
 
 RARE_METRICS = {
     "rare_token_share": (1, "share"),
@@ -172,14 +173,10 @@ def _length_tails(
         b_extreme = int(b_len[b_cnt > 0][0] if side == "short" else b_len[b_cnt > 0][-1])
         r_extreme = int(lengths[0] if side == "short" else lengths[-1])
         word = "shortest" if side == "short" else "longest"
-        yield Measurement(
+        yield exceedance_measurement(
             column,
             metric,
-            value=r.batch_mass,
-            expected=r.reference_mass,
-            interval=r.interval,
-            p_value=r.p_value,
-            effect=r.ratio,
+            r,
             message=(
                 f"{column}: {k:,} batch documents have {what} where {r.expected_count:,.0f} were "
                 f"expected; the {word} batch document has {b_extreme:,} words against "

@@ -1,0 +1,33 @@
+"""An exceedance test's result as the check's Measurement (numeric tails and document lengths)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...results import Measurement
+from ...stats.tails import ExceedanceTest
+
+
+def exceedance_measurement(
+    column: str,
+    metric: str,
+    test: ExceedanceTest,
+    *,
+    message: str,
+    evidence: Mapping[str, Any],
+    insufficient: str | None,
+) -> Measurement:
+    """Batch tail mass against the reference's, with the test's interval, p-value and ratio."""
+    return Measurement(
+        column,
+        metric,
+        value=test.batch_mass,
+        expected=test.reference_mass,
+        interval=test.interval,
+        p_value=test.p_value,
+        effect=test.ratio,
+        message=message,
+        evidence=evidence,
+        insufficient=insufficient,
+    )
