@@ -54,6 +54,48 @@ class OptionSpec:
     validate: Callable[[Any], bool] = field(default=lambda _value: True)
     expect: str = "a valid value"
 
+    # The usual kinds of option, each validated the same way everywhere (a TOML ``true`` is not the
+    # integer 1, and NaN or inf is not a number in range).
+
+    @classmethod
+    def integer(cls, default: int, description: str, low: int, high: int | None = None) -> OptionSpec:
+        """An integer in ``[low, high]`` (no upper bound when ``high`` is None)."""
+
+        def validate(v: Any) -> bool:
+            return (
+                isinstance(v, int) and not isinstance(v, bool) and low <= v and (high is None or v <= high)
+            )
+
+        if high is not None:
+            expect = f"an integer between {low} and {high}"
+        else:
+            expect = "a positive integer" if low == 1 else f"an integer of at least {low}"
+        return cls(default, description, validate, expect)
+
+    @classmethod
+    def number(
+        cls, default: float, description: str, low: float, high: float, *, inclusive: bool = False
+    ) -> OptionSpec:
+        """A finite number strictly between ``low`` and ``high`` (or within them, ``inclusive``)."""
+
+        def validate(v: Any) -> bool:
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+                return False
+            return low <= v <= high if inclusive else low < v < high
+
+        return cls(default, description, validate, f"a number between {low:g} and {high:g}")
+
+    @classmethod
+    def choice(cls, default: str, description: str, choices: Iterable[str]) -> OptionSpec:
+        """One of a few strings."""
+        allowed = tuple(choices)
+        return cls(
+            default,
+            description,
+            lambda v: isinstance(v, str) and v in allowed,
+            " or ".join(repr(c) for c in allowed),
+        )
+
 
 @runtime_checkable
 class Check(Protocol):

@@ -109,3 +109,38 @@ def test_load_from_pyproject_and_own_file(tmp_path: Path) -> None:
 def test_cli_column_override_is_validated() -> None:
     with pytest.raises(ConfigError, match="--column x=words"):
         with_overrides(Config(), columns={"x": "words"})
+
+
+@pytest.mark.parametrize(
+    "check, key, value",
+    [
+        ("tail-shrinkage", "hill_min_xi", True),  # TOML true is not the number 1
+        ("tail-shrinkage", "text_null_draws", True),
+        ("tail-shrinkage", "power", float("nan")),
+        ("tail-shrinkage", "rare_mass", float("inf")),
+        ("synthetic-contamination", "lm_order", 3.0),
+        ("synthetic-contamination", "lm_order", True),
+        ("synthetic-contamination", "max_rows", 0),
+        ("synthetic-contamination", "classifier", "forest"),
+        ("diversity-loss", "near_duplicate_threshold", 0.2),
+    ],
+)
+def test_every_check_option_refuses_values_of_the_wrong_kind(check: str, key: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=f"{check}.{key} = .* is invalid"):
+        _validated({"checks": {check: {key: value}}})
+
+
+def test_option_kinds_accept_their_bounds_and_say_what_they_expect() -> None:
+    from collapse_guard.protocols import OptionSpec
+
+    ints = OptionSpec.integer(5, "d", 1, 8)
+    assert [ints.validate(v) for v in (1, 8, 0, 9, 2.0, False)] == [True, True, False, False, False, False]
+    assert ints.expect == "an integer between 1 and 8"
+    assert OptionSpec.integer(5, "d", 1).expect == "a positive integer"
+    assert OptionSpec.integer(50, "d", 50).validate(10**9)
+    open_range = OptionSpec.number(0.5, "d", 0, 1)
+    assert [open_range.validate(v) for v in (0, 1, 0.5, 1e-9)] == [False, False, True, True]
+    closed = OptionSpec.number(0.7, "d", 0.3, 1, inclusive=True)
+    assert closed.validate(0.3) and closed.validate(1) and closed.expect == "a number between 0.3 and 1"
+    pick = OptionSpec.choice("gbt", "d", ("gbt", "logistic"))
+    assert pick.validate("logistic") and not pick.validate(["gbt"]) and pick.expect == "'gbt' or 'logistic'"

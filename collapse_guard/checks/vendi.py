@@ -42,18 +42,10 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 OPTIONS: dict[str, OptionSpec] = {
-    "max_docs": OptionSpec(
-        300,
-        "documents per Vendi score (eigendecomposition is cubic in this number)",
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and 50 <= v <= 3_000,
-        "an integer between 50 and 3000",
+    "max_docs": OptionSpec.integer(
+        300, "documents per Vendi score (eigendecomposition is cubic in this number)", 50, 3_000
     ),
-    "null_draws": OptionSpec(
-        40,
-        "reference subsamples in the size-matched null",
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and 10 <= v <= 1_000,
-        "an integer between 10 and 1000",
-    ),
+    "null_draws": OptionSpec.integer(40, "reference subsamples in the size-matched null", 10, 1_000),
 }
 
 

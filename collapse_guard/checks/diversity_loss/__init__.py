@@ -98,62 +98,43 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 
-def _int_between(lo: int, hi: int) -> Callable[[Any], bool]:
-    return lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
-
-
 OPTIONS: dict[str, OptionSpec] = {
-    "null_draws": OptionSpec(
-        40,
-        "size-matched reference draws per null",
-        _int_between(20, 10_000),
-        "an integer between 20 and 10000",
-    ),
-    "max_tokens": OptionSpec(
+    "null_draws": OptionSpec.integer(40, "size-matched reference draws per null", 20, 10_000),
+    "max_tokens": OptionSpec.integer(
         100_000,
         "token count at which lexical statistics are compared (the smaller of this, the batch's "
         "tokens and half the reference sample's)",
-        _int_between(1_000, 10_000_000),
-        "an integer between 1000 and 10000000",
-    ),
-    "min_tokens": OptionSpec(
         1_000,
-        "below this matched token count lexical statistics are insufficient-data",
-        _int_between(100, 1_000_000),
-        "an integer between 100 and 1000000",
+        10_000_000,
     ),
-    "max_docs": OptionSpec(
+    "min_tokens": OptionSpec.integer(
+        1_000, "below this matched token count lexical statistics are insufficient-data", 100, 1_000_000
+    ),
+    "max_docs": OptionSpec.integer(
         2_000,
         "document count at which self-repetition is compared (the batch is subsampled to it); "
         "duplicate shares always use the whole batch",
-        _int_between(100, 1_000_000),
-        "an integer between 100 and 1000000",
+        100,
+        1_000_000,
     ),
-    "near_duplicate_threshold": OptionSpec(
+    "near_duplicate_threshold": OptionSpec.number(
         0.7,
         "estimated Jaccard similarity of word 5-gram sets at which two documents are near-duplicates",
-        lambda v: isinstance(v, (int, float)) and 0.3 <= v <= 1.0,
-        "a number between 0.3 and 1",
+        0.3,
+        1.0,
+        inclusive=True,
     ),
-    "shingle": OptionSpec(5, "words per MinHash shingle", _int_between(1, 8), "an integer between 1 and 8"),
-    "coverage_rows": OptionSpec(
-        1_000,
-        "rows per side for coverage (deterministic subsample)",
-        _int_between(100, 100_000),
-        "an integer between 100 and 100000",
+    "shingle": OptionSpec.integer(5, "words per MinHash shingle", 1, 8),
+    "coverage_rows": OptionSpec.integer(
+        1_000, "rows per side for coverage (deterministic subsample)", 100, 100_000
     ),
-    "coverage_draws": OptionSpec(
-        20,
-        "reference self-splits for the coverage null",
-        _int_between(10, 1_000),
-        "an integer between 10 and 1000",
-    ),
-    "max_categories": OptionSpec(
+    "coverage_draws": OptionSpec.integer(20, "reference self-splits for the coverage null", 10, 1_000),
+    "max_categories": OptionSpec.integer(
         100,
         "a categorical column with more distinct reference values is left out of the coverage "
         "feature space (one-hot width guard)",
-        _int_between(2, 10_000),
-        "an integer between 2 and 10000",
+        2,
+        10_000,
     ),
 }
 

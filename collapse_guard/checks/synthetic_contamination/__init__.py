@@ -139,40 +139,17 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 
-def _positive_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v > 0
-
-
 OPTIONS: dict[str, OptionSpec] = {
-    "max_docs": OptionSpec(
-        100_000,
-        "batch documents scored by the n-gram models and the mixture estimate per text column",
-        _positive_int,
-        "a positive integer",
+    "max_docs": OptionSpec.integer(
+        100_000, "batch documents scored by the n-gram models and the mixture estimate per text column", 1
     ),
-    "max_rows": OptionSpec(
-        10_000,
-        "rows (or documents) per side used by the two-sample classifiers and the copy search",
-        _positive_int,
-        "a positive integer",
+    "max_rows": OptionSpec.integer(
+        10_000, "rows (or documents) per side used by the two-sample classifiers and the copy search", 1
     ),
-    "lm_order": OptionSpec(
-        3,
-        "n-gram order of the reference language model",
-        lambda v: v in (1, 2, 3, 4, 5),
-        "an integer from 1 to 5",
-    ),
-    "n_boot": OptionSpec(
-        200,
-        "bootstrap replicates (the mixture null uses 5 x n_boot)",
-        lambda v: _positive_int(v) and v >= 50,
-        "an integer of at least 50",
-    ),
-    "classifier": OptionSpec(
-        "gbt",
-        "two-sample classifier: gbt (gradient-boosted trees) or logistic",
-        lambda v: v in ("gbt", "logistic"),
-        "'gbt' or 'logistic'",
+    "lm_order": OptionSpec.integer(3, "n-gram order of the reference language model", 1, 5),
+    "n_boot": OptionSpec.integer(200, "bootstrap replicates (the mixture null uses 5 x n_boot)", 50),
+    "classifier": OptionSpec.choice(
+        "gbt", "two-sample classifier: gbt (gradient-boosted trees) or logistic", ("gbt", "logistic")
     ),
     "provenance_columns": OptionSpec(
         [],

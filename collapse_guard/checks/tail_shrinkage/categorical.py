@@ -72,11 +72,8 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 OPTIONS: dict[str, OptionSpec] = {
-    "rare_mass": OptionSpec(
-        0.1,
-        "the rarest categories that together hold at most this share of the reference are 'rare'",
-        lambda v: isinstance(v, (int, float)) and 0 < v < 0.5,
-        "a number between 0 and 0.5",
+    "rare_mass": OptionSpec.number(
+        0.1, "the rarest categories that together hold at most this share of the reference are 'rare'", 0, 0.5
     ),
 }
 

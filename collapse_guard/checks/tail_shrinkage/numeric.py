@@ -119,24 +119,18 @@ METRICS["hill_tail_index"] = MetricSpec(
 )
 
 OPTIONS: dict[str, OptionSpec] = {
-    "null_draws": OptionSpec(
+    "null_draws": OptionSpec.integer(
         100,
         "minimum draws of the spread-ratio and Hill nulls (permutations of small samples; "
         "at least 1,000 simulated samples otherwise)",
-        lambda v: isinstance(v, int) and 20 <= v <= 10_000,
-        "an integer between 20 and 10000",
+        20,
+        10_000,
     ),
-    "power": OptionSpec(
-        0.8,
-        "power below which a batch is reported as insufficient-data instead of pass",
-        lambda v: isinstance(v, (int, float)) and 0 < v < 1,
-        "a number between 0 and 1",
+    "power": OptionSpec.number(
+        0.8, "power below which a batch is reported as insufficient-data instead of pass", 0, 1
     ),
-    "hill_min_xi": OptionSpec(
-        0.2,
-        "reference Hill index from which a positive column counts as heavy-tailed",
-        lambda v: isinstance(v, (int, float)) and 0 < v < 10,
-        "a number between 0 and 10",
+    "hill_min_xi": OptionSpec.number(
+        0.2, "reference Hill index from which a positive column counts as heavy-tailed", 0, 10
     ),
 }
 

@@ -81,18 +81,15 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 OPTIONS: dict[str, OptionSpec] = {
-    "rare_max_count": OptionSpec(
+    "rare_max_count": OptionSpec.integer(
         1,
         "a word (or word pair) is rare when it occurs at most this many times in half of the "
         "reference's document sample (unseen ones are rare too)",
-        lambda v: isinstance(v, int) and 0 <= v <= 100,
-        "an integer between 0 and 100",
+        0,
+        100,
     ),
-    "text_null_draws": OptionSpec(
-        30,
-        "token-matched reference draws for the rare-token null",
-        lambda v: isinstance(v, int) and 10 <= v <= 1000,
-        "an integer between 10 and 1000",
+    "text_null_draws": OptionSpec.integer(
+        30, "token-matched reference draws for the rare-token null", 10, 1000
     ),
 }
 
