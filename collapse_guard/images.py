@@ -21,9 +21,12 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from PIL import Image, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow loads when an image is read, not when a reporter imports MARKERS from here.
 
 __all__ = [
     "GENERATOR_SOFTWARE",
@@ -185,6 +188,8 @@ def read_image_markers(path: str | Path) -> ImageMarkers:
     (``http://cv.iptc.org/newscodes/digitalsourcetype/``), and the PNG text keys and EXIF fields
     written by Stable Diffusion web UIs, ComfyUI, InvokeAI and NovelAI.
     """
+    from PIL import Image, UnidentifiedImageError
+
     p = Path(path)
     found: dict[str, str] = {}
     try:
@@ -315,6 +320,8 @@ def _text_marker(key: str, value: str, found: dict[str, str]) -> None:
 
 def _from_png_chunks(fh: BinaryIO, found: dict[str, str]) -> None:
     """Walk PNG chunk headers; read only caBX and text chunks (capped)."""
+    from PIL import Image
+
     if fh.read(8) != _PNG_SIGNATURE:
         return
     for _ in range(_MAX_CHUNKS):

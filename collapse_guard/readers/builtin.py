@@ -521,6 +521,9 @@ def _locate_csv_problem(path: Path, limits: ReadLimits, delimiter: str) -> Input
     return None
 
 
+PARQUET_BATCH_ROWS = 65_536
+
+
 class ParquetReader(BuiltinReader):
     """Parquet files, one record batch of at most ``chunk_rows`` rows at a time."""
 
@@ -549,7 +552,10 @@ class ParquetReader(BuiltinReader):
         try:
             # One decoding thread: on a busy machine Arrow's column threads cost more than they
             # save (0.20 s against 0.10 s for a 1M-row file here), and each holds its own pages.
-            for batch in pf.iter_batches(batch_size=chunk_rows, use_threads=False):
+            # At most 65,536 rows a batch: against 100,000, 13 MiB less peak for the same time
+            # (measured on the 1M-row speed benchmark; smaller batches cost the builder time).
+            batch_rows = min(chunk_rows, PARQUET_BATCH_ROWS)
+            for batch in pf.iter_batches(batch_size=batch_rows, use_threads=False):
                 yield normalize_table(pa.Table.from_batches([batch]), path)
         except (pa.ArrowException, OSError) as exc:
             raise InputError(

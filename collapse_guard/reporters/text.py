@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from ..hookspecs import hookimpl
 from ..results import Finding, Report, Status
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+# rich loads when a table is drawn, not when the plugin registers: a run writing JSON or a file
+# does not pay for it.
 
 STYLES = {
     Status.FAIL: "bold red",
@@ -40,6 +43,9 @@ class TextReporter:
     verbose = False
 
     def table(self, report: Report, verbose: bool = False) -> Table:
+        from rich.table import Table
+        from rich.text import Text
+
         findings = sorted(report.findings, key=lambda f: (ORDER[f.status], f.check, f.column or "", f.metric))
         if not verbose:
             shown = [f for f in findings if f.status is not Status.PASS]
@@ -67,6 +73,8 @@ class TextReporter:
 
     def write(self, report: Report, console: Console, verbose: bool = False) -> None:
         """Print the report to a rich console (colour when it is a terminal)."""
+        from rich.text import Text
+
         counts = {s: len(report.by_status(s)) for s in Status}
         style = {"pass": "bold green", "warn": "bold yellow", "fail": "bold red"}[report.status]
         ref = report.reference
