@@ -58,3 +58,14 @@ def test_a_library_process_keeps_arrows_default_allocator() -> None:
     with_library = _python("import collapse_guard as cg; cg.profile; " + show)
     assert with_library.returncode == 0, with_library.stderr
     assert with_library.stdout == plain.stdout
+
+
+def test_loading_the_plugins_leaves_rich_and_pillow_for_when_they_are_used() -> None:
+    out = _python(
+        "import sys\n"
+        "from collapse_guard.plugins import get_checks, get_readers, get_reporters\n"
+        "get_checks(); get_readers(); get_reporters()\n"
+        "print(sorted(m for m in ('rich', 'PIL', 'scipy.spatial') if m in sys.modules))"
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
