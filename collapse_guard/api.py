@@ -13,6 +13,7 @@ from .errors import ConfigError
 from .plugins import Registry, default_registry
 from .profile import Profile, build_profile
 from .profile.io import is_profile_file
+from .readahead import read_ahead
 from .readers import iter_chunks
 from .results import Report
 from .runner import run_checks
@@ -74,7 +75,7 @@ def profile_files(
     cfg = with_overrides(resolve_config(config), columns=columns)
     registry = _registry(cfg)
     return build_profile(
-        iter_chunks(_paths(paths), registry.readers, limits=cfg.read_limits(), arrow=True),
+        read_ahead(iter_chunks(_paths(paths), registry.readers, limits=cfg.read_limits(), arrow=True)),
         settings=cfg.reference_settings(),
         kinds=cfg.column_kinds(),
         ignore=cfg.ignored_columns(),
@@ -109,7 +110,7 @@ def load_synthetic(
         return Profile.load(paths[0])
     registry = default_registry()
     return build_profile(
-        iter_chunks(paths, registry.readers, limits=cfg.read_limits(), arrow=True),
+        read_ahead(iter_chunks(paths, registry.readers, limits=cfg.read_limits(), arrow=True)),
         settings=cfg.reference_settings(),
         synthetic=True,
     )
@@ -195,7 +196,7 @@ def check_files(
     files = _paths(paths)
     registry = _registry(cfg)
     return _check(
-        iter_chunks(files, registry.readers, limits=cfg.read_limits(), arrow=True),
+        read_ahead(iter_chunks(files, registry.readers, limits=cfg.read_limits(), arrow=True)),
         reference,
         cfg,
         synthetic_reference,

@@ -69,3 +69,15 @@ def test_loading_the_plugins_leaves_rich_and_pillow_for_when_they_are_used() -> 
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_console_script_limits_glibc_to_one_malloc_arena_unless_told_otherwise() -> None:
+    code = (
+        "from collapse_guard.entry import _is_glibc, limit_malloc_arenas\n"
+        "print(_is_glibc(), limit_malloc_arenas())"
+    )
+    default = _python(code)
+    assert default.returncode == 0, default.stderr
+    is_glibc = default.stdout.split()[0] == "True"
+    assert default.stdout.split()[1] == str(is_glibc)  # set exactly where glibc runs
+    assert _python(code, MALLOC_ARENA_MAX="4").stdout.split()[1] == "False"  # the user's value wins
