@@ -19,9 +19,12 @@ learning. TMLR. arXiv:2210.02410. Reference implementation: vertaix/Vendi-Score.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 
 def vendi_score(similarity: np.ndarray) -> float:
@@ -75,6 +78,8 @@ def tfidf_rows(tokens: np.ndarray, offsets: np.ndarray, idf: IdfTable) -> sparse
 
     Empty documents give zero rows.
     """
+    from scipy import sparse  # here: only text columns need it, and it costs 10 ms to import
+
     tok = np.asarray(tokens, dtype=np.uint64)
     off = np.asarray(offsets, dtype=np.int64)
     n_docs = len(off) - 1

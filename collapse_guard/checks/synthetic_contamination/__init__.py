@@ -47,7 +47,6 @@ from .copies import hash_str as hash_str
 from .headline import _headline
 from .provenance import _provenance
 from .tabular import _tabular
-from .text import _text_column
 
 NAME = "synthetic-contamination"
 
@@ -171,8 +170,13 @@ class SyntheticContamination:
 
     def run(self, ctx: CheckContext) -> Iterable[Measurement]:
         run = _Run(ctx)
-        for column in ctx.columns(Kind.TEXT):
-            _text_column(run, column)
+        text_columns = ctx.columns(Kind.TEXT)
+        if text_columns:
+            # Loaded here: a table without text does not pay for the language-model machinery.
+            from .text import _text_column
+
+            for column in text_columns:
+                _text_column(run, column)
         if ctx.reference is not None:
             _tabular(run)
         _provenance(run)
