@@ -60,12 +60,14 @@ def test_a_library_process_keeps_arrows_default_allocator() -> None:
     assert with_library.stdout == plain.stdout
 
 
-def test_loading_the_plugins_leaves_rich_and_pillow_for_when_they_are_used() -> None:
+def test_loading_the_plugins_leaves_heavy_modules_for_when_they_are_used() -> None:
     out = _python(
         "import sys\n"
         "from collapse_guard.plugins import get_checks, get_readers, get_reporters\n"
         "get_checks(); get_readers(); get_reporters()\n"
-        "print(sorted(m for m in ('rich', 'PIL', 'scipy.spatial') if m in sys.modules))"
+        "heavy = ('rich', 'PIL', 'scipy.spatial', 'scipy.sparse',\n"
+        "         'collapse_guard.checks.synthetic_contamination.text')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
