@@ -189,3 +189,78 @@ def test_held_out_auc_matches_scikit_learn_histogram_boosting() -> None:
             gaps.append(_auc(yte, ours) - _auc(yte, theirs.predict_proba(xte)[:, 1]))
     assert _auc(yte, ours) > 0.6  # a problem with something to learn
     assert all(abs(g) < 0.015 for g in gaps), gaps
+
+
+def test_codes_match_a_search_of_each_value() -> None:
+    # codes are computed in sorted order and put back; each must be what a search of its own value
+    # gives: (edges[k - 1], edges[k]] -> k for numbers, the level's index for categories, and the
+    # missing bin for NaN and unseen categories
+    rng = np.random.default_rng(11)
+    n = 3000
+    x = np.column_stack(
+        [
+            rng.normal(size=n),
+            np.round(rng.normal(size=n) * 5),
+            rng.choice([-np.inf, -0.0, 0.0, 1.0, np.inf], n),
+            rng.integers(0, 12, n).astype(float),
+        ]
+    )
+    x[rng.random(x.shape) < 0.1] = np.nan
+    cat = np.array([False, False, False, True])
+    bins = boosting.fit(x, np.zeros(n), categorical=cat, rounds=0, max_bins=64).bins
+    new = np.vstack([x, rng.normal(size=(200, 4)) * 10, [[np.nan, np.inf, -np.inf, 99.0]]])
+    codes = bins.codes(new)
+    for j, edges in enumerate(bins.edges):
+        col = new[:, j]
+        if bins.categorical[j]:
+            pos = np.minimum(np.searchsorted(edges, col), edges.size - 1)
+            want = np.where(edges[pos] == col, pos, bins.n_bins - 1)
+        else:
+            want = np.where(np.isnan(col), bins.n_bins - 1, np.searchsorted(edges, col, side="left"))
+        np.testing.assert_array_equal(codes[:, j], want)
+
+
+def test_complex_weights_sum_bit_for_bit_as_two_real_passes() -> None:
+    # fit carries gradient g and hessian h as g + ih through np.add.at, cumulative sums and
+    # differences; its results are those of real arithmetic only if numpy keeps the parts apart
+    rng = np.random.default_rng(12)
+    g, h = rng.normal(size=5000), rng.random(5000) / 4
+    codes = rng.integers(0, 100, 5000)
+    gh = np.empty(5000, dtype=complex)
+    gh.real, gh.imag = g, h
+    hist = np.zeros(100, dtype=complex)
+    np.add.at(hist, codes, gh)
+    np.testing.assert_array_equal(hist.real, np.bincount(codes, g, 100))
+    np.testing.assert_array_equal(hist.imag, np.bincount(codes, h, 100))
+    np.testing.assert_array_equal(np.cumsum(hist).real, np.cumsum(hist.real))
+    np.testing.assert_array_equal(np.cumsum(hist).imag, np.cumsum(hist.imag))
+    np.testing.assert_array_equal((hist[::-1] - hist).imag, hist.imag[::-1] - hist.imag)
+
+
+def test_child_histograms_bin_the_smaller_child_and_subtract_for_the_larger() -> None:
+    rng = np.random.default_rng(13)
+    n, d, n_bins = 2000, 3, 16
+    codes = rng.integers(0, n_bins, (d, n))
+    flat = codes + np.arange(d)[:, None] * n_bins
+    gh = rng.normal(size=n) + 1j * rng.random(n)
+    node = rng.integers(0, 2, n)
+    bit = rng.random(n) < np.where(node == 0, 0.3, 0.6)
+
+    def histogram(rows: np.ndarray) -> np.ndarray:
+        out = np.zeros((2, d, n_bins), dtype=complex)
+        for j in range(d):
+            np.add.at(out[0, j], codes[j, rows], gh[rows])
+            out[1, j] = np.bincount(codes[j, rows], None, n_bins)
+        return out
+
+    parents = np.stack([histogram(node == k) for k in range(2)], axis=1)
+    small_right = np.array([True, False])  # node 0 sends fewer rows right, node 1 fewer left
+    children = boosting._child_histograms(parents, flat, node, bit, small_right, gh)
+    for child in range(4):
+        rows = (node == child // 2) & (bit == child % 2)
+        direct = histogram(rows)
+        if child % 2 == small_right[child // 2]:
+            np.testing.assert_array_equal(children[:, child], direct)  # binned: the same sums
+        else:
+            np.testing.assert_allclose(children[:, child], direct, atol=1e-12)  # parent - smaller
+            np.testing.assert_array_equal(children[1, child], direct[1])  # whole row counts

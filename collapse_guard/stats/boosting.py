@@ -19,14 +19,15 @@ Design
   one ``(feature, bin subset)`` per level, shared by every node of that level, so a tree is
   ``2 ** depth`` leaves addressed by ``depth`` bits. That is what makes them cheap in numpy: the
   gradient, hessian and row-count histograms of *all* nodes of a level come from one
-  ``np.bincount`` over ``(node, feature, bin)`` (for the smaller child of each node; the larger
-  one is parent minus smaller, LightGBM's subtraction trick), the best split is one vectorised
-  scan of those histograms, and prediction is ``depth`` table look-ups per tree. A leaf-wise tree
-  (scikit-learn's) needs a histogram and a scan per node, Python overhead that numpy cannot batch.
-  A depth-wise tree (its own split at every node, same histograms) took 45% longer per fit; it
-  learned more per level, but one more level of an oblivious tree did as well. Depth 3 (8 leaves)
-  reaches the held-out AUC of scikit-learn's 8-leaf trees on the check's tables and on the test
-  problems (``tests/test_stats_boosting.py``); the text mixture uses depth 4.
+  ``np.add.at`` per feature and one ``np.bincount`` over ``(node, feature, bin)`` (for the
+  smaller child of each node; the larger one is parent minus smaller, LightGBM's subtraction
+  trick), the best split is one vectorised scan of those histograms, and prediction is ``depth``
+  table look-ups per tree. A leaf-wise tree (scikit-learn's) needs a histogram and a scan per
+  node, Python overhead that numpy cannot batch. A depth-wise tree (its own split at every node,
+  same histograms) took 45% longer per fit; it learned more per level, but one more level of an
+  oblivious tree did as well. Depth 3 (8 leaves) reaches the held-out AUC of scikit-learn's 8-leaf
+  trees on the check's tables and on the test problems (``tests/test_stats_boosting.py``); the
+  text mixture uses depth 4.
 * **Splits.** Numeric features split at a bin threshold, missing values going to whichever side
   gains more. Categorical features (small integer codes, ``categorical`` mask) are ordered at each
   level by the gradient-to-hessian ratio of every category summed over the level's nodes, and
@@ -43,11 +44,19 @@ Design
   and its rows keep its value.
 * **Deterministic.** No sampling, no threads, no BLAS: the same data give the same model bit for
   bit, on any machine and under any thread limit.
+* **Gradient and hessian as one complex number** ``g + ih``. Complex addition and subtraction act
+  on the real and imaginary parts apart, so a histogram, cumulative sum or difference of these is
+  bit for bit the two real ones, in one numpy pass instead of two (``np.add.at`` takes complex
+  weights, where ``np.bincount`` does not, and sums in row order as it does). Only a complex sum
+  along an array's contiguous axis pairs its terms differently from a real one, so node sums take
+  the real and imaginary parts apart.
 
-Speed: on a fold of the tabular check (8,363 rows x 10 features, 40 rounds, ``TABLE_GBT_PARAMS``)
-a fit plus a prediction of 4,137 rows takes about 60 ms against 46 ms for scikit-learn with one
-thread (14 features with missing values: 91 ms against 65 ms); scikit-learn's import alone costs
-0.75 s, and a check makes four such fits.
+Speed: on synthetic tables the size of a fold of the tabular check (8,363 rows, 40 rounds,
+``TABLE_GBT_PARAMS``) a fit plus a prediction of 4,137 rows takes about 36 ms with 10 numeric
+features against 41 ms for scikit-learn with one thread (12 features, 2 of them categorical and 3
+with missing values: 48 ms against 52 ms; 14 features with missing values: 53 ms against 56 ms);
+scikit-learn's import alone costs 0.75 s, and a check makes four such fits. A fit holds the GIL
+throughout: it is many small numpy calls.
 
 References
 ----------
@@ -80,16 +89,24 @@ class _Bins:
         out = np.empty(x.shape, dtype=np.uint8)
         missing = self.n_bins - 1
         for j, edges in enumerate(self.edges):
-            col = x[:, j]
+            # A row's code depends on its value alone, and searching is cheaper among sorted values:
+            # each column is coded in sorted order and put back. (NaN-free sort keys: argsort is
+            # several times slower with NaN.)
+            keys = np.fmin(x[:, j], np.inf)
+            order = np.argsort(keys)
             if self.categorical[j]:
                 # levels are sorted distinct values; anything else (unseen, NaN) is "missing"
+                col = x[order, j]
                 pos = np.minimum(np.searchsorted(edges, col), max(edges.size - 1, 0))
                 hit = edges[pos] == col if edges.size else np.zeros(col.size, bool)
-                out[:, j] = np.where(hit, pos, missing)
+                out[order, j] = np.where(hit, pos, missing)
             else:
-                # bin k holds values in (edges[k - 1], edges[k]]; NaN sorts past every edge
-                code = np.searchsorted(edges, col, side="left")
-                out[:, j] = np.where(np.isnan(col), missing, code)
+                # bin k holds values in (edges[k - 1], edges[k]]: in sorted order, a run of rows
+                # ending where the values pass edges[k]
+                ends = np.searchsorted(keys[order], edges, side="right")
+                runs = np.diff(ends, prepend=0, append=keys.size)
+                out[order, j] = np.repeat(np.arange(edges.size + 1), runs)
+                out[np.isnan(x[:, j]), j] = missing
         return out
 
 
@@ -204,52 +221,65 @@ def fit(
         raise ValueError(f"depth must be at least 1 and rounds at least 0, got {depth!r} and {rounds!r}")
     cat = np.zeros(d, bool) if categorical is None else np.asarray(categorical, dtype=bool)
     bins = _make_bins(x, cat, max_bins)
-    codes = bins.codes(x)
+    # (feature, row): a level reads one feature; intp, which add.at, bincount and take would
+    # otherwise convert them to every time
+    codes = bins.codes(x).T.astype(np.intp, order="C")
     lam, m = float(l2_regularization), max(int(min_samples_leaf), 1)
-    splits = _Splits.layout(bins.categorical, np.isnan(x).any(axis=0), max_bins)
-    # (row, feature) -> feature * bins + code: the row's histogram slot for that feature; a node
-    # shifts it by node * width. One bincount over these gives every feature's histogram at once.
-    flat = codes.astype(np.intp) + np.arange(d, dtype=np.intp) * max_bins
+    splits = _Splits.layout(bins.categorical, np.isnan(x).any(axis=0))
+    # (feature, row) -> feature * bins + code: the row's histogram slot for that feature; a node
+    # shifts it by node * width. One bincount over these counts every feature's rows at once.
+    flat = codes + np.arange(d, dtype=np.intp)[:, None] * max_bins
     width = d * max_bins
-    root_counts = np.bincount(flat.ravel(), None, width).astype(float)  # the same every round
+    root_rows = np.bincount(flat.ravel(), None, width).reshape(d, max_bins)  # the same every round
     rate = float(np.clip(y.mean(), 1e-6, 1 - 1e-6)) if n else 0.5
     init = float(np.log(rate / (1.0 - rate)))
     raw = np.full(n, init)
     features = np.zeros((rounds, depth), dtype=np.intp)
     tables = np.zeros((rounds, depth, max_bins), dtype=bool)
     values = np.zeros((rounds, 1 << depth))
+    gh = np.empty(n, dtype=complex)
     for t in range(rounds):
         p = 1.0 / (1.0 + np.exp(-np.clip(raw, -30.0, 30.0)))
-        g = p - y
-        h = p * (1.0 - p)
-        # hist[stat, node, feature, bin] with stat = gradient, hessian, rows
-        hist = np.stack(
-            [
-                np.bincount(flat.ravel(), np.repeat(g, d), width),
-                np.bincount(flat.ravel(), np.repeat(h, d), width),
-                root_counts,
-            ]
-        ).reshape(3, 1, d, max_bins)
+        # gradient g and hessian h as one complex number g + ih (see the module docstring)
+        np.subtract(p, y, out=gh.real)
+        np.multiply(p, 1.0 - p, out=gh.imag)
+        # hist[stat, node, feature, bin] with stat = g + ih, rows (whole numbers, imaginary part 0)
+        hist = np.zeros((2, 1, d, max_bins), dtype=complex)
+        for j in range(d):
+            np.add.at(hist[0, 0, j], codes[j], gh)
+        hist[1, 0] = root_rows
         node = np.zeros(n, dtype=np.intp)
         # valid[level][j]: node j of that level is a real node (every split above it kept
-        # min_samples_leaf; the root always is); sums[level]: its gradient and hessian sums
+        # min_samples_leaf; the root always is); sums[level]: its g + ih sums
         valid = [np.ones(1, dtype=bool)]
         sums = []
         for level in range(depth):
-            sums.append(hist[:2, :, 0].sum(axis=2))
-            f, table, ok, children = splits.best(hist, valid[-1], lam, m)
+            tot = _node_sums(hist)
+            sums.append(tot[0])
+            f, table, ok, children = splits.best(hist, tot, valid[-1], lam, m)
             features[t, level] = f
             tables[t, level] = table
-            bit = table[codes[:, f]]
+            bit = table.take(codes[f])
             if level + 1 < depth:
-                small_right = (children[2, 1::2] < children[2, 0::2]).astype(np.intp)
-                hist = _child_histograms(hist, flat, node, bit, small_right, g, h)
+                small_right = children[1, 1::2].real < children[1, 0::2].real
+                hist = _child_histograms(hist, flat, node, bit, small_right, gh)
             node = 2 * node + bit
             valid.append(np.repeat(valid[-1] & ok, 2))
-        sums.append(children[:2])
+        sums.append(children[0])
         values[t] = learning_rate * _leaf_values(sums, valid, lam)
         raw += values[t][node]
     return BoostedTrees(bins, features, tables, values, init)
+
+
+def _node_sums(hist: np.ndarray) -> np.ndarray:
+    """Every node's ``(g + ih, rows)`` sums, shape ``(2, nodes)``, from its first feature's
+    histogram (any feature's would do). The real and imaginary parts are summed apart, as numpy
+    pairs the terms of a complex sum differently from those of a real one."""
+    first = hist[:, :, 0]
+    out = np.empty(first.shape[:2], dtype=complex)
+    out.real = first.real.sum(axis=2)
+    out.imag = first.imag.sum(axis=2)
+    return out
 
 
 def _child_histograms(
@@ -258,29 +288,38 @@ def _child_histograms(
     node: np.ndarray,
     bit: np.ndarray,
     small_right: np.ndarray,
-    g: np.ndarray,
-    h: np.ndarray,
+    gh: np.ndarray,
 ) -> np.ndarray:
-    """Histograms of the next level: the smaller child of each node by bincount, the larger one as
-    parent minus smaller (LightGBM's subtraction trick), so at most half the rows are read."""
+    """Histograms of the next level: the smaller child of each node by add.at and bincount, the
+    larger one as parent minus smaller (LightGBM's subtraction trick), so at most half the rows are
+    read."""
     _, n_nodes, d, n_bins = hist.shape
     width = d * n_bins
-    rows = np.flatnonzero(bit == small_right[node])
-    child = 2 * node[rows] + bit[rows]
-    idx = np.take(flat, rows, axis=0)  # np.take: several times faster than flat[rows] here
-    idx += (child * width)[:, None]
-    idx = idx.ravel()
-    size = 2 * n_nodes * width
-    out = np.stack(
-        [
-            np.bincount(idx, np.repeat(g[rows], d), size),
-            np.bincount(idx, np.repeat(h[rows], d), size),
-            np.bincount(idx, None, size).astype(float),
-        ]
-    ).reshape(3, 2 * n_nodes, d, n_bins)
-    small = 2 * np.arange(n_nodes) + small_right
-    out[:, small ^ 1] = hist - out[:, small]
-    return out
+    rows = np.flatnonzero(bit == small_right.take(node))
+    # the smaller children are binned under their parent's index, then put in their place
+    idx = np.take(flat, rows, axis=1, mode="wrap")  # in range anyway: "wrap" skips the checks
+    if n_nodes > 1:
+        idx += node[rows] * width
+    small = np.zeros((2, n_nodes * width), dtype=complex)
+    weights = gh[rows]
+    for j in range(d):  # one call per feature, so the weights need not be repeated per feature
+        np.add.at(small[0], idx[j], weights)
+    small[1] = np.bincount(idx.ravel(), None, n_nodes * width)
+    small = small.reshape(2, n_nodes, d, n_bins)
+    out = np.empty((2, n_nodes, 2, d, n_bins), dtype=complex)
+    parents = np.arange(n_nodes)
+    right = small_right.astype(np.intp)
+    out[:, parents, right] = small
+    out[:, parents, 1 - right] = hist - small
+    return out.reshape(2, 2 * n_nodes, d, n_bins)
+
+
+def _as_slice(index: np.ndarray) -> np.ndarray | slice:
+    """``index`` as a slice if it is a run of consecutive integers (as the numeric and the
+    categorical columns of a table usually are): indexing with a slice takes a view, not a copy."""
+    if index.size and index[-1] - index[0] == index.size - 1:
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,62 +328,90 @@ class _Splits:
 
     ``kind`` per block row: 0 threshold with missing values right, 1 threshold with missing values
     left (only features that had missing values), 2 prefix of the categories ordered by gradient
-    ratio, 3 one category against the rest. ``feature`` is the row's feature.
+    ratio, 3 one category against the rest. ``feature`` is the row's feature and ``ends`` the
+    first row after the kinds 0, 1 and 2; ``missing_row`` is the kind-0 row of each kind-1 row.
     """
 
     kind: np.ndarray
     feature: np.ndarray
-    numeric: np.ndarray
-    missing: np.ndarray
-    categorical: np.ndarray
-    n_bins: int
+    ends: tuple[int, int, int]
+    numeric: np.ndarray | slice
+    missing: np.ndarray | slice
+    missing_row: np.ndarray | slice
+    categorical: np.ndarray | slice
 
     @staticmethod
-    def layout(categorical: np.ndarray, has_missing: np.ndarray, n_bins: int) -> _Splits:
+    def layout(categorical: np.ndarray, has_missing: np.ndarray) -> _Splits:
         numeric = np.flatnonzero(~categorical)
         missing = np.flatnonzero(~categorical & has_missing)
         cat = np.flatnonzero(categorical)
-        kind = np.repeat(np.arange(4), [numeric.size, missing.size, cat.size, cat.size])
-        return _Splits(kind, np.r_[numeric, missing, cat, cat], numeric, missing, cat, n_bins)
+        sizes = [numeric.size, missing.size, cat.size, cat.size]
+        kind = np.repeat(np.arange(4), sizes)
+        ends = (sizes[0], sizes[0] + sizes[1], sizes[0] + sizes[1] + sizes[2])
+        feature = np.r_[numeric, missing, cat, cat]
+        missing_row = np.searchsorted(numeric, missing)
+        blocks = [_as_slice(i) for i in (numeric, missing, missing_row, cat)]
+        return _Splits(kind, feature, ends, *blocks)
 
     def best(
-        self, hist: np.ndarray, valid: np.ndarray, lam: float, m: int
+        self, hist: np.ndarray, tot: np.ndarray, valid: np.ndarray, lam: float, m: int
     ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         """The level's best split: feature, bin table (True = right child), per node whether it
-        may split, and the children's ``(gradient, hessian, rows)`` sums, shape ``(3, 2 * nodes)``.
+        may split, and the children's ``(g + ih, rows)`` sums, shape ``(2, 2 * nodes)``.
 
-        The gain of a split is summed over the level's real nodes that keep ``m`` rows on each side.
+        ``tot`` holds the nodes' sums, shape ``(2, nodes)``. The gain of a split is summed over the
+        level's real nodes that keep ``m`` rows on each side.
         """
         _, n_nodes, _, n_bins = hist.shape
         half = n_bins - 1  # bins 0..half-1 are values (ordered for numeric features), half is missing
-        cum = np.cumsum(hist, axis=3)
-        parts = [cum[:, :, self.numeric, :half]]
-        if self.missing.size:
-            parts.append(cum[:, :, self.missing, :half] + hist[:, :, self.missing, half:])
+        numeric_end, missing_end, prefix_end = self.ends
+        # Sums of every candidate split, (sum, node, block row, threshold) with sum = g + ih left
+        # of the split, g + ih right of it, rows left of it: the two g + ih side by side for the
+        # gain, the left sums in hist's stat order. Those are written block by block (the prefix
+        # of a cumulative sum is the cumulative sum of the prefix).
+        cand = np.empty((3, n_nodes, self.kind.size, half), dtype=complex)
+        left = cand[::2]
+        np.cumsum(hist[:, :, self.numeric, :half], axis=3, out=left[:, :, :numeric_end])
+        if missing_end > numeric_end:
+            # the threshold's left sums plus the missing values
+            np.add(
+                left[:, :, self.missing_row],
+                hist[:, :, self.missing, half:],
+                out=left[:, :, numeric_end:missing_end],
+            )
         order = None
-        if self.categorical.size:
+        n_cat = self.kind.size - prefix_end  # rows of kind 3: one per categorical feature
+        if n_cat:
             # Categories ordered by the level's gradient ratio over its real nodes: for one node the
             # best binary partition is a prefix of this order (Fisher 1958), as in LightGBM.
             sub = hist[:, :, self.categorical]
-            sg, sh = np.where(valid[:, None, None], sub[:2], 0.0).sum(axis=1)
-            order = np.argsort(sg / (sh + lam), axis=1, kind="stable")
-            ordered = sub[:, :, np.arange(self.categorical.size)[:, None], order]
-            parts += [np.cumsum(ordered, axis=3)[..., :half], sub[..., :half]]
-        left = np.concatenate(parts, axis=2).reshape(3, n_nodes, -1)
-        tot = hist[:, :, 0].sum(axis=2)[:, :, None]  # node sums, from any feature's histogram
-        right = tot - left
-        ok = (left[2] >= m) & (right[2] >= m) & valid[:, None]
-        gain = (
-            left[0] ** 2 / (left[1] + lam) + right[0] ** 2 / (right[1] + lam) - tot[0] ** 2 / (tot[1] + lam)
-        )
+            level = np.where(valid[:, None, None], sub[0], 0.0).sum(axis=0)
+            order = np.argsort(level.real / (level.imag + lam), axis=1, kind="stable")
+            ordered = sub[:, :, np.arange(n_cat)[:, None], order[:, :half]]
+            np.cumsum(ordered, axis=3, out=left[:, :, missing_end:prefix_end])
+            left[:, :, prefix_end:] = sub[..., :half]
+        cand = cand.reshape(3, n_nodes, -1)
+        left, sides = cand[::2], cand[:2]
+        np.subtract(tot[0][:, None], cand[0], out=cand[1])
+        # Row counts are whole numbers, so a left count within [m, rows - m] is exactly a right
+        # count of at least m; a node that is not real gets an empty range.
+        low = np.where(valid, float(m), np.inf)[:, None]
+        left_rows = cand[2].real
+        ok = left_rows >= low
+        ok &= left_rows <= tot[1].real[:, None] - low
+        score = np.square(sides.real)
+        score /= sides.imag + lam
+        gain = np.add(score[0], score[1], out=score[0])
+        gain -= (tot[0].real ** 2 / (tot[0].imag + lam))[:, None]
+        # a candidate that no node may take sums to 0 and cannot pass the threshold below
         total = np.where(ok, gain, 0.0).sum(axis=0)
-        total[~ok.any(axis=0)] = -np.inf
         c = int(np.argmax(total))
         table = np.zeros(n_bins, bool)
+        children = np.zeros((2, n_nodes, 2), dtype=complex)  # np.stack costs more here
         if not total[c] > 1e-12:
             # nothing worth splitting: every row goes left and no node counts as split
-            children = np.stack([tot[:, :, 0], np.zeros((3, n_nodes))], axis=2).reshape(3, -1)
-            return 0, table, np.zeros(n_nodes, bool), children
+            children[:, :, 0] = tot
+            return 0, table, np.zeros(n_nodes, bool), children.reshape(2, -1)
         row, k = divmod(c, half)
         kind, f = int(self.kind[row]), int(self.feature[row])
         if kind <= 1:
@@ -352,26 +419,24 @@ class _Splits:
             table[half] = kind == 0  # and missing values as chosen
         elif kind == 2:
             assert order is not None
-            table[order[row - self.kind.searchsorted(2), k + 1 :]] = True  # the first k+1 stay left
+            table[order[row - missing_end, k + 1 :]] = True  # the first k+1 stay left
         else:
             table[:] = True
             table[k] = False  # category k alone goes left
-        children = np.stack([left[:, :, c], right[:, :, c]], axis=2).reshape(3, -1)
-        return f, table, ok[:, c], children
+        children[:, :, 0] = left[:, :, c]
+        np.subtract(tot, children[:, :, 0], out=children[:, :, 1])
+        return f, table, ok[:, c], children.reshape(2, -1)
 
 
 def _leaf_values(sums: list[np.ndarray], valid: list[np.ndarray], lam: float) -> np.ndarray:
-    """Newton value ``-G / (H + lam)`` of every leaf; a leaf that is not a real node takes that of
-    its deepest real ancestor (the node that could not split keeps its value for all its rows)."""
-    depth = len(sums) - 1
-    out = np.zeros(1 << depth)
-    done = np.zeros(1 << depth, dtype=bool)
-    for level in range(depth, -1, -1):
-        # a leaf's ancestor at `level` is its top `level` bits: runs of 2 ** (depth - level) leaves
-        group = 1 << (depth - level)
-        take = ~done & np.repeat(valid[level], group)
-        out[take] = np.repeat(-sums[level][0] / (sums[level][1] + lam), group)[take]
-        done |= take
+    """Newton value ``-G / (H + lam)`` of every leaf from its ``G + iH``; a leaf that is not a real
+    node takes that of its deepest real ancestor (the node that could not split keeps its value for
+    all its rows)."""
+    out = np.zeros(1)
+    for level, (node_sums, real) in enumerate(zip(sums, valid, strict=True)):
+        # level by level from the root: a node's own value, or its parent's if it is not real
+        inherited = np.repeat(out, 2) if level else out
+        out = np.where(real, -node_sums.real / (node_sums.imag + lam), inherited)
     return out
 
 
