@@ -11,6 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,24 +61,30 @@ _HOME = {
 }
 
 
+# Under TYPE_CHECKING the imports above declare the names; hiding __getattr__ from type checkers
+# keeps a typo such as ``cg.chek`` an error for them instead of an ``Any``.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        home = _HOME.get(name)
+        if home is not None:
+            value = getattr(importlib.import_module(f".{home}", __name__), name)
+            globals()[name] = value  # later lookups skip this function
+            return value
+        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            # ``collapse_guard.errors`` and friends, as when this file imported them eagerly
+            return importlib.import_module(f".{name}", __name__)
+        raise AttributeError(f"module 'collapse_guard' has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(_HOME))
+
+
 # The subpackage ``collapse_guard.profile`` shares its name with the function ``profile``: loading
 # it now (it is light) means no later import rebinds the name to the module, and deleting the
 # binding its import made sends ``collapse_guard.profile`` to ``__getattr__``, i.e. the function.
 importlib.import_module(".profile", __name__)
 del globals()["profile"]
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'collapse_guard' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{home}", __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))
 
 
 __all__ = [

@@ -62,9 +62,7 @@ class OptionSpec:
         """An integer in ``[low, high]`` (no upper bound when ``high`` is None)."""
 
         def validate(v: Any) -> bool:
-            return (
-                isinstance(v, int) and not isinstance(v, bool) and low <= v and (high is None or v <= high)
-            )
+            return isinstance(v, int) and not isinstance(v, bool) and low <= v and (high is None or v <= high)
 
         if high is not None:
             expect = f"an integer between {low} and {high}"
@@ -79,9 +77,11 @@ class OptionSpec:
         """A finite number strictly between ``low`` and ``high`` (or within them, ``inclusive``)."""
 
         def validate(v: Any) -> bool:
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
                 return False
-            return low <= v <= high if inclusive else low < v < high
+            # Compared before isfinite: TOML integers can be too large for a float.
+            inside = low <= v <= high if inclusive else low < v < high
+            return inside and math.isfinite(v)
 
         return cls(default, description, validate, f"a number between {low:g} and {high:g}")
 

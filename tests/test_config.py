@@ -123,6 +123,7 @@ def test_cli_column_override_is_validated() -> None:
         ("synthetic-contamination", "max_rows", 0),
         ("synthetic-contamination", "classifier", "forest"),
         ("diversity-loss", "near_duplicate_threshold", 0.2),
+        ("tail-shrinkage", "power", 10**400),  # TOML allows it; too large for a float
     ],
 )
 def test_every_check_option_refuses_values_of_the_wrong_kind(check: str, key: str, value: object) -> None:

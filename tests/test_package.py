@@ -27,6 +27,18 @@ def test_every_public_name_resolves_to_its_object() -> None:
     assert set(cg.__all__) <= set(dir(cg))
 
 
+def test_submodules_are_reachable_as_attributes_and_unknown_names_are_not() -> None:
+    out = _python(
+        "import collapse_guard as cg\n"
+        "print(cg.errors.InputError.__name__, cg.readers.__name__)\n"
+        "try:\n    cg.no_such_thing\nexcept AttributeError as exc:\n    print('AttributeError', exc)"
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "InputError collapse_guard.readers"
+    assert lines[1].startswith("AttributeError") and "no_such_thing" in lines[1]
+
+
 def test_importing_the_package_or_the_cli_module_loads_no_data_library() -> None:
     # So that the console script can choose Arrow's allocator before pyarrow loads.
     out = _python(
@@ -83,3 +95,5 @@ def test_the_console_script_limits_glibc_to_one_malloc_arena_unless_told_otherwi
     is_glibc = default.stdout.split()[0] == "True"
     assert default.stdout.split()[1] == str(is_glibc)  # set exactly where glibc runs
     assert _python(code, MALLOC_ARENA_MAX="4").stdout.split()[1] == "False"  # the user's value wins
+    tunables = _python(code, GLIBC_TUNABLES="glibc.malloc.arena_max=4")
+    assert tunables.stdout.split()[1] == "False"

@@ -52,7 +52,7 @@ def test_stopping_early_closes_the_source() -> None:
 
     items = read_ahead(endless(), depth=2)
     assert [next(items) for _ in range(3)] == [0, 1, 2]
-    items.close()  # type: ignore[attr-defined]
+    items.close()
     assert closed.wait(5)
 
 
@@ -80,3 +80,24 @@ def test_a_file_profiles_the_same_with_and_without_reading_ahead(tmp_path: Path)
     plain = build_profile(chunks())
     assert ahead.to_json() == plain.to_json()
     assert ahead.rows == 3000
+
+
+def test_a_failed_profile_stops_the_reader_while_its_error_lives_on() -> None:
+    from collapse_guard.profile.build import build_profile
+
+    closed = threading.Event()
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        try:
+            yield pd.DataFrame({"x": [1.0, 2.0, 3.0]})
+            yield pd.DataFrame({"y": [1.0, 2.0, 3.0]})  # a column the first chunk did not have
+            yield pd.DataFrame({"x": [4.0]})
+        finally:
+            closed.set()
+
+    with pytest.raises(InputError, match="no column 'x'") as kept:
+        build_profile(read_ahead(chunks()))
+    assert kept.value is not None  # the exception (and its traceback) is still referenced
+    assert closed.is_set()
+    alive = [t for t in threading.enumerate() if t.name == "collapse-guard-read-ahead"]
+    assert not alive

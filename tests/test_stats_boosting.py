@@ -264,3 +264,11 @@ def test_child_histograms_bin_the_smaller_child_and_subtract_for_the_larger() ->
         else:
             np.testing.assert_allclose(children[:, child], direct, atol=1e-12)  # parent - smaller
             np.testing.assert_array_equal(children[1, child], direct[1])  # whole row counts
+
+
+def test_max_bins_below_three_is_refused_not_a_crash() -> None:
+    x = np.random.default_rng(0).normal(size=(100, 2))
+    y = (x[:, 0] > 0).astype(float)
+    with pytest.raises(ValueError, match="max_bins must be between 3 and 256"):
+        boosting.fit(x, y, max_bins=2)
+    assert boosting.fit(x, y, max_bins=3, rounds=2).values.shape == (2, 8)

@@ -347,15 +347,22 @@ def build_profile(
     With ``reference``, the columns and kinds are taken from it (a batch is always read the way
     its reference was), and a reference column missing from the data is an error. ``required``
     names columns the user typed (``--column``): a typo there is an error, not a silent no-op.
+    ``chunks`` is closed (if it can be) when profiling ends, also on an error, so that a reader
+    (or a read-ahead thread) does not hold its file open for as long as the exception lives.
     """
     builder = _Builder(settings or ProfileSettings.reference(), kinds or {}, reference, set(ignore), required)
-    for item in chunks:
-        path: Path | str | None
-        if isinstance(item, tuple):
-            path, frame = item
-        else:
-            path, frame = None, item
-        if path is not None and str(path) not in builder.paths:
-            builder.paths.append(str(path))
-        builder.add(frame, path)
+    try:
+        for item in chunks:
+            path: Path | str | None
+            if isinstance(item, tuple):
+                path, frame = item
+            else:
+                path, frame = None, item
+            if path is not None and str(path) not in builder.paths:
+                builder.paths.append(str(path))
+            builder.add(frame, path)
+    finally:
+        close = getattr(chunks, "close", None)
+        if callable(close):
+            close()
     return builder.finish(synthetic)

@@ -183,7 +183,8 @@ def cross_fit_scores(
     params
         Tree settings for ``gbt`` (default :data:`GBT_PARAMS`).
 
-    Both models are deterministic and use no threads, so scores are identical on any machine.
+    Both models are deterministic and use no threads, so scores are identical on any machine
+    with the same numpy.
     """
     x_ref = np.asarray(x_ref, dtype=float)
     x_batch = np.asarray(x_batch, dtype=float)
