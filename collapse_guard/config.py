@@ -161,13 +161,21 @@ def _validate_check_table(check: Check, table: Mapping[str, Any], prefix: str, w
             raise ConfigError(f"unknown key {key!r} in {prefix} ({where}); known keys: " + ", ".join(known))
 
 
+def _float_like(value: float) -> bool:
+    """Not NaN, and (for a TOML integer) small enough to be a float."""
+    try:
+        return not math.isnan(float(value))
+    except OverflowError:
+        return False
+
+
 def _validate_levels(spec: MetricSpec, levels: Any, prefix: str, where: str) -> None:
     if not isinstance(levels, Mapping):
         raise ConfigError(f"{prefix} must be a table like {{warn = 0.7, fail = 0.5}} ({where})")
     for key, value in levels.items():
         if key not in ("warn", "fail"):
             raise ConfigError(f"unknown key {key!r} in {prefix} ({where}); use warn and fail")
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not _float_like(value):
             raise ConfigError(f"{prefix}.{key} must be a number ({where})")
         lo, hi = spec.bounds
         if not lo <= value <= hi:

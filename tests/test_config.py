@@ -49,6 +49,10 @@ def test_defaults() -> None:
             },
             "fail \\(0.6\\) must be <= warn \\(0.4\\)",
         ),
+        (
+            {"checks": {"tail-shrinkage": {"thresholds": {"upper_tail_mass_q99": {"warn": 10**400}}}}},
+            "must be a number",
+        ),
         ({"columns": {"x": {"kinds": "numeric"}}}, "unknown key 'kinds' in columns.x"),
         ({"columns": {"x": {"kind": "number"}}}, "unknown column kind"),
         ({"select": ["tail-shrinkage", "nope"]}, "unknown check 'nope'"),
