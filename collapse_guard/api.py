@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +75,18 @@ def profile_files(
     cfg = with_overrides(resolve_config(config), columns=columns)
     registry = _registry(cfg)
     return build_profile(
-        read_ahead(iter_chunks(_paths(paths), registry.readers, limits=cfg.read_limits(), arrow=True)),
+        _read_files(_paths(paths), registry, cfg),
         settings=cfg.reference_settings(),
         kinds=cfg.column_kinds(),
         ignore=cfg.ignored_columns(),
         synthetic=synthetic,
         required=tuple(columns or ()),
     )
+
+
+def _read_files(paths: list[Path], registry: Registry, cfg: Config) -> Iterator[tuple[Path, Any]]:
+    """Chunks of the files for the profile builder: Arrow tables, read a chunk ahead."""
+    return read_ahead(iter_chunks(paths, registry.readers, limits=cfg.read_limits(), arrow=True))
 
 
 def _paths(paths: Sequence[PathLike] | PathLike) -> list[Path]:
@@ -110,7 +115,7 @@ def load_synthetic(
         return Profile.load(paths[0])
     registry = default_registry()
     return build_profile(
-        read_ahead(iter_chunks(paths, registry.readers, limits=cfg.read_limits(), arrow=True)),
+        _read_files(paths, registry, cfg),
         settings=cfg.reference_settings(),
         synthetic=True,
     )
@@ -196,7 +201,7 @@ def check_files(
     files = _paths(paths)
     registry = _registry(cfg)
     return _check(
-        read_ahead(iter_chunks(files, registry.readers, limits=cfg.read_limits(), arrow=True)),
+        _read_files(files, registry, cfg),
         reference,
         cfg,
         synthetic_reference,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -39,14 +40,16 @@ def test_submodules_are_reachable_as_attributes_and_unknown_names_are_not() -> N
     assert lines[1].startswith("AttributeError") and "no_such_thing" in lines[1]
 
 
+def _loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported after running ``code``."""
+    out = _python(f"import sys\n{code}\nprint(sorted(m for m in {modules!r} if m in sys.modules))")
+    assert out.returncode == 0, out.stderr
+    return list(ast.literal_eval(out.stdout.strip()))
+
+
 def test_importing_the_package_or_the_cli_module_loads_no_data_library() -> None:
     # So that the console script can choose Arrow's allocator before pyarrow loads.
-    out = _python(
-        "import sys, collapse_guard\n"
-        "print(sorted(m for m in ('pandas', 'pyarrow', 'numpy') if m in sys.modules))"
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert _loaded_after("import collapse_guard", ("pandas", "pyarrow", "numpy")) == []
 
 
 def test_the_console_script_uses_the_system_allocator_unless_told_otherwise() -> None:
@@ -73,16 +76,18 @@ def test_a_library_process_keeps_arrows_default_allocator() -> None:
 
 
 def test_loading_the_plugins_leaves_heavy_modules_for_when_they_are_used() -> None:
-    out = _python(
-        "import sys\n"
+    register = (
         "from collapse_guard.plugins import get_checks, get_readers, get_reporters\n"
-        "get_checks(); get_readers(); get_reporters()\n"
-        "heavy = ('rich', 'PIL', 'scipy.spatial', 'scipy.sparse',\n"
-        "         'collapse_guard.checks.synthetic_contamination.text')\n"
-        "print(sorted(m for m in heavy if m in sys.modules))"
+        "get_checks(); get_readers(); get_reporters()"
     )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    heavy = (
+        "rich",
+        "PIL",
+        "scipy.spatial",
+        "scipy.sparse",
+        "collapse_guard.checks.synthetic_contamination.text",
+    )
+    assert _loaded_after(register, heavy) == []
 
 
 def test_the_console_script_limits_glibc_to_one_malloc_arena_unless_told_otherwise() -> None:

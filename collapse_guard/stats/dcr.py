@@ -134,7 +134,8 @@ def gower_closest(
     return dist, index
 
 
-# Query rows per city-block pass: 16 rows x 4,000 reference rows of float64 stay in L2 cache.
+# Query rows per city-block pass: against 4,000 reference rows, the block and its temporary
+# (0.5 MiB of float64 each) stay in cache; 8 and 32 rows were measured no faster.
 _CITYBLOCK_ROWS = 16
 
 
