@@ -411,8 +411,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return ExitCode.ERROR
     return ExitCode.OK
-
-
-def run() -> None:
-    """Parse the command line and exit with its code (the console script goes through ``entry``)."""
-    sys.exit(main())

@@ -102,3 +102,58 @@ def test_the_console_script_limits_glibc_to_one_malloc_arena_unless_told_otherwi
     assert _python(code, MALLOC_ARENA_MAX="4").stdout.split()[1] == "False"  # the user's value wins
     tunables = _python(code, GLIBC_TUNABLES="glibc.malloc.arena_max=4")
     assert tunables.stdout.split()[1] == "False"
+
+
+def test_the_console_script_defers_numpys_f2py_and_testing_until_used() -> None:
+    setup = (
+        "from collapse_guard.entry import defer_unused_numpy_submodules\n"
+        "print(defer_unused_numpy_submodules())\n"
+    )
+    deferred = _python(
+        setup + "import scipy.special, sys\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('numpy.f2py.', 'numpy.testing.'))))"
+    )
+    assert deferred.returncode == 0, deferred.stderr
+    names, loaded = deferred.stdout.strip().splitlines()
+    assert ast.literal_eval(names) == ["numpy.f2py", "numpy.testing"]
+    assert ast.literal_eval(loaded) == []  # scipy.special no longer executes them
+    used = _python(
+        setup + "import numpy, numpy.testing\n"
+        "numpy.testing.assert_allclose(1.0, 1.0)\n"
+        "print(callable(numpy.f2py.run_main), numpy.f2py is __import__('sys').modules['numpy.f2py'])"
+    )
+    assert used.returncode == 0, used.stderr
+    assert used.stdout.strip().splitlines()[-1] == "True True"  # the real modules, on first use
+    already = _python("import numpy.testing\n" + setup)
+    assert ast.literal_eval(already.stdout.strip()) == ["numpy.f2py"]  # an imported module is left alone
+
+
+def test_the_console_script_exits_without_teardown_after_exit_handlers_and_flushed_output() -> None:
+    out = _python(
+        "import atexit, sys\n"
+        "from collapse_guard.entry import exit_without_teardown\n"
+        "atexit.register(lambda: print('exit handler ran'))\n"
+        "class Noisy:\n    def __del__(self):\n        print('teardown ran')\n"
+        "kept = Noisy()\n"
+        "sys.stdout.write('report without a newline')\n"
+        "sys.stderr.write('a note')\n"
+        "exit_without_teardown(3)\n"
+        "print('not reached')\n"
+    )
+    assert out.returncode == 3
+    assert out.stdout == "report without a newlineexit handler ran\n"  # flushed; no teardown ran
+    assert out.stderr == "a note"
+
+
+def test_the_console_script_exits_normally_under_a_profiler_or_with_threads_still_running() -> None:
+    ends = (
+        "\ntry:\n    exit_without_teardown(4)\n"
+        "except SystemExit as exc:\n    print('normal exit', exc.code)\n"
+    )
+    setup = "import sys, threading\nfrom collapse_guard.entry import exit_without_teardown\n"
+    profiled = _python(setup + "sys.setprofile(lambda *args: None)" + ends)
+    assert profiled.stdout.strip() == "normal exit 4"  # cProfile, coverage: they write at teardown
+    threaded = _python(
+        setup + "stop = threading.Event()\nthreading.Thread(target=stop.wait).start()" + ends + "stop.set()\n"
+    )
+    assert threaded.stdout.strip() == "normal exit 4"  # a running thread is not cut off
