@@ -171,13 +171,25 @@ def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
         reporter.verbose = verbose  # type: ignore[attr-defined]
     text = reporter.render(report)
     if output is None:
-        click.echo(text, nl=False)
+        write_stdout(text)
     else:
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UserError(f"cannot write --output {output} ({exc.strerror}); choose another path") from None
         click.echo(f"collapse-guard: {report.status}; report written to {output}", err=True)
+
+
+def write_stdout(text: str) -> None:
+    """Write a report to stdout. A reader that closed the pipe first (``| head``) gets exit 2:
+    click would exit 1, which means the checks failed."""
+    try:
+        click.echo(text, nl=False)
+    except BrokenPipeError:
+        raise UserError(
+            "stdout was closed before the report was written (the program reading it exited "
+            "early); write the report to a file with --output"
+        ) from None
 
 
 def exit_code(report: Report, fail_on: str) -> int:

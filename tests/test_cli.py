@@ -147,6 +147,31 @@ def test_traceback_flag_shows_the_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" in proc.stderr
 
 
+@pytest.mark.parametrize("batch", ["clean_batch.csv", "collapsed_batch.csv"])
+def test_a_closed_stdout_pipe_is_exit_2_not_a_check_result(example_reference: Path, batch: str) -> None:
+    # `collapse-guard check ... | head` whose reader exits first: click alone would exit 1 (= failed).
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "collapse_guard",
+            "check",
+            str(EXAMPLES / batch),
+            "-r",
+            str(example_reference),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # long before the report is ready
+    err = proc.stderr.read()
+    assert proc.wait() == 2
+    assert err.startswith("collapse-guard: error: stdout was closed") and "--output" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
 def test_listing_commands(run_cli) -> None:
     for command, expected in (("checks", "tail-shrinkage"), ("readers", "parquet"), ("reporters", "json")):
         code, out, err = run_cli(command)

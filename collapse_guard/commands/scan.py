@@ -163,7 +163,9 @@ def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool) ->
     else:
         text = reporter.render(scan)
     if output is None:
-        click.echo(text, nl=False)
+        from ..cli import write_stdout
+
+        write_stdout(text)
     else:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"collapse-guard: {scan.status}; report written to {output}", err=True)
