@@ -171,7 +171,7 @@ def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
         reporter.verbose = verbose  # type: ignore[attr-defined]
     text = reporter.render(report)
     if output is None:
-        write_stdout(text)
+        click.echo(text, nl=False)
     else:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -180,25 +180,30 @@ def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
         click.echo(f"collapse-guard: {report.status}; report written to {output}", err=True)
 
 
-def write_stdout(text: str) -> None:
-    """Write a report to stdout. A reader that closed the pipe first (``| head``) gets exit 2:
-    click would exit 1, which means the checks failed."""
-    try:
-        click.echo(text, nl=False)
-    except BrokenPipeError:
-        raise UserError(
-            "stdout was closed before the report was written (the program reading it exited "
-            "early); write the report to a file with --output"
-        ) from None
-
-
 def exit_code(report: Report, fail_on: str) -> int:
     if report.status == "fail" or (fail_on == "warn" and report.status == "warn"):
         return ExitCode.CHECKS_FAILED
     return ExitCode.OK
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group; a reader that closes stdout early (``| head``) gets exit 2 and one line
+    from any command, plugin commands included (click itself would exit 1, the code for failed
+    checks)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise UserError(
+                "stdout was closed before the output was written (the program reading it exited "
+                "early); write the report to a file with --output"
+            ) from None
+
+
+@click.group(
+    cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="collapse-guard")
 def cli() -> None:
     """Guard a data pipeline against model collapse.
@@ -314,7 +319,11 @@ def _listing(rows: Sequence[tuple[str, ...]], headers: tuple[str, ...]) -> None:
     table = Table(*headers, show_edge=False, pad_edge=False)
     for row in rows:
         table.add_row(*row)
-    Console(soft_wrap=True).print(table)
+    console = Console(soft_wrap=True)
+    # Captured, then written by click: rich exits 1 on a closed pipe itself (see _Commands).
+    with console.capture() as captured:
+        console.print(table)
+    click.echo(captured.get(), nl=False)
 
 
 @cli.command("checks")

@@ -15,8 +15,8 @@ Generated from `--help` by `python docs/make_cli_docs.py`; a test keeps it curre
 
 Exit codes: `0` ran and nothing failed (warnings allowed unless `--fail-on warn`); `1` ran and at
 least one finding failed; `2` could not run (bad usage, unreadable or malformed input, bad config,
-bad reference file, plugin error), with one line on stderr naming the file or setting and the fix.
-stdout carries only the report.
+bad reference file, plugin error, or stdout closed before the report was written), with one line
+on stderr naming the file or setting and the fix. stdout carries only the report.
 """
 
 

@@ -147,25 +147,21 @@ def test_traceback_flag_shows_the_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" in proc.stderr
 
 
-@pytest.mark.parametrize("batch", ["clean_batch.csv", "collapsed_batch.csv"])
-def test_a_closed_stdout_pipe_is_exit_2_not_a_check_result(example_reference: Path, batch: str) -> None:
+@pytest.mark.parametrize(
+    "command", ["check clean_batch.csv", "check collapsed_batch.csv", "checks", "readers"]
+)
+def test_a_closed_stdout_pipe_is_exit_2_not_a_check_result(example_reference: Path, command: str) -> None:
     # `collapse-guard check ... | head` whose reader exits first: click alone would exit 1 (= failed).
+    name, *batch = command.split()
+    args = [name, str(EXAMPLES / batch[0]), "-r", str(example_reference)] if batch else [name]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "collapse_guard",
-            "check",
-            str(EXAMPLES / batch),
-            "-r",
-            str(example_reference),
-        ],
+        [sys.executable, "-m", "collapse_guard", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.close()  # long before the report is ready
+    proc.stdout.close()  # long before the output is ready
     err = proc.stderr.read()
     assert proc.wait() == 2
     assert err.startswith("collapse-guard: error: stdout was closed") and "--output" in err

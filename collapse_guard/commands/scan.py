@@ -163,9 +163,7 @@ def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool) ->
     else:
         text = reporter.render(scan)
     if output is None:
-        from ..cli import write_stdout
-
-        write_stdout(text)
+        click.echo(text, nl=False)
     else:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"collapse-guard: {scan.status}; report written to {output}", err=True)
