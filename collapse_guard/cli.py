@@ -195,9 +195,17 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
+            name = ctx.invoked_subcommand
+            command = self.get_command(ctx, name) if name else None
+            to_file = command is not None and any(p.name == "output" for p in command.params)
             raise UserError(
                 "stdout was closed before the output was written (the program reading it exited "
-                "early); write the report to a file with --output"
+                "early); "
+                + (
+                    "write the report to a file with --output"
+                    if to_file
+                    else "read all of it, or redirect it to a file"
+                )
             ) from None
 
 

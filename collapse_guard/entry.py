@@ -22,36 +22,61 @@ def run() -> None:
     defer_unused_numpy_submodules()
     from .cli import main
 
-    exit_without_teardown(main())
+    try:
+        code = main()
+    except BrokenPipeError:
+        # stderr shares the closed pipe (`2>&1 | head`), so even the error line could not be
+        # written; still "could not run" (2), not "checks failed" (1).
+        _silence_standard_streams()
+        code = 2
+    exit_without_teardown(code)
 
 
 def exit_without_teardown(code: int) -> NoReturn:
     """End the process with ``code``, skipping the interpreter's teardown once the work is done.
 
     Finalising every module and freeing the objects one by one took 0.12-0.13 s after a 1M-row
-    check (8% of it); the operating system takes the memory back at once. What an orderly exit
-    would still do is done first: exit handlers run (logging flushes its files, plugins' handlers
-    run), then stdout and stderr are flushed. A normal exit is kept when another thread is still
-    running, and under a tracer or profiler (coverage, cProfile, a debugger), which write their
-    results during the teardown.
+    check (8% of it); the operating system takes the memory back at once. Exit handlers still
+    run (logging flushes its files; coverage saves its data there), then stdout and stderr are
+    flushed. What is skipped is what only the teardown does: closing files left open and running
+    ``__del__`` methods. collapse-guard closes everything it writes; a third-party plugin might
+    not, so with one loaded the exit is the normal one. So it is with another thread still
+    running, under a tracer or profiler (``python -m cProfile`` writes its results after the
+    program returns), and with ``python -i``.
     """
     import atexit
-    import threading
 
-    if threading.active_count() > 1 or _traced():
+    if _normal_exit_wanted():
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`): nothing to lose
+        with contextlib.suppress(BrokenPipeError, ValueError):  # a pipe closed early, a closed stream
             stream.flush()
     os._exit(code)
 
 
-def _traced() -> bool:
+def _normal_exit_wanted() -> bool:
+    import threading
+
+    if threading.active_count() > 1 or sys.flags.inspect or os.environ.get("PYTHONINSPECT"):
+        return True
     if sys.gettrace() is not None or sys.getprofile() is not None:
         return True
     monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: coverage may use it instead
-    return monitoring is not None and any(monitoring.get_tool(tool) for tool in range(6))
+    if monitoring is not None and any(monitoring.get_tool(tool) for tool in range(6)):
+        return True
+    plugins = sys.modules.get("collapse_guard.plugins")
+    return plugins is not None and bool(plugins.third_party_plugins())
+
+
+def _silence_standard_streams() -> None:
+    """Point stdout and stderr at the null device, so that nothing more is written to a closed
+    pipe (the interpreter would report the failed flush at exit)."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(null, stream.fileno())
+    os.close(null)
 
 
 # numpy submodules that scipy.special's array-API layer imports (it copies every name in

@@ -160,6 +160,13 @@ def default_plugin_manager() -> pluggy.PluginManager:
     return get_plugin_manager()
 
 
+def third_party_plugins() -> list[str]:
+    """Names of the plugins from outside collapse-guard that this process has loaded so far."""
+    if not default_plugin_manager.cache_info().currsize:
+        return []
+    return [name for name, _ in default_plugin_manager().list_name_plugin() if name not in DEFAULT_PLUGINS]
+
+
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
     """The registry used by the CLI and the Python API (built once per process)."""

@@ -164,8 +164,29 @@ def test_a_closed_stdout_pipe_is_exit_2_not_a_check_result(example_reference: Pa
     proc.stdout.close()  # long before the output is ready
     err = proc.stderr.read()
     assert proc.wait() == 2
-    assert err.startswith("collapse-guard: error: stdout was closed") and "--output" in err
+    assert err.startswith("collapse-guard: error: stdout was closed")
+    assert ("--output" in err) == (name == "check")  # the listings have no --output
     assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_a_closed_pipe_shared_by_stdout_and_stderr_is_still_exit_2(example_reference: Path) -> None:
+    # `collapse-guard check ... 2>&1 | head`: not even the error line can be written.
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "collapse_guard",
+            "check",
+            str(EXAMPLES / "clean_batch.csv"),
+            "-r",
+            str(example_reference),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()
+    assert proc.wait() == 2
 
 
 def test_listing_commands(run_cli) -> None:

@@ -13,7 +13,12 @@ import collapse_guard as cg
 def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"} | env
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        check=False,
+        stdin=subprocess.DEVNULL,  # PYTHONINSPECT's prompt reads it
     )
 
 
@@ -131,6 +136,7 @@ def test_the_console_script_defers_numpys_f2py_and_testing_until_used() -> None:
 def test_the_console_script_exits_without_teardown_after_exit_handlers_and_flushed_output() -> None:
     out = _python(
         "import atexit, sys\n"
+        "sys.settrace(None)\n"  # as if no coverage tracer had followed the test into this process
         "from collapse_guard.entry import exit_without_teardown\n"
         "atexit.register(lambda: print('exit handler ran'))\n"
         "class Noisy:\n    def __del__(self):\n        print('teardown ran')\n"
@@ -157,3 +163,11 @@ def test_the_console_script_exits_normally_under_a_profiler_or_with_threads_stil
         setup + "stop = threading.Event()\nthreading.Thread(target=stop.wait).start()" + ends + "stop.set()\n"
     )
     assert threaded.stdout.strip() == "normal exit 4"  # a running thread is not cut off
+    interactive = _python(setup + ends, PYTHONINSPECT="1")
+    assert interactive.stdout.strip() == "normal exit 4"  # `python -i` still gets its prompt
+    plugin = _python(
+        setup + "import types\nfrom collapse_guard.plugins import default_plugin_manager\n"
+        "default_plugin_manager().register(types.ModuleType('someones_plugin'), name='someones_plugin')"
+        + ends
+    )
+    assert plugin.stdout.strip() == "normal exit 4"  # its files may still be open: let them close
