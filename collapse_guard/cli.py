@@ -162,6 +162,7 @@ def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
             f"unknown format {fmt!r}; choose one of: {', '.join(reporters)}", param_hint="--format"
         )
     reporter = reporters[fmt]
+    refuse_closed_stdout(output)
     if fmt == "text" and output is None and sys.stdout.isatty():
         from rich.console import Console
 
@@ -178,6 +179,12 @@ def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
         except OSError as exc:
             raise UserError(f"cannot write --output {output} ({exc.strerror}); choose another path") from None
         click.echo(f"collapse-guard: {report.status}; report written to {output}", err=True)
+
+
+def refuse_closed_stdout(output: str | None) -> None:
+    """A report for stdout when the process has none (started with ``>&-``) would be lost."""
+    if output is None and sys.stdout is None:
+        raise UserError("stdout is closed, so the report cannot be written; write it to a file with --output")
 
 
 def exit_code(report: Report, fail_on: str) -> int:
@@ -381,18 +388,24 @@ def list_reporters() -> None:
 
 def add_plugin_commands(group: click.Group) -> None:
     """Let plugins add commands (``register_commands``); a name clash is a PluginError."""
-    from .plugins import default_plugin_manager
+    from .plugins import call_each_plugin, default_plugin_manager
 
-    pm = default_plugin_manager()
-    for impl in pm.hook.register_commands.get_hookimpls():
-        before = dict(group.commands)
-        impl.function(cli=group)
+    before: dict[str, click.Command] = {}
+
+    def arguments(plugin: str) -> dict[str, Any]:
+        before.clear()
+        before.update(group.commands)
+        return {"cli": group}
+
+    def refuse_replaced(plugin: str) -> None:
         for name, cmd in group.commands.items():
             if name in before and before[name] is not cmd:
                 raise PluginError(
-                    f"plugin {impl.plugin_name!r} registered command {name!r}, which already exists; "
+                    f"plugin {plugin!r} registered command {name!r}, which already exists; "
                     "rename the plugin's command"
                 )
+
+    call_each_plugin(default_plugin_manager(), "register_commands", arguments, refuse_replaced)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

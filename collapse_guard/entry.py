@@ -50,6 +50,8 @@ def exit_without_teardown(code: int) -> NoReturn:
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed (`>&-`)
+            continue
         with contextlib.suppress(BrokenPipeError, ValueError):  # a pipe closed early, a closed stream
             stream.flush()
     os._exit(code)

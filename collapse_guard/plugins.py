@@ -111,11 +111,9 @@ def _collect(
 ) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     items: dict[str, Any] = {}
     owners: dict[tuple[str, str], str] = {}
-    caller = getattr(pm.hook, hook)
-    for impl in caller.get_hookimpls():
-        plugin_name = impl.plugin_name
 
-        def register(obj: Any, _plugin: str = plugin_name) -> None:
+    def register_for(_plugin: str) -> dict[str, Any]:
+        def register(obj: Any) -> None:
             for attr in required:
                 if not hasattr(obj, attr):
                     raise PluginError(
@@ -131,8 +129,31 @@ def _collect(
             items[name] = obj
             owners[(kind, name)] = _plugin
 
-        impl.function(register=register)
+        return {"register": register}
+
+    call_each_plugin(pm, hook, register_for)
     return dict(sorted(items.items())), owners
+
+
+def call_each_plugin(
+    pm: pluggy.PluginManager,
+    hook: str,
+    arguments: Callable[[str], dict[str, Any]],
+    after: Callable[[str], None] | None = None,
+) -> None:
+    """Call ``hook`` one plugin at a time, each with ``arguments(plugin_name)``, then
+    ``after(plugin_name)``.
+
+    A registration needs to know which plugin made it (for the errors that name it), so the
+    implementations are called apart; through pluggy's hook callers, not directly, so that
+    ``COLLAPSE_GUARD_TRACE_PLUGINS=1`` shows every call.
+    """
+    impls = getattr(pm.hook, hook).get_hookimpls()
+    for impl in impls:
+        others = [other.plugin for other in impls if other is not impl]
+        pm.subset_hook_caller(hook, remove_plugins=others)(**arguments(impl.plugin_name))
+        if after is not None:
+            after(impl.plugin_name)
 
 
 def build_registry(pm: pluggy.PluginManager) -> Registry:

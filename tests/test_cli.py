@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -167,6 +168,36 @@ def test_a_closed_stdout_pipe_is_exit_2_not_a_check_result(example_reference: Pa
     assert err.startswith("collapse-guard: error: stdout was closed")
     assert ("--output" in err) == (name == "check")  # the listings have no --output
     assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_no_stdout_at_all_is_exit_2_unless_the_report_goes_to_a_file(
+    example_reference: Path, tmp_path: Path
+) -> None:
+    args = [
+        sys.executable,
+        "-m",
+        "collapse_guard",
+        "check",
+        str(EXAMPLES / "clean_batch.csv"),
+        "-r",
+        str(example_reference),
+    ]
+    closed = subprocess.run(
+        args, capture_output=False, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1)
+    )  # as `>&-` does
+    assert closed.returncode == 2
+    assert (
+        closed.stderr.startswith("collapse-guard: error: stdout is closed")
+        and "Traceback" not in closed.stderr
+    )
+    to_file = subprocess.run(
+        [*args, "-o", str(tmp_path / "r.txt")],
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert to_file.returncode == 0 and "PASS" in (tmp_path / "r.txt").read_text().upper()
 
 
 def test_a_closed_pipe_shared_by_stdout_and_stderr_is_still_exit_2(example_reference: Path) -> None:

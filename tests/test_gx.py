@@ -571,3 +571,13 @@ def test_example_script_exits_like_a_pipeline_task(
     assert "FAIL expect_column_tails_not_to_shrink[country] fail:" in out
     assert (tmp_path / "project" / "reference.json.gz").is_file()
     assert module.main([str(tmp_path / "missing.csv"), *common]) == 2
+    bad_reference = tmp_path / "bad.json"
+    bad_reference.write_text('{"not": "a reference"}')
+    capsys.readouterr()
+    assert module.main([str(files["clean"]), *common, "--reference", str(bad_reference)]) == 2
+    assert "is not a collapse-guard reference file" in capsys.readouterr().err
+    # an expectation that raises (a column the batch lacks) cannot be judged: 2, not 1
+    code = module.main([str(files["clean"]), *common, "--tails", "no_such_column"])
+    captured = capsys.readouterr()
+    assert code == 2, captured.out
+    assert "could not be evaluated" in captured.err

@@ -189,3 +189,23 @@ def test_example_plugin_loads_from_its_entry_point(installed_plugin: Path, tmp_p
     )
     assert out.returncode == 1, out.stderr
     assert out.stdout.splitlines()[1].startswith("fail\tmissing-values\tx\tmissing_share_ratio")
+
+
+def test_trace_plugins_shows_every_registration_hook_call() -> None:
+    env = {**os.environ, "COLLAPSE_GUARD_TRACE_PLUGINS": "1"}
+    out = subprocess.run(
+        [sys.executable, "-m", "collapse_guard", "readers"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    calls = [line.strip() for line in out.stderr.splitlines() if line.strip().endswith("[hook]")]
+    for hook in ("register_commands", "register_checks", "register_readers", "register_reporters"):
+        assert f"{hook} [hook]" in calls  # called one plugin at a time, each call traced
+    assert calls.count("register_readers [hook]") == 1  # one built-in plugin registers readers
+    quiet = subprocess.run(
+        [sys.executable, "-m", "collapse_guard", "readers"], capture_output=True, text=True
+    )
+    assert quiet.stderr == ""

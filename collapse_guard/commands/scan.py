@@ -153,6 +153,9 @@ def _reporter(fmt: str) -> Any:
 
 
 def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool) -> None:
+    from ..cli import refuse_closed_stdout
+
+    refuse_closed_stdout(output)
     if reporter is None:
         if output is None and sys.stdout.isatty():
             from rich.console import Console

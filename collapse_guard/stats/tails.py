@@ -316,9 +316,10 @@ def needed_batch_size(
 ) -> int | None:
     """Smallest batch size at which the exceedance test reaches ``power`` against ``ratio``.
 
-    Follows the table of science.md §2.1 with ``reference=None`` (a 1% tail halved at
-    alpha = 0.01 and power 0.8 needs 3,052 rows here, 3,199 there: the power of a discrete test
-    is a saw-tooth in ``n`` and the table used another convention; they differ by up to 5%).
+    With ``reference=None`` a 1% tail halved at alpha = 0.01 and power 0.8 needs 3,179 rows,
+    close to the 3,199 of the normal-approximation sample-size tables the design
+    started from: the power of a discrete test is a saw-tooth in ``n``, so such figures differ
+    by a few percent.
     The search doubles ``n`` until the power is reached, then bisects to a size ``n`` whose
     power reaches the target while ``n - 1``'s does not. Returns None when even ``max_n`` rows
     are not enough

@@ -10,7 +10,8 @@ Run from the repository root (needs ``pip install 'collapse-guard[gx]'``)::
     python examples/great_expectations/run_checkpoint.py examples/data/collapsed_batch.csv  # exit 1
 
 Exit codes follow the collapse-guard CLI: 0 every batch passed, 1 a batch failed, 2 the run
-could not happen (missing file, bad reference, Great Expectations not installed).
+could not happen (missing file, bad reference, an expectation that raised, Great Expectations not
+installed).
 """
 
 from __future__ import annotations
@@ -81,9 +82,11 @@ def build_checkpoint(project_dir: Path, reference: Path, columns: dict[str, list
     )
 
 
-def print_result(batch: Path, result: Any) -> bool:
-    """Print one line per expectation; return True when the batch passed."""
+def print_result(batch: Path, result: Any) -> str:
+    """Print one line per expectation; return "pass", "fail", or "error" when an expectation
+    could not be evaluated (its exception is printed)."""
     print(f"{batch}: {'PASS' if result.success else 'FAIL'}")
+    outcome = "pass" if result.success else "fail"
     for run in result.run_results.values():
         for r in run.results:
             kwargs = r.expectation_config.kwargs
@@ -95,9 +98,11 @@ def print_result(batch: Path, result: Any) -> bool:
             else:
                 message = details.get("message", "")
                 status = details.get("status", "?")
+            if status == "error":
+                outcome = "error"
             mark = "ok  " if r.success else "FAIL"
             print(f"  {mark} {r.expectation_config.type}[{target}] {status}: {message}")
-    return bool(result.success)
+    return outcome
 
 
 def _exception_message(info: Any) -> str | None:
@@ -166,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import pandas as pd
 
         import collapse_guard.gx  # noqa: F401  # fail early with the install hint
+        from collapse_guard import Profile
         from collapse_guard.errors import CollapseGuardError
     except ImportError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -183,24 +189,30 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 return 2
             build_reference(args.human, args.reference)
+        # Read once here so that a bad reference is a clear exit 2 before Great Expectations
+        # runs; inside an expectation the error would only be a failed result.
+        Profile.load(args.reference)
         columns = {
             "tails": [c for c in args.tails.split(",") if c],
             "diversity": [c for c in args.diversity.split(",") if c],
         }
         checkpoint = build_checkpoint(args.project_dir, args.reference, columns)
-        passed = True
+        outcomes = set()
         for batch in args.batches:
             result = checkpoint.run(
                 batch_parameters={"dataframe": pd.read_csv(batch)},
                 expectation_parameters={"max_synthetic_share": args.max_synthetic_share},
             )
-            passed = print_result(batch, result) and passed
+            outcomes.add(print_result(batch, result))
     except CollapseGuardError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     docs = args.project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     print(f"Data Docs: {docs}", file=sys.stderr)
-    return 0 if passed else 1
+    if "error" in outcomes:
+        print("error: an expectation could not be evaluated (see its line above)", file=sys.stderr)
+        return 2
+    return 1 if "fail" in outcomes else 0
 
 
 if __name__ == "__main__":
