@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
@@ -152,6 +153,19 @@ def check_writable(output: str | None) -> None:
             raise UserError(f"--output {output} is not writable; choose another path")
 
 
+def refuse_overwriting_inputs(output: str | None, inputs: Sequence[str | None]) -> None:
+    """An --output that is one of the command's own input files would destroy it."""
+    if output is None:
+        return
+    target = Path(output).resolve()
+    for given in inputs:
+        if given is not None and Path(given).resolve() == target:
+            raise UserError(
+                f"--output {output} is also an input ({given}); writing it would replace that file: "
+                "choose another output path"
+            )
+
+
 def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
     """Render the report with the chosen reporter to stdout or a file."""
     from .plugins import get_reporters
@@ -172,7 +186,7 @@ def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
         reporter.verbose = verbose  # type: ignore[attr-defined]
     text = reporter.render(report)
     if output is None:
-        click.echo(text, nl=False)
+        write_to_stdout(text)
     else:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -185,6 +199,19 @@ def refuse_closed_stdout(output: str | None) -> None:
     """A report for stdout when the process has none (started with ``>&-``) would be lost."""
     if output is None and sys.stdout is None:
         raise UserError("stdout is closed, so the report cannot be written; write it to a file with --output")
+
+
+def write_to_stdout(text: str) -> None:
+    """The report on stdout; a full disk or a failing device there is a clear exit 2. (A pipe
+    closed by its reader is handled for every command by _Commands.)"""
+    try:
+        click.echo(text, nl=False)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UserError(
+            f"cannot write the report to stdout ({exc.strerror or exc}); write it to a file with --output"
+        ) from None
 
 
 def exit_code(report: Report, fail_on: str) -> int:
@@ -255,6 +282,7 @@ def profile(
     from .api import profile_files
 
     check_writable(output)
+    refuse_overwriting_inputs(output, [*paths, config_path])
     column_kinds = _parse_columns(columns)
     cfg = _config(config_path, columns=column_kinds, seed=seed)
     # columns= again (already in cfg) so that a --column naming no column is refused as a typo.
@@ -306,6 +334,7 @@ def check(
     from .api import check_files
 
     validate_output(fmt, output)
+    refuse_overwriting_inputs(output, [*paths, reference, synthetic_reference, config_path])
     column_kinds = _parse_columns(columns)
     cfg = _config(
         config_path,
@@ -412,6 +441,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in args
+    if not show_traceback:
+        # numpy's floating-point warnings (overflow on values near 1e308, ...) are not messages for
+        # a user: the statistics handle infinities and NaN themselves, and stderr carries one
+        # line per error. --traceback, for debugging, shows them.
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         add_plugin_commands(cli)
         cli.main(args=args, prog_name="collapse-guard", standalone_mode=False)

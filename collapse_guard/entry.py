@@ -52,8 +52,15 @@ def exit_without_teardown(code: int) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         if stream is None:  # started with the descriptor closed (`>&-`)
             continue
-        with contextlib.suppress(BrokenPipeError, ValueError):  # a pipe closed early, a closed stream
+        try:
             stream.flush()
+        except (BrokenPipeError, ValueError):  # a pipe closed by its reader, a closed stream
+            pass
+        except OSError as exc:  # a full disk: output was lost, so the run did not succeed
+            code = 2
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(f"collapse-guard: error: cannot write the output ({exc.strerror})\n")
+                sys.stderr.flush()
     os._exit(code)
 
 

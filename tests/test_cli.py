@@ -246,3 +246,72 @@ def test_python_api_matches_the_cli(run_cli, example_reference: Path) -> None:
     assert json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n" == out
     with pytest.raises(cg.CheckFailed, match="fail"):
         report.raise_for_status()
+
+
+def test_output_that_is_an_input_is_refused_and_the_input_kept(
+    run_cli, example_reference: Path, tmp_path: Path
+) -> None:
+    batch = tmp_path / "batch.csv"
+    batch.write_bytes((EXAMPLES / "clean_batch.csv").read_bytes())
+    before = batch.read_bytes(), example_reference.read_bytes()
+    for args in (
+        ["check", batch, "-r", example_reference, "-o", batch],
+        ["check", batch, "-r", example_reference, "-o", example_reference],
+        ["profile", batch, "-o", tmp_path / "." / "batch.csv"],
+        ["scan", batch, "-o", batch],
+    ):
+        code, _, err = run_cli(*args)
+        assert code == 2, err
+        assert "is also an input" in err and len(err.strip().splitlines()) == 1
+    assert (batch.read_bytes(), example_reference.read_bytes()) == before
+
+
+def test_a_full_disk_for_the_report_is_exit_2(example_reference: Path) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "collapse_guard",
+                "check",
+                str(EXAMPLES / "clean_batch.csv"),
+                "-r",
+                str(example_reference),
+                "--format",
+                "json",
+            ],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("collapse-guard: error: cannot write the report to stdout")
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_file_read_with_the_wrong_separator_is_an_error_naming_the_separator(
+    run_cli, example_reference: Path, tmp_path: Path
+) -> None:
+    semi = tmp_path / "semi.csv"
+    semi.write_text("x;y;cat\n" + "".join(f"{i};{i * 2};c{i % 3}\n" for i in range(60)))
+    code, _, err = run_cli("profile", semi, "-o", tmp_path / "ref.json")
+    assert code == 2 and "no column can be profiled" in err and "separated by ';'" in err
+    assert not (tmp_path / "ref.json").exists()  # no empty reference written
+    code, _, err = run_cli("check", semi, "-r", example_reference)
+    assert code == 2 and "separated by ';'" in err
+
+
+def test_text_in_a_column_the_reference_holds_as_numeric_says_to_rebuild_the_reference(
+    run_cli, example_reference: Path, tmp_path: Path
+) -> None:
+    lines = (EXAMPLES / "clean_batch.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[5].split(",")
+    cells[header.index("income")] = "high"
+    lines[5] = ",".join(cells)
+    batch = tmp_path / "words.csv"
+    batch.write_text("\n".join(lines) + "\n")
+    code, _, err = run_cli("check", batch, "-r", example_reference)
+    assert code == 2
+    assert "is numeric in the reference but holds text here (e.g. 'high')" in err
+    assert "rebuild the reference with --column income=categorical" in err

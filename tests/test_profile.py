@@ -206,8 +206,13 @@ def test_bad_columns_are_input_errors(frame: pd.DataFrame, message: str) -> None
 
 def test_identifier_columns_are_skipped_with_a_reason() -> None:
     frame = pd.DataFrame({"id": [f"u{i:05d}" for i in range(500)], "x": np.arange(500.0)})
-    prof = cg.profile(frame)
+    with_values = frame.assign(value=np.random.default_rng(0).normal(size=500))
+    prof = cg.profile(with_values)
     assert "id" not in prof.columns and "identifier" in prof.skipped["id"]
+    assert list(prof.columns) == ["value"]
+    # nothing left to profile: an error naming every skipped column, not an empty reference
+    with pytest.raises(InputError, match=r"no column can be profiled \('id' looks like an identifier.*'x'"):
+        cg.profile(frame)
 
 
 def test_batch_is_read_with_the_reference_kinds(human: pd.DataFrame) -> None:

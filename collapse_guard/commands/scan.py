@@ -153,7 +153,7 @@ def _reporter(fmt: str) -> Any:
 
 
 def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool) -> None:
-    from ..cli import refuse_closed_stdout
+    from ..cli import refuse_closed_stdout, write_to_stdout
 
     refuse_closed_stdout(output)
     if reporter is None:
@@ -166,7 +166,7 @@ def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool) ->
     else:
         text = reporter.render(scan)
     if output is None:
-        click.echo(text, nl=False)
+        write_to_stdout(text)
     else:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"collapse-guard: {scan.status}; report written to {output}", err=True)
@@ -242,9 +242,11 @@ def make_command() -> click.Command:
         failed, 2 a file could not be read or the scan could not run.
         """
         from ..api import load_reference
+        from ..cli import refuse_overwriting_inputs
         from ..scan import scan_paths
 
         reporter = _reporter(fmt)
+        refuse_overwriting_inputs(output, [*paths, reference, config_path])
         cfg = _config(
             config_path,
             fail_on=fail_on,

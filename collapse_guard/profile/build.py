@@ -15,7 +15,7 @@ from ..hashing import combine_columns, mix, value_hashes
 from ..kinds import Kind, infer_kind, skip_reason
 from ..text import tokenize
 from .categorical import CategoricalProfile
-from .columns import ArrowColumn, Column, PandasColumn, label_counts, source_name
+from .columns import ArrowColumn, Column, MixedTypesError, PandasColumn, label_counts, source_name
 from .model import ColumnProfile, Profile, sorted_values
 from .numeric import NumericProfile
 from .sampling import bottom_k
@@ -37,10 +37,25 @@ def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None
     if 0.5 <= share < 1.0:
         example = values[~numeric].iloc[0][:40]
         raise InputError(
-            f"{source_name(path)}: column {column!r} mixes numbers and text (e.g. {example!r} among "
-            f"{share:.0%} numeric values); fix those values, or declare it with "
-            f"--column {column}=categorical"
+            f"{source_name(path)}: column {column!r} mixes numbers and text (e.g. {example!r}; "
+            f"{int(numeric.sum()):,} of the first {len(values):,} values are numbers); fix those "
+            f"values, or declare it with --column {column}=categorical"
         )
+
+
+def _separator_hint(names: list[str]) -> str | None:
+    """The fix for a file read with the wrong field separator: one column whose name holds the
+    real separator (a ';'-separated .csv, a comma-separated .tsv)."""
+    if len(names) != 1:
+        return None
+    for sep, label in ((";", "';'"), ("\t", "tabs"), (",", "commas"), ("|", "'|'")):
+        if sep in names[0]:
+            return (
+                f"its header is one column, {names[0]!r}, so its fields seem to be separated by "
+                f"{label}: .csv files are read with commas and .tsv/.tab files with tabs; convert "
+                "the file, or give it the suffix of its separator"
+            )
+    return None
 
 
 def _flatten_containers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -108,8 +123,11 @@ class _Builder:
             missing = [c for c in self.reference.columns if c not in names and c not in self.ignore]
             if missing:
                 raise InputError(
-                    f"{source_name(path)} has no column {missing[0]!r}, which the reference has; add it, "
-                    f"or leave it out of the comparison with --column {missing[0]}=ignore"
+                    f"{source_name(path)} has no column {missing[0]!r}, which the reference has; "
+                    + (
+                        _separator_hint(names)
+                        or f"add it, or leave it out of the comparison with --column {missing[0]}=ignore"
+                    )
                 )
             self.columns = [c for c in self.reference.columns if c not in self.ignore]
             self.kinds = {c: self.reference.columns[c].kind for c in self.columns}
@@ -195,7 +213,7 @@ class _Builder:
                 continue
             acc = self._accumulator(name, kind)
             if isinstance(acc, NumericProfile):
-                x = col.floats(name, path)
+                x = self._floats(col, name, path)
                 ok = ~np.isnan(x)
                 acc.update(x[ok], int((~ok).sum()))
                 converted[name] = x
@@ -228,6 +246,19 @@ class _Builder:
                 s.text_tokens,
             )
         self._sample(prio, converted)
+
+    def _floats(self, col: Column, name: str, path: Path | str | None) -> np.ndarray:
+        try:
+            return col.floats(name, path)
+        except MixedTypesError as exc:
+            if self.reference is None:
+                raise
+            # --column cannot change a kind the reference fixed
+            raise InputError(
+                f"{source_name(path)}: column {name!r} is numeric in the reference but holds text here "
+                f"(e.g. {exc.example!r}); fix those values, or rebuild the reference with "
+                f"--column {name}=categorical if the column is not numeric"
+            ) from None
 
     def _priorities(self, content: list[np.ndarray], first_row: int, n: int) -> np.ndarray:
         """Sampling priority of each row: its content hash mixed with its position in the data.
@@ -303,6 +334,12 @@ class _Builder:
                     f"out with --column {name}=ignore"
                 )
             columns[name] = acc
+        if not columns:
+            reasons = "; ".join(f"{name!r} {why}" for name, why in self.skipped.items())
+            raise InputError(
+                f"{where}: no column can be profiled ({reasons}); "
+                + (_separator_hint(self.columns) or "declare a column's kind with --column NAME=KIND")
+            )
         sample = self._sample_frame(columns)
         for name, acc in columns.items():
             if isinstance(acc, NumericProfile):

@@ -25,6 +25,18 @@ def source_name(path: Path | str | None) -> str:
     return str(path) if path is not None else "the data"
 
 
+class MixedTypesError(InputError):
+    """A numeric column holding words; the profile builder words the fix for a batch (whose
+    kinds come from its reference) differently."""
+
+    def __init__(self, column: str, example: str, path: Path | str | None) -> None:
+        self.column, self.example, self.path = column, example, path
+        super().__init__(
+            f"{source_name(path)}: column {column!r} mixes numbers and text (e.g. {example!r}); "
+            f"fix those values, or declare the column with --column {column}=categorical"
+        )
+
+
 def to_float(series: pd.Series, column: str, path: Path | str | None) -> np.ndarray:
     """Column values as float64 with NaN for missing; InputError on text or infinities."""
     if pd.api.types.is_bool_dtype(series.dtype):
@@ -36,11 +48,7 @@ def to_float(series: pd.Series, column: str, path: Path | str | None) -> np.ndar
         bad = coerced.isna() & series.notna() & (series.astype(str).str.strip() != "")
         if bad.any():
             first = int(np.flatnonzero(bad.to_numpy())[0])
-            example = str(series.iloc[first])[:40]
-            raise InputError(
-                f"{source_name(path)}: column {column!r} mixes numbers and text (e.g. {example!r}); "
-                f"fix those values, or declare the column with --column {column}=categorical"
-            )
+            raise MixedTypesError(column, str(series.iloc[first])[:40], path)
         x = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
     return _finite(x, column, path)
 

@@ -55,7 +55,10 @@ class NumericProfile:
         self.nulls += int(nulls)
         if len(x) == 0:
             return
-        self._combine(len(x), float(x.mean()), float(((x - x.mean()) ** 2).sum()))
+        # Values near the float limits overflow the sums to inf, which to_json stores as null.
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = float(x.mean())
+            self._combine(len(x), mean, float(((x - mean) ** 2).sum()))
         self.min = min(self.min, float(x.min()))
         self.max = max(self.max, float(x.max()))
 
