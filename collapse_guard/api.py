@@ -9,9 +9,10 @@ from typing import Any
 import pandas as pd
 
 from .config import Config, load_config, parse_config, with_overrides
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .plugins import Registry, default_registry
 from .profile import Profile, build_profile
+from .profile.build import separator_hint
 from .profile.io import is_profile_file
 from .readahead import read_ahead
 from .readers import iter_chunks
@@ -54,13 +55,15 @@ def profile(
 ) -> Profile:
     """Profile a DataFrame (or an iterable of chunks) as a reference."""
     cfg = with_overrides(resolve_config(config), columns=columns)
-    return build_profile(
-        _chunks(data),
-        settings=cfg.reference_settings(),
-        kinds=cfg.column_kinds(),
-        ignore=cfg.ignored_columns(),
-        synthetic=synthetic,
-        required=tuple(columns or ()),
+    return _with_columns(
+        build_profile(
+            _chunks(data),
+            settings=cfg.reference_settings(),
+            kinds=cfg.column_kinds(),
+            ignore=cfg.ignored_columns(),
+            synthetic=synthetic,
+            required=tuple(columns or ()),
+        )
     )
 
 
@@ -74,14 +77,27 @@ def profile_files(
     """Profile data files or folders as a reference."""
     cfg = with_overrides(resolve_config(config), columns=columns)
     registry = _registry(cfg)
-    return build_profile(
-        _read_files(_paths(paths), registry, cfg),
-        settings=cfg.reference_settings(),
-        kinds=cfg.column_kinds(),
-        ignore=cfg.ignored_columns(),
-        synthetic=synthetic,
-        required=tuple(columns or ()),
+    return _with_columns(
+        build_profile(
+            _read_files(_paths(paths), registry, cfg),
+            settings=cfg.reference_settings(),
+            kinds=cfg.column_kinds(),
+            ignore=cfg.ignored_columns(),
+            synthetic=synthetic,
+            required=tuple(columns or ()),
+        )
     )
+
+
+def _with_columns(prof: Profile) -> Profile:
+    """A reference must have a column to compare; with every column skipped it has none, which
+    a ';'-separated file read as CSV (one merged column) shows too."""
+    if prof.columns:
+        return prof
+    where = ", ".join(prof.source) if prof.source else "the data"
+    reasons = "; ".join(f"{name!r} {why}" for name, why in prof.skipped.items())
+    hint = separator_hint(list(prof.skipped)) or "declare a column's kind with --column NAME=KIND"
+    raise InputError(f"{where}: no column can be profiled ({reasons}); {hint}")
 
 
 def _read_files(paths: list[Path], registry: Registry, cfg: Config) -> Iterator[tuple[Path, Any]]:

@@ -157,9 +157,9 @@ def refuse_overwriting_inputs(output: str | None, inputs: Sequence[str | None]) 
     """An --output that is one of the command's own input files would destroy it."""
     if output is None:
         return
-    target = Path(output).resolve()
+    target = os.path.realpath(output)  # unlike Path.resolve, no error on a loop of links
     for given in inputs:
-        if given is not None and Path(given).resolve() == target:
+        if given is not None and os.path.realpath(given) == target:
             raise UserError(
                 f"--output {output} is also an input ({given}); writing it would replace that file: "
                 "choose another output path"

@@ -43,7 +43,7 @@ def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None
         )
 
 
-def _separator_hint(names: list[str]) -> str | None:
+def separator_hint(names: list[str]) -> str | None:
     """The fix for a file read with the wrong field separator: one column whose name holds the
     real separator (a ';'-separated .csv, a comma-separated .tsv)."""
     if len(names) != 1:
@@ -125,7 +125,7 @@ class _Builder:
                 raise InputError(
                     f"{source_name(path)} has no column {missing[0]!r}, which the reference has; "
                     + (
-                        _separator_hint(names)
+                        separator_hint(names)
                         or f"add it, or leave it out of the comparison with --column {missing[0]}=ignore"
                     )
                 )
@@ -334,12 +334,6 @@ class _Builder:
                     f"out with --column {name}=ignore"
                 )
             columns[name] = acc
-        if not columns:
-            reasons = "; ".join(f"{name!r} {why}" for name, why in self.skipped.items())
-            raise InputError(
-                f"{where}: no column can be profiled ({reasons}); "
-                + (_separator_hint(self.columns) or "declare a column's kind with --column NAME=KIND")
-            )
         sample = self._sample_frame(columns)
         for name, acc in columns.items():
             if isinstance(acc, NumericProfile):
