@@ -9,6 +9,9 @@ fix.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from .builtin import (
     BuiltinReader,
     ReadLimits,
     is_text_file,
+    text_files,
 )
 
 __all__ = [
@@ -109,13 +113,79 @@ def iter_data_files(folder: str | Path, readers: Readers) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
+_LINK_FIX = "remove the broken link or point it at a file"
+
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _unreadable(path: Path) -> InputError | None:
+    """Why ``path`` is there but cannot be read as data, or None (a file, a folder, or absent).
+
+    ``Path.exists`` and ``Path.is_file`` say False for a broken link or a FIFO, so without this a
+    folder dropped such entries silently (the run passed on less data than given) and a direct
+    path was reported as missing.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return _stat_problem(path, exc)
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
+    return InputError(
+        f"{path}: is {kind}, not a regular file; write the data to a regular file and pass that, or remove it"
+    )
+
+
+def _stat_problem(path: Path, exc: OSError) -> InputError | None:
+    """The message for a path that cannot be stat-ed; None when it is simply missing."""
+    missing = exc.errno in (errno.ENOENT, errno.ENOTDIR)
+    if not path.is_symlink():
+        if missing:
+            return None  # the caller's "no such file or folder" is the right message
+        return InputError(f"{path}: cannot be accessed ({exc.strerror}); check the path and its permissions")
+    if exc.errno == errno.ELOOP:
+        return InputError(
+            f"{path}: is a symbolic link that points to itself (or into a loop of links); {_LINK_FIX}"
+        )
+    if missing:
+        return InputError(f"{path}: is a symbolic link to a missing file ({os.readlink(path)}); {_LINK_FIX}")
+    return InputError(
+        f"{path}: is a symbolic link whose target cannot be accessed ({exc.strerror}); "
+        f"{_LINK_FIX}, or check its permissions"
+    )
+
+
+def _refuse_unreadable(entries: list[Path], readers: Readers) -> None:
+    """Raise for the first entry that looks like data (a claimed suffix) but cannot be read.
+
+    Entries no reader claims stay skipped, as documented: a folder may hold READMEs and the like.
+    """
+    for entry in entries:
+        if _match(entry.name, readers) is None:
+            continue
+        problem = _unreadable(entry)
+        if problem is not None:
+            raise problem
+
+
 def _expand(path: Path, readers: Readers) -> list[Path]:
     """A path as the list of things to read: itself, or the data files of a folder."""
+    problem = _unreadable(path)
+    if problem is not None:
+        raise problem
     if not path.exists():
         raise InputError(f"{path}: no such file or folder; check the path")
     if not path.is_dir():
         return [path]
-    files = [p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)]
+    entries = [p for p in path.rglob("*") if not _hidden(p, path)]
+    _refuse_unreadable(entries, readers)
+    files = [p for p in entries if p.is_file()]
     if files and all(is_text_file(p) for p in files):
         return [path]
     data = iter_data_files(path, readers)
@@ -123,6 +193,36 @@ def _expand(path: Path, readers: Readers) -> list[Path]:
         known = ", ".join(supported_suffixes(readers))
         raise InputError(f"{path}: the folder holds no data files; known types are {known}")
     return data
+
+
+def _files_read(target: Path) -> list[Path]:
+    """The files a target stands for: itself, or the documents of a text folder."""
+    return text_files(target) if target.is_dir() else [target]
+
+
+def _expand_all(paths: Sequence[str | Path], readers: Readers) -> list[Path]:
+    """Expand every path, refusing a file that two paths (or a folder and a path) both name.
+
+    A file read twice doubles its rows, and the checks then report duplicates: a false failure.
+    Paths are compared resolved, so ``./a.csv``, an absolute path and a link to it all count.
+    """
+    targets: list[Path] = []
+    seen: dict[Path, tuple[Path, str]] = {}
+    for raw in paths:
+        given = Path(raw)
+        for target in _expand(given, readers):
+            for file in _files_read(target):
+                how = str(file) if file == given else f"{file} from folder {given}"
+                key = file.resolve()
+                if key in seen:
+                    first, first_how = seen[key]
+                    same = "" if first == file else ", the same file"
+                    raise InputError(
+                        f"{file}: is given twice ({first_how} and {how}{same}); give each file once"
+                    )
+                seen[key] = (file, how)
+            targets.append(target)
+    return targets
 
 
 def _family(series: pd.Series) -> str:
@@ -260,16 +360,16 @@ def iter_chunks(
     Raises
     ------
     InputError
-        For a missing path, an unknown suffix, an empty or header-only file, a malformed file,
-        or files whose columns differ.
+        For a missing path, a broken link, FIFO or other special file where data is expected
+        (given, or under a folder with a suffix a reader claims), a file given twice (directly or
+        through a folder), an unknown suffix, an empty or header-only file, a malformed file, or
+        files whose columns differ.
     """
     if chunk_rows < 1:
         raise InputError(f"chunk size must be at least 1 row (got {chunk_rows})")
     if not paths:
         raise InputError("no input given; pass at least one file or folder")
-    targets: list[Path] = []
-    for raw in paths:
-        targets.extend(_expand(Path(raw), readers))
+    targets = _expand_all(paths, readers)
     conform = _Conformer()
     for path in targets:
         reader = find_reader(path, readers)

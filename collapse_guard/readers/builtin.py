@@ -68,6 +68,16 @@ CHUNK_BYTE_BUDGET = 64 * MiB
 TEXT_SUFFIXES = (".txt", ".md")
 ICONV_HINT = "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 IN > OUT`"
 
+# A byte-order mark at the very start names a file's encoding reliably, and for these files the
+# latin1 guess of ICONV_HINT is the wrong fix. UTF-32 comes first: its little-endian mark starts
+# with UTF-16's.
+UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ReadLimits:
@@ -233,7 +243,23 @@ def _line_too_long(path: Path, line_no: int, limits: ReadLimits) -> InputError:
     )
 
 
+def _bom_error(path: Path, head: bytes) -> InputError | None:
+    """The error for a file that starts with a UTF-16/UTF-32 byte-order mark, else None."""
+    for bom, encoding in UNICODE_BOMS:
+        if head.startswith(bom):
+            name = encoding.upper()
+            return InputError(
+                f"{path}: is {name} text (it starts with a {name} byte-order mark), not UTF-8; "
+                f"re-save it as UTF-8, e.g. `iconv -f {encoding} -t utf-8 IN > OUT`"
+            )
+    return None
+
+
 def _utf8_error(path: Path, data: bytes, exc: UnicodeDecodeError, first_line: int) -> InputError:
+    # Bytes that fail at the very start of the file may be a UTF-16/32 byte-order mark.
+    bom = _bom_error(path, data) if first_line == 1 and exc.start == 0 else None
+    if bom is not None:
+        return bom
     line = first_line + data.count(b"\n", 0, exc.start)
     bad = data[exc.start : exc.start + 4]
     return InputError(f"{path}: line {line:,} is not valid UTF-8 (bytes {bad!r}); {ICONV_HINT}")
@@ -282,9 +308,11 @@ def _normalize_column(col: pa.ChunkedArray, name: str, path: Path) -> pa.Chunked
         try:
             return col.cast(pa.string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # iconv cannot fix a column inside a Parquet file, so the hint is for its writer.
             raise InputError(
-                f"{path}: column {name!r} holds binary data that is not UTF-8 text; "
-                f"{ICONV_HINT}, or drop the column"
+                f"{path}: column {name!r} holds binary values that are not UTF-8 text (raw bytes, "
+                "or text in another encoding); drop the column, or write it as UTF-8 strings "
+                "where the file is made"
             ) from None
     if (
         pa.types.is_list(t)
@@ -431,7 +459,8 @@ class CsvReader(BuiltinReader):
                     # in a column of numbers): read the column as text from here on and let the
                     # profile judge the mix. Rows already yielded are skipped on the re-read.
                     types[column] = pa.string()
-        except pa.ArrowInvalid as exc:
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            # A header that is not UTF-8 fails in pyarrow's schema.names, not as ArrowInvalid.
             raise self._explain(path, limits, exc, rows) from None
         except OSError as exc:
             raise InputError(f"{path}: cannot be read ({exc}); check the file") from None
@@ -702,18 +731,23 @@ class JsonRecordsReader(BuiltinReader):
         consumed_lines = 1
         index = 1
         start_index = 1
+        at_start = True
         stream = open_binary(path, limits)
 
         def more() -> bool:
-            nonlocal buf, pos, eof, consumed_lines
+            nonlocal buf, pos, eof, consumed_lines, at_start
             raw = stream.read(4 * MiB)
             try:
                 text = incremental.decode(raw, final=not raw)
             except UnicodeDecodeError as exc:
+                bom = _bom_error(path, raw) if at_start else None
+                if bom is not None:
+                    raise bom from None
                 raise InputError(
                     f"{path}: not valid UTF-8 near line {consumed_lines + buf.count(chr(10)):,} "
                     f"(bytes {raw[exc.start : exc.start + 4]!r}); {ICONV_HINT}"
                 ) from None
+            at_start = False
             consumed_lines += buf.count("\n", 0, pos)
             buf = buf[pos:] + text
             pos = 0
