@@ -213,23 +213,37 @@ def worst_status(statuses: Iterable[str]) -> str:
     return "pass"
 
 
+def _unnamed(column: str | None, text: str) -> str:
+    """``text`` without a leading "`column`: " or "column: ": the reason names the column in front."""
+    if column:
+        for named in (f"`{column}`: ", f"{column}: "):
+            if text.startswith(named):
+                return text[len(named) :]
+    return text
+
+
 def report_reason(report: Report) -> str:
     """One sentence saying why a report has its status: the first worst finding's message."""
     for status in (Status.ERROR, Status.FAIL, Status.WARN):
         found = report.by_status(status)
         if found:
             first = found[0]
-            message = first.message
-            named = f"`{first.column}`: "
-            if first.column and message.startswith(named):
-                message = message[len(named) :]  # the column is already named in front
+            message = _unnamed(first.column, first.message)
             where = f"{first.check}" + (f" on `{first.column}`" if first.column else "")
             more = f" (and {len(found) - 1} more {status.value})" if len(found) > 1 else ""
             return f"{where}: {message}{more}"
     tested = sum(1 for f in report.findings if f.status is Status.PASS)
     insufficient = report.by_status(Status.INSUFFICIENT)
     if tested == 0 and insufficient:
-        return f"no finding could be tested: {insufficient[0].message}"
+        first = insufficient[0]
+        m = first.measurement
+        # The reason alone (the message may lead with measured values); the message if none.
+        why = _unnamed(first.column, m.insufficient or m.message or "it had too little data to test")
+        where = f"{first.check} {first.metric}" + (f" on `{first.column}`" if first.column else "")
+        # e.g. "no finding could be tested: synthetic-contamination synthetic_share: the batch has
+        # no text column; ..." (the same shape as the fail and warn reasons above)
+        more = f" (and {len(insufficient) - 1} more insufficient-data)" if len(insufficient) > 1 else ""
+        return f"no finding could be tested: {where}: {why}{more}"
     if tested == 0:
         return "no check applied to this file's columns"
     return f"all {tested} tested findings passed"

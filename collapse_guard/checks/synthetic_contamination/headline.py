@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
+from ...kinds import Kind
 from ...results import Measurement
 from ._common import (
     _pct,
     _Run,
 )
+from .provenance import _provenance_columns
+
+
+def _unmeasured(run: _Run) -> str:
+    """Why no method produced a share: the recorded reasons, then what the batch lacks."""
+    ctx = run.ctx
+    parts = list(run.reasons)
+    if not ctx.columns(Kind.TEXT):
+        parts.append("the batch has no text column")
+    prov = set(_provenance_columns(ctx))
+    if ctx.reference is None:
+        parts.append("no reference was given to compare rows with")
+    elif not [c for c in ctx.columns(Kind.NUMERIC) + ctx.columns(Kind.CATEGORICAL) if c not in prov]:
+        parts.append("the batch has no numeric or categorical column to compare rows on")
+    if not prov:
+        parts.append("no provenance column (source, generator, ...) declares machine-generated rows")
+    else:
+        parts.append(
+            f"the provenance column(s) {', '.join(map(repr, sorted(prov)))} declare no machine-generated rows"
+        )
+    return "; ".join(dict.fromkeys(parts))
 
 
 def _headline(run: _Run) -> Measurement:
     cands = run.candidates
     if not cands:
-        reason = "; ".join(run.reasons) or (
-            "nothing to measure: no text column, no row sample shared with a reference and no "
-            "provenance column"
+        reason = _unmeasured(run)
+        return Measurement(
+            None,
+            "synthetic_share",
+            message=f"the machine-generated share cannot be estimated: {reason}",
+            insufficient=reason,
+            evidence={"methods": []},
         )
-        return Measurement(None, "synthetic_share", insufficient=reason, evidence={"methods": []})
     estimates = [c for c in cands if c.kind == "estimate"]
     if estimates:
         # An MLE against a known machine sample beats any lower bound; with several text columns

@@ -14,6 +14,7 @@ import pandas as pd
 from ...kinds import Kind
 from ...results import Measurement
 from ...stats import mpe
+from ..formatting import num_pair
 from ._common import (
     MIN_ROWS,
     _Candidate,
@@ -68,14 +69,18 @@ def _tabular(run: _Run) -> None:
     if not names:
         return
     if len(rs) < MIN_ROWS or len(bs) < MIN_ROWS:
-        run.out.append(
-            Measurement(
-                None,
-                "unexplained_share",
-                insufficient=f"row samples of {len(rs)} reference and {len(bs)} batch rows are too "
-                f"small to train a two-sample classifier (need {MIN_ROWS} each)",
-            )
+        short = [
+            f"{'the' if len(s) == prof.rows else 'the row sample of the'} {side} has "
+            f"{len(s):,} row{'' if len(s) == 1 else 's'}"
+            for side, s, prof in (("batch", bs, batch_prof), ("reference", rs, ref_prof))
+            if len(s) < MIN_ROWS
+        ]
+        why = (
+            f"{' and '.join(short)}, and comparing rows with a two-sample classifier needs at "
+            f"least {MIN_ROWS} on each side"
         )
+        run.out.append(Measurement(None, "unexplained_share", message=why, insufficient=why))
+        run.reasons.append(why)
         return
     rng = ctx.rng("tabular")
     max_rows = int(ctx.option("max_rows"))
@@ -302,11 +307,12 @@ def _region_hints(ref: pd.DataFrame, batch: pd.DataFrame, kinds: dict[str, Kind]
             lo, hi = np.quantile(r, [0.01, 0.99])
             tails = float(np.mean((b < lo) | (b > hi)))
             if tails < 0.01:
+                lo_s, hi_s = num_pair(lo, hi)
                 hints.append(
                     (
                         0.02 - tails,
                         f"`{c}` has {_pct(tails)} of rows beyond the "
-                        f"reference p1/p99 ({lo:.4g}, {hi:.4g}) where 2% "
+                        f"reference p1/p99 ({lo_s} / {hi_s}) where 2% "
                         "were expected",
                     )
                 )

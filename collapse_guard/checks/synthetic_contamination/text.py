@@ -53,27 +53,17 @@ def _synthetic_sample(run: _Run, column: str, ref: TokenSample) -> TokenSample |
         scol = texts[0] if len(texts) == 1 else None
     metric = "mixture_share"
     if scol is None:
-        run.out.append(
-            Measurement(
-                column,
-                metric,
-                insufficient=f"the synthetic sample has no text column {column!r}; give one "
-                "with the "
-                "same column name",
-            )
-        )
+        why = f"the synthetic sample has no text column {column!r}; give one with the same column name"
+        run.out.append(Measurement(column, metric, message=why, insufficient=why))
         return None
     synth = scol.sample
     keep = np.flatnonzero(synth.lengths > 0)
     if keep.size < MIN_DOCS:
-        run.out.append(
-            Measurement(
-                column,
-                metric,
-                insufficient=f"the synthetic sample has {keep.size} non-empty documents in "
-                f"{column!r}; supply at least {MIN_DOCS} (a few hundred are better)",
-            )
+        why = (
+            f"the synthetic sample has {keep.size:,} non-empty documents in {column!r}; supply at "
+            f"least {MIN_DOCS} (a few hundred are better)"
         )
+        run.out.append(Measurement(column, metric, message=why, insufficient=why))
         return None
     synth = synth.subset(keep)
     # Vocabulary overlap guards against a sample in another language or domain, where the MLE
@@ -82,15 +72,14 @@ def _synthetic_sample(run: _Run, column: str, ref: TokenSample) -> TokenSample |
     known = ref_words[ref_df >= 2]
     overlap = float(np.isin(synth.tokens, known).mean())
     if overlap < 0.5:
+        why = (
+            f"only {_pct(overlap)} of the synthetic sample's words in {column!r} occur in the "
+            "reference: it looks like another language or domain; supply machine text written for "
+            "this data"
+        )
         run.out.append(
             Measurement(
-                column,
-                metric,
-                insufficient=f"only {_pct(overlap)} of the synthetic sample's words in "
-                f"{column!r} occur "
-                "in the reference: it looks like another language or domain; supply machine text "
-                "written for this data",
-                evidence={"vocabulary_overlap": overlap},
+                column, metric, message=why, insufficient=why, evidence={"vocabulary_overlap": overlap}
             )
         )
         return None

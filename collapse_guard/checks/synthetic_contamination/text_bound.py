@@ -41,7 +41,10 @@ def _signature(run: _Run, column: str, scored: _Scored) -> None:
     xh = scored.ref_feats[_cap_index(len(scored.ref_feats), cap, rng)]
     xb = scored.batch_feats  # capped at max_rows when scored
     if len(xh) < MIN_DOCS or len(xb) < MIN_DOCS:
-        run.reasons.append(f"too few non-empty documents in {column!r} to score")
+        run.reasons.append(
+            f"too few non-empty documents in {column!r} to score: {len(xb):,} in the batch and "
+            f"{len(xh):,} in the reference (need {MIN_DOCS} each)"
+        )
         return
     sb = scored.batch_mean[_cap_index(scored.batch_mean.size, 4 * cap, rng)]
     sh = scored.ref_mean[_cap_index(scored.ref_mean.size, 4 * cap, rng)]

@@ -70,17 +70,12 @@ def _mixture(
     n_boot = int(ctx.option("n_boot"))
     assert scored.occurrence is not None
     if scored.vocab < 20:
-        run.out.append(
-            Measurement(
-                column,
-                "mixture_share",
-                insufficient="the reference and the synthetic sample share only "
-                f"{scored.vocab} words "
-                f"frequent enough to compare in {column!r}; supply a larger synthetic sample "
-                "written "
-                "for this data",
-            )
+        why = (
+            f"the reference and the synthetic sample share only {scored.vocab} words frequent "
+            f"enough to compare in {column!r} (need 20); supply a larger synthetic sample written "
+            "for this data"
         )
+        run.out.append(Measurement(column, "mixture_share", message=why, insufficient=why))
         return
     methods: dict[str, mixture.MixtureResult] = {}
     methods["word occurrences (Liang et al. 2024)"] = mixture.estimate_mixture(
@@ -98,15 +93,17 @@ def _mixture(
     name, res = max(methods.items(), key=lambda kv: kv[1].scale - kv[1].null_offset)
     separable = res.scale - res.null_offset
     if separable < 0.2:
+        why = (
+            "neither word occurrences nor n-gram models tell the synthetic sample from the "
+            f"reference in {column!r} (held-out synthetic text scores {res.scale:.2f}, human "
+            f"{res.null_offset:.2f}); the estimate would be noise"
+        )
         run.out.append(
             Measurement(
                 column,
                 "mixture_share",
-                insufficient="neither word occurrences nor n-gram models tell the synthetic "
-                "sample "
-                f"from the reference in {column!r} (held-out synthetic text scores "
-                f"{res.scale:.2f}, "
-                f"human {res.null_offset:.2f}); the estimate would be noise",
+                message=why,
+                insufficient=why,
                 evidence={"scale": res.scale, "null_offset": res.null_offset},
             )
         )

@@ -27,6 +27,7 @@ from ...stats.rarefaction import (
     singleton_probabilities,
     singletons_test,
 )
+from .measure import with_reason
 
 METRICS: dict[str, MetricSpec] = {
     "reference_categories_present": MetricSpec(
@@ -255,7 +256,8 @@ def _rare_mass(
     if expected < 5 and lo_p > ctx.config.warn_alpha:
         insufficient = (
             f"a batch of {n:,} rows is expected to hold only {expected:.1f} rows of "
-            f"{label}; too few to test their share"
+            f"{label}, too few to test their share; needs about "
+            f"{math.ceil(5 * (a + b) / a - 1e-9):,} rows"
         )
     yield Measurement(
         column,
@@ -265,10 +267,11 @@ def _rare_mass(
         interval=_cp(k, n),
         p_value=lo_p,
         effect=ratio,
-        message=(
+        message=with_reason(
             f"{column}: {label} hold {k:,} batch rows where {expected:,.0f} were expected "
             f"({ratio:.0%} of their reference share)"
-            + (f"; at less than half their share: {_quote(thin)}" if thin and ratio < 1 else "")
+            + (f"; at less than half their share: {_quote(thin)}" if thin and ratio < 1 else ""),
+            insufficient,
         ),
         evidence=common,
         insufficient=insufficient,

@@ -9,6 +9,17 @@ from ...results import Measurement
 from ...stats.tails import ExceedanceTest
 
 
+def with_reason(message: str, insufficient: str | None) -> str:
+    """The message of a measured but insufficient-data finding, with the reason it is one.
+
+    The reason (and the batch size it would take) is only in ``Measurement.insufficient``, which
+    the JSON, text and CI reports do not show; the message must say it.
+    """
+    if not insufficient or insufficient in message:
+        return message
+    return f"{message}; {insufficient}" if message else insufficient
+
+
 def exceedance_measurement(
     column: str,
     metric: str,
@@ -27,7 +38,7 @@ def exceedance_measurement(
         interval=test.interval,
         p_value=test.p_value,
         effect=test.ratio,
-        message=message,
+        message=with_reason(message, insufficient),
         evidence=evidence,
         insufficient=insufficient,
     )

@@ -39,7 +39,9 @@ from ...stats.tails import (
     spread,
     tail_threshold,
 )
-from .measure import exceedance_measurement
+from ..formatting import moved, num_pair
+from ..formatting import num as fmt
+from .measure import exceedance_measurement, with_reason
 
 # metric -> (side, tail probability, label). The q0.001/q0.999 tails are only measured when the
 # batch is large enough to detect the configured effect there (see ``measure``).
@@ -164,15 +166,6 @@ MIN_TAIL_POINTS = 10
 MIN_HILL_BATCH = 1000
 
 
-def fmt(x: float) -> str:
-    """A number as a person would write it (4 significant digits, thousands separators)."""
-    if x == 0 or not math.isfinite(x):
-        return str(x)
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
-
-
 def _insufficient_all(column: str, why: str) -> Iterator[Measurement]:
     for metric in (*TAILS, *EXCESS, NORMAL_SCORES, *SPREADS, SPREAD_EXCESS):
         yield Measurement(
@@ -257,10 +250,9 @@ def _tail(
     )
     r = exceedance_test(k, n, y, m, t, upper)
     batch_q = float(np.quantile(batch, 1.0 - mass if upper else mass))
-    moved = "fell" if batch_q < t else "rose" if batch_q > t else "stayed"
     extreme = _extremes(ref, batch, t, upper)
     message = (
-        f"{column}: {label} {moved} from {fmt(t)} to {fmt(batch_q)}; {k:,} rows {word} the "
+        f"{column}: {label} {moved(t, batch_q)}; {k:,} rows {word} the "
         f"reference {label} where {r.expected_count:,.0f} were expected{sampled}"
         + (f"; {extreme}" if extreme and r.ratio < 1 else "")
     )
@@ -303,18 +295,14 @@ def _extremes(ref: np.ndarray, batch: np.ndarray, t: float, upper: bool) -> str:
         beyond = ref[ref > top]
         if len(beyond) == 0:
             return ""
-        return (
-            f"the batch maximum is {fmt(top)}, below {len(beyond):,} reference values "
-            f"up to {fmt(float(ref[-1]))}"
-        )
+        shown, most = num_pair(top, float(ref[-1]))
+        return f"the batch maximum is {shown}, below {len(beyond):,} reference values up to {most}"
     low = float(batch[0])
     beyond = ref[ref < low]
     if len(beyond) == 0:
         return ""
-    return (
-        f"the batch minimum is {fmt(low)}, above {len(beyond):,} reference values "
-        f"down to {fmt(float(ref[0]))}"
-    )
+    shown, least = num_pair(low, float(ref[0]))
+    return f"the batch minimum is {shown}, above {len(beyond):,} reference values down to {least}"
 
 
 def _excess(
@@ -352,11 +340,13 @@ def _excess(
     ref_spread, bat_spread = spread(ref, mass, 1.0 - mass), spread(batch, mass, 1.0 - mass)
     width = f"{hi_label} - {lo_label}"
     if bat_spread > ref_spread:
-        widened = f"{width} grew from {fmt(ref_spread)} to {fmt(bat_spread)}"
+        widened = f"{width} {moved(ref_spread, bat_spread, up='grew')}"
     else:
-        widened = f"{width} is {fmt(bat_spread)} against {fmt(ref_spread)} in the reference"
+        shown, against = num_pair(bat_spread, ref_spread)
+        widened = f"{width} is {shown} against {against} in the reference"
+    lo_s, hi_s = num_pair(t_lo, t_hi)
     message = (
-        f"{column}: {k:,} rows beyond the reference {labels} ({fmt(t_lo)} / {fmt(t_hi)}) where "
+        f"{column}: {k:,} rows beyond the reference {labels} ({lo_s} / {hi_s}) where "
         f"{r.expected_count:,.0f} were expected ({k_lo:,} below {lo_label}, {k_hi:,} above "
         f"{hi_label}){sampled}; {widened}"
     )
@@ -456,10 +446,11 @@ def _normal_scores(
                 f"; the extra rows are all {where}: a shift of location raises this statistic "
                 "as well as a wider spread"
             )
+    lo_s, hi_s = num_pair(t_lo, t_hi)
     message = (
         f"{column}: batch values sit {further} the reference's: normal-score spread "
         f"{t.ratio:.3f}x the reference's (an honest batch of this size: 1.000 ± {band:.3f}); "
-        f"{k_lo + k_hi:,} rows beyond the reference p5/p95 ({fmt(t_lo)} / {fmt(t_hi)}) where "
+        f"{k_lo + k_hi:,} rows beyond the reference p5/p95 ({lo_s} / {hi_s}) where "
         f"{expected:,.0f} were expected ({k_lo:,} below, {k_hi:,} above){sampled}{side}"
     )
     insufficient = None
@@ -481,7 +472,7 @@ def _normal_scores(
         interval=(t.ratio * math.exp(-1.96 * sd), t.ratio * math.exp(1.96 * sd)),
         p_value=t.p_value,
         effect=t.ratio,
-        message=message,
+        message=with_reason(message, insufficient),
         evidence={
             "statistic": t.statistic,
             "null_mean": t.null_mean,
@@ -559,7 +550,18 @@ def _spreads_and_hill(
                 yield Measurement(column, SPREAD_EXCESS, message=f"{column}: {why}", insufficient=why)
             continue
         if not math.isfinite(s.p_value):
-            why = f"the reference {label} is zero" if s.reference <= 0 else f"the {label} cannot be compared"
+            if s.reference <= 0:
+                why = f"the reference {label} is zero"
+            elif not (math.isfinite(s.reference) and math.isfinite(s.batch)):
+                why = (
+                    f"the {label} overflows to infinity: the values lie too near the largest "
+                    "representable number to subtract"
+                )
+            else:
+                why = (
+                    f"the {label} could not be tested: its null distribution at this batch size "
+                    f"is unusable ({s.draws:,} finite null draws)"
+                )
             yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
             if metric == "spread_ratio_q99_q01":
                 yield Measurement(column, SPREAD_EXCESS, message=f"{column}: {why}", insufficient=why)
@@ -570,10 +572,8 @@ def _spreads_and_hill(
                 "reference: most of its values are identical"
             )
         else:
-            message = (
-                f"{column}: {label} is {fmt(s.batch)} vs {fmt(s.reference)} in the "
-                f"reference ({s.ratio:.0%} of it)"
-            )
+            shown, against = num_pair(s.batch, s.reference)
+            message = f"{column}: {label} is {shown} vs {against} in the reference ({s.ratio:.0%} of it)"
         expected = math.exp(s.null_mean) if math.isfinite(s.null_mean) else 1.0
         interval = s.interval if math.isfinite(s.interval[0]) else None
         evidence = {
@@ -651,6 +651,7 @@ def _spread_excess(
         )
         return Measurement(column, SPREAD_EXCESS, message=f"{column}: {why}", insufficient=why)
     grew = "grew" if s.ratio > 1 else "did not grow"
+    shown, against = num_pair(s.batch, s.reference)
     return Measurement(
         column,
         SPREAD_EXCESS,
@@ -659,10 +660,7 @@ def _spread_excess(
         interval=interval,
         p_value=s.p_larger,
         effect=s.ratio,
-        message=(
-            f"{column}: {label} {grew}: {fmt(s.batch)} vs {fmt(s.reference)} in the "
-            f"reference ({s.ratio:.0%} of it)"
-        ),
+        message=(f"{column}: {label} {grew}: {shown} vs {against} in the reference ({s.ratio:.0%} of it)"),
         evidence=evidence,
     )
 

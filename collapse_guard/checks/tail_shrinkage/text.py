@@ -165,7 +165,7 @@ def _length_tails(
             insufficient = (
                 f"a batch of {n:,} documents cannot reliably detect the {side} documents "
                 f"({what}) falling to {fail:.0%} of their reference share"
-                + (f"; needs about {need:,}" if need else "")
+                + (f"; needs about {need:,} documents" if need else "")
             )
         b_extreme = int(b_len[b_cnt > 0][0] if side == "short" else b_len[b_cnt > 0][-1])
         r_extreme = int(lengths[0] if side == "short" else lengths[-1])
