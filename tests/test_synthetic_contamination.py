@@ -144,6 +144,21 @@ def test_text_without_synthetic_reference_both_directions(text_reference: cg.Pro
     assert clean.status == "pass", [f.message for f in clean.findings if f.status.value != "pass"]
 
 
+def test_the_reference_documents_themselves_are_not_called_machine_generated() -> None:
+    # Each batch copy of a reference document is scored by the model that did not see its twin;
+    # scored by one trained on it, a copy looked "too likely" and the reference's own text read
+    # as mostly machine-generated (62% on the example data).
+    docs = pd.DataFrame({"text": _human(800, 21)})
+    reference = cg.profile(docs)
+    same = cg.check(docs, reference, select=[NAME], config=FAST)
+    found = _findings(same)
+    assert found[(None, "synthetic_share")].status.value == "pass", found[(None, "synthetic_share")].message
+    assert found[("text", "unexplained_share")].measurement.value < 0.05
+    # ...while machine text added to those documents is still found
+    mixed = pd.DataFrame({"text": list(docs["text"][:560]) + _machine(240, 22)})
+    assert _headline(cg.check(mixed, reference, select=[NAME], config=FAST)).status.value in ("warn", "fail")
+
+
 def test_marker_vocabulary_and_assistant_phrases(text_reference: cg.Profile) -> None:
     docs = _human(500, 11)
     rng = np.random.default_rng(0)
