@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..checks.formatting import SCIENTIFIC_ABOVE
 from ..hookspecs import hookimpl
 from ..results import Finding, Report, Status
 
@@ -30,6 +31,8 @@ def _num(x: float | None) -> str:
         return "-"
     if x != x:
         return "-"
+    if abs(x) >= SCIENTIFIC_ABOVE:  # no 300-digit numbers in the table
+        return f"{x:.1e}"
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     if x != 0 and abs(x) < 1e-3:

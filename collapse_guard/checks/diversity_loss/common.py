@@ -10,6 +10,7 @@ import numpy as np
 from ...results import Measurement
 from ...stats.entropy import NullComparison
 from ...stats.text_diversity import take_docs
+from ..formatting import SCIENTIFIC_ABOVE
 from ..formatting import pct as _pct  # noqa: F401  (one definition, shared by the sibling modules)
 
 MIN_ROWS = 30
@@ -18,7 +19,7 @@ MIN_ROWS = 30
 def _fmt(x: float) -> str:
     if not math.isfinite(x):
         return str(x)
-    if abs(x) >= 1000:
+    if SCIENTIFIC_ABOVE > abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.3g}"
 
