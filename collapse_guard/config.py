@@ -141,10 +141,10 @@ def _validate_check_table(check: Check, table: Mapping[str, Any], prefix: str, w
     for key, value in table.items():
         if key == "enabled":
             if not isinstance(value, bool):
-                raise ConfigError(f"{prefix}.enabled must be true or false ({where})")
+                raise ConfigError(f"{prefix}.enabled must be true or false, {_got(value)} ({where})")
         elif key == "thresholds":
             if not isinstance(value, Mapping):
-                raise ConfigError(f"{prefix}.thresholds must be a table ({where})")
+                raise ConfigError(f"{prefix}.thresholds must be a table, {_got(value)} ({where})")
             for metric, levels in value.items():
                 if metric not in check.metrics:
                     raise ConfigError(
@@ -171,12 +171,14 @@ def _float_like(value: float) -> bool:
 
 def _validate_levels(spec: MetricSpec, levels: Any, prefix: str, where: str) -> None:
     if not isinstance(levels, Mapping):
-        raise ConfigError(f"{prefix} must be a table like {{warn = 0.7, fail = 0.5}} ({where})")
+        raise ConfigError(
+            f"{prefix} must be a table like {{warn = 0.7, fail = 0.5}}, {_got(levels)} ({where})"
+        )
     for key, value in levels.items():
         if key not in ("warn", "fail"):
             raise ConfigError(f"unknown key {key!r} in {prefix} ({where}); use warn and fail")
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not _float_like(value):
-            raise ConfigError(f"{prefix}.{key} must be a number ({where})")
+            raise ConfigError(f"{prefix}.{key} must be a number, {_got(value)} ({where})")
         lo, hi = spec.bounds
         if not lo <= value <= hi:
             raise ConfigError(f"{prefix}.{key} = {value} is out of range [{lo}, {hi}] ({where})")
@@ -190,24 +192,88 @@ def _validate_levels(spec: MetricSpec, levels: Any, prefix: str, where: str) -> 
         )
 
 
+_TYPE_NAMES = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a float",
+    str: "a string",
+    list: "an array",
+    tuple: "an array",
+}
+
+
+def _type_name(value: Any) -> str:
+    """How TOML calls the type of a parsed value."""
+    if isinstance(value, Mapping):
+        return "a table"
+    return _TYPE_NAMES.get(
+        type(value), "a date or time" if hasattr(value, "isoformat") else type(value).__name__
+    )
+
+
+def _got(value: Any) -> str:
+    """'got VALUE', with its TOML type when that is not a number (the usual mistake: quotes)."""
+    if isinstance(value, bool):
+        return f"got {str(value).lower()} (a boolean)"
+    if isinstance(value, (int, float)):
+        return f"got {value!r}"
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"got {shown} ({_type_name(value)})"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _number(table: Mapping[str, Any], key: str, lo: float, hi: float, where: str) -> float | None:
     if key not in table:
         return None
     value = table[key]
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not lo < value <= hi:
+    if not _is_number(value):
+        raise ConfigError(f"{key} must be a number in ({lo}, {hi}], {_got(value)} ({where})")
+    if not lo < value <= hi:
         raise ConfigError(f"{key} = {value!r} is out of range ({lo}, {hi}] ({where})")
     return float(value)
 
 
 def _string_list(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...] | None:
+    """A list of check names. A bare string is refused rather than guessed at (a TOML string is
+    not a list, and "a, b" would silently name one unknown check)."""
     if key not in table:
         return None
     value = table[key]
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{key} must be a list of check names ({where})")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(
+            f'{key} must be a list of check names, e.g. {key} = ["tail-shrinkage"], {_got(value)} ({where})'
+        )
     return tuple(value)
+
+
+# Allowed ranges of the integer settings: (lowest, highest or None, what the value means).
+PROFILE_INT_RANGES: dict[str, tuple[int, int | None, str]] = {
+    "sample_rows": (0, None, "rows; 0 turns the row sample off"),
+    "text_docs": (1, None, "documents"),
+    "text_tokens": (1, None, "tokens"),
+    "max_categories": (1, None, "distinct values"),
+}
+READ_INT_RANGES: dict[str, tuple[int, int | None, str]] = {
+    "max_decompressed_bytes": (1, None, "bytes"),
+    "max_line_bytes": (1, 2**31 - 1, "bytes"),
+}
+
+
+def _integer_in_range(value: Any, key: str, bounds: tuple[int, int | None, str], where: str) -> int:
+    lo, hi, unit = bounds
+    allowed = f"from {lo:,} to {hi:,}" if hi is not None else f"of at least {lo:,}"
+    if not _is_int(value) or value < lo or (hi is not None and value > hi):
+        raise ConfigError(f"{key} must be an integer {allowed} ({unit}), {_got(value)} ({where})")
+    return int(value)
 
 
 def parse_config(table: Mapping[str, Any], source: str) -> Config:
@@ -223,21 +289,25 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
     if cfg.warn_alpha < cfg.alpha:
         raise ConfigError(f"warn_alpha ({cfg.warn_alpha}) must be >= alpha ({cfg.alpha}) ({source})")
     if "fail_on" in table:
-        if table["fail_on"] not in ("fail", "warn"):
+        if not isinstance(table["fail_on"], str) or table["fail_on"] not in ("fail", "warn"):
             raise ConfigError(f'fail_on must be "fail" or "warn", got {table["fail_on"]!r} ({source})')
         cfg.fail_on = table["fail_on"]
     if "seed" in table:
-        if not isinstance(table["seed"], int) or isinstance(table["seed"], bool) or table["seed"] < 0:
-            raise ConfigError(f"seed must be a non-negative integer ({source})")
+        if not _is_int(table["seed"]) or table["seed"] < 0:
+            raise ConfigError(f"seed must be a non-negative integer, {_got(table['seed'])} ({source})")
         cfg.seed = table["seed"]
     if "threads" in table:
         threads = table["threads"]
-        if not isinstance(threads, int) or isinstance(threads, bool) or not 0 <= threads <= 64:
-            raise ConfigError(f"threads must be an integer from 0 (one per CPU) to 64 ({source})")
+        if not _is_int(threads) or not 0 <= threads <= 64:
+            raise ConfigError(
+                f"threads must be an integer from 0 (one per CPU) to 64, {_got(threads)} ({source})"
+            )
         cfg.threads = threads
     for key in ("profile", "read", "checks", "columns"):
         if key in table and not isinstance(table[key], Mapping):
-            raise ConfigError(f"{key} must be a table ([{key}] or {key} = {{...}}) ({source})")
+            raise ConfigError(
+                f"{key} must be a table ([{key}] or {key} = {{...}}), {_got(table[key])} ({source})"
+            )
     cfg.select = _string_list(table, "select", source)
     if cfg.select is not None and not cfg.select:
         raise ConfigError(f"select is empty, so no check would run ({source}); list at least one check")
@@ -250,9 +320,9 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
             )
         if key == "store_text":
             if not isinstance(value, bool):
-                raise ConfigError(f"profile.store_text must be true or false ({source})")
-        elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError(f"profile.{key} must be a non-negative integer ({source})")
+                raise ConfigError(f"profile.store_text must be true or false, {_got(value)} ({source})")
+        else:
+            _integer_in_range(value, f"profile.{key}", PROFILE_INT_RANGES[key], source)
     cfg.profile = dict(profile)
     read = table.get("read", {})
     for key, value in read.items():
@@ -260,34 +330,49 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
             raise ConfigError(
                 f"unknown key {key!r} in [read] ({source}); known keys: " + ", ".join(sorted(READ_KEYS))
             )
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"read.{key} must be a number ({source})")
-        if key == "max_compression_ratio" and not value > 1:
-            raise ConfigError(f"read.max_compression_ratio = {value} must be greater than 1 ({source})")
-        if key == "max_decompressed_bytes" and not (isinstance(value, int) and value > 0):
-            raise ConfigError(f"read.max_decompressed_bytes = {value} must be a positive integer ({source})")
-        if key == "max_line_bytes" and not (isinstance(value, int) and 1 <= value < 2**31):
-            raise ConfigError(f"read.max_line_bytes = {value} must be an integer in [1, 2**31) ({source})")
+        if key in READ_INT_RANGES:
+            _integer_in_range(value, f"read.{key}", READ_INT_RANGES[key], source)
+        elif not _is_number(value) or not value > 1:  # max_compression_ratio (NaN fails too)
+            raise ConfigError(f"read.{key} must be a number greater than 1, {_got(value)} ({source})")
     cfg.read = dict(read)
     checks = table.get("checks", {})
-    if not isinstance(checks, Mapping) or not all(isinstance(v, Mapping) for v in checks.values()):
-        raise ConfigError(f"[checks] must hold one table per check ({source})")
+    for name, sub in checks.items():
+        if not isinstance(sub, Mapping):
+            raise ConfigError(
+                f"checks.{name} must be a table ([checks.{name}]) of that check's settings, "
+                f"{_got(sub)} ({source})"
+            )
     cfg.checks = {k: dict(v) for k, v in checks.items()}
     columns = table.get("columns", {})
     for name, col in columns.items():
         if not isinstance(col, Mapping):
-            raise ConfigError(f"columns.{name} must be a table ({source})")
+            raise ConfigError(f"columns.{name} must be a table ([columns.{name}]), {_got(col)} ({source})")
         for key in col:
             if key not in COLUMN_KEYS:
                 raise ConfigError(
                     f"unknown key {key!r} in columns.{name} ({source}); known keys: "
                     + ", ".join(sorted(COLUMN_KEYS))
                 )
-        if "checks" in col and (
-            not isinstance(col["checks"], Mapping)
-            or not all(isinstance(v, Mapping) for v in col["checks"].values())
-        ):
-            raise ConfigError(f"columns.{name}.checks must hold one table per check ({source})")
+        per_check = col.get("checks", {})
+        if not isinstance(per_check, Mapping):
+            raise ConfigError(
+                f"columns.{name}.checks must be a table of per-check tables, {_got(per_check)} ({source})"
+            )
+        for check, sub in per_check.items():
+            if not isinstance(sub, Mapping):
+                raise ConfigError(
+                    f"columns.{name}.checks.{check} must be a table ([columns.{name}.checks.{check}]), "
+                    f"{_got(sub)} ({source})"
+                )
+        if "ignore" in col and not isinstance(col["ignore"], bool):
+            raise ConfigError(
+                f"columns.{name}.ignore must be true or false, {_got(col['ignore'])} ({source})"
+            )
+        if "kind" in col and not isinstance(col["kind"], str):
+            raise ConfigError(
+                f'columns.{name}.kind must be a string: "numeric", "categorical", "text" or "ignore", '
+                f"{_got(col['kind'])} ({source})"
+            )
         if "kind" in col and col["kind"] != IGNORE_KIND:
             try:
                 parse_kind(str(col["kind"]))
@@ -320,7 +405,12 @@ def _load_file(path: Path) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("collapse-guard", {})
+        tool = data.get("tool", {})
+        table = tool.get("collapse-guard", {}) if isinstance(tool, Mapping) else {}
+        if not isinstance(table, Mapping):
+            raise ConfigError(
+                f"tool.collapse-guard in {path} must be a table ([tool.collapse-guard]), {_got(table)}"
+            )
         return parse_config(table, f"[tool.collapse-guard] in {path}")
     return parse_config(data, str(path))
 
