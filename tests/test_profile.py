@@ -355,3 +355,16 @@ def test_column_hashes_combine_to_pandas_row_hashes() -> None:
             columns.append(value_hashes(s.array))
     assert np.array_equal(combine_columns(columns, len(frame)), expected)
     assert np.array_equal(combine_columns([], 3), np.zeros(3, np.uint64))
+
+
+def test_a_float_column_with_nan_values_declared_text_counts_them_as_missing(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    x = np.random.default_rng(0).normal(size=300)
+    x[::7] = np.nan  # NaN stored as a value: Arrow calls it valid, pandas missing
+    pq.write_table(pa.table({"t": x}), tmp_path / "t.parquet")
+    prof = cg.profile_files([tmp_path / "t.parquet"], columns={"t": "text"})
+    col = prof.columns["t"]
+    assert col.kind is Kind.TEXT
+    assert (col.docs, col.nulls) == (257, 43)  # it crashed with an IndexError

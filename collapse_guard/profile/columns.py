@@ -179,10 +179,11 @@ class ArrowColumn:
         return self._slow().series()
 
     def present(self) -> np.ndarray:
+        if not self._fast or self._array.type == pa.float64():
+            # as texts() sees it: a NaN stored as a value is missing too (Arrow calls it valid)
+            return self._slow().present()
         if self._array.null_count == 0:
             return np.ones(len(self._array), dtype=bool)
-        if not self._fast:
-            return self._slow().present()
         return np.asarray(self._array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
 
     def floats(self, column: str, path: Path | str | None) -> np.ndarray:
