@@ -272,3 +272,16 @@ def test_binary_parquet_column_does_not_suggest_iconv(run_cli: Run, reference: P
         run(run_cli, "profile", reference, path), str(path), "'blob'", "not UTF-8", "drop the column"
     )
     assert "iconv" not in err
+
+
+def test_a_header_longer_than_max_line_bytes_is_named_not_called_empty(tmp_path: Path) -> None:
+    from collapse_guard.errors import InputError
+    from collapse_guard.plugins import get_readers
+    from collapse_guard.readers import iter_chunks
+    from collapse_guard.readers.builtin import ReadLimits
+
+    data = tmp_path / "wide.csv"
+    data.write_text("a_rather_long_column_name,another_long_column_name\n1,2\n3,4\n")
+    limits = ReadLimits(max_line_bytes=40)
+    with pytest.raises(InputError, match=r"line 1 is longer than 40 bytes"):
+        list(iter_chunks([data], get_readers(), limits=limits))

@@ -236,6 +236,15 @@ def _read_blocks(
         line_no += complete.count(b"\n")
 
 
+def _first_line_too_long(path: Path, limits: ReadLimits) -> bool:
+    try:
+        with open_binary(path, limits) as stream:
+            head = stream.read(limits.max_line_bytes + 1)
+    except (OSError, InputError):
+        return False
+    return len(head) > limits.max_line_bytes and b"\n" not in head
+
+
 def _line_too_long(path: Path, line_no: int, limits: ReadLimits) -> InputError:
     return InputError(
         f"{path}: line {line_no:,} is longer than {_size(limits.max_line_bytes)}; fix the line "
@@ -498,6 +507,8 @@ class CsvReader(BuiltinReader):
         """Turn an Arrow error into one line with the line number, found by a slow re-scan."""
         text = str(exc)
         if "Empty CSV file" in text:
+            if _first_line_too_long(path, limits):  # Arrow's block then holds no whole line
+                return _line_too_long(path, 1, limits)
             return InputError(f"{path}: the file is empty; pass a file with a header and data rows")
         if "straddling" in text or "straddles" in text:
             return InputError(
