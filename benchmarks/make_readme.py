@@ -32,6 +32,7 @@ sources are skipped.
 
 SECTIONS = [
     ("Speed and memory (`bench_speed.py`)", "speed.md"),
+    ("Speed and memory: the memory target, and what was tried", "speed_notes.md"),
     ("tail-shrinkage detection (`bench_detection.py --only tails`)", "tails.md"),
     ("All checks together on recursive-refit collapse (`bench_all_checks.py`)", "all_checks.md"),
     ("diversity-loss detection (`bench_detection.py --only diversity`)", "diversity.md"),
