@@ -160,7 +160,8 @@ def _duplicates_only(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     b_tok, b_off, b_keep = _nonempty(bat.sample.tokens, bat.sample.offsets)
     n_b = len(b_off) - 1
     if n_b < 2:
-        reason = f"`{column}` has {n_b} non-empty documents; duplicates need at least two"
+        docs = "1 non-empty document" if n_b == 1 else f"{n_b} non-empty documents"
+        reason = f"`{column}` has {docs}; duplicates need at least two"
         yield Measurement(column, "near_duplicate_share", insufficient=reason, message=reason)
         return
     shingle = int(ctx.option("shingle"))
