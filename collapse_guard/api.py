@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .config import Config, load_config, parse_config, with_overrides
 from .errors import ConfigError, InputError
@@ -31,13 +32,56 @@ def resolve_config(config: Config | Mapping[str, Any] | PathLike | None) -> Conf
         return config
     if isinstance(config, Mapping):
         return parse_config(config, "the config passed to the Python API")
+    if not isinstance(config, (str, Path)):
+        raise TypeError(
+            f"config must be a cg.Config, a dict shaped like the TOML, or a config file path; "
+            f"got {type(config).__name__}"
+        )
     return load_config(config)
 
 
-def _chunks(data: DataLike) -> Iterable[pd.DataFrame]:
-    if isinstance(data, pd.DataFrame):
+def _chunks(data: DataLike) -> Iterable[pd.DataFrame | pa.Table]:
+    """The data of cg.profile / cg.check as chunks: a frame, or an iterable of frames."""
+    if isinstance(data, (pd.DataFrame, pa.Table)):
         return [data]
-    return data
+    if isinstance(data, (str, Path)):
+        raise TypeError(
+            f"got the path {str(data)!r}; pass a DataFrame here, or use cg.profile_files / "
+            "cg.check_files for files and folders"
+        )
+    if isinstance(data, (pd.Series, Mapping)) or not isinstance(data, Iterable) or hasattr(data, "shape"):
+        raise TypeError(
+            f"got a {type(data).__name__}; pass a pandas DataFrame (or a pyarrow Table), or an "
+            "iterable of them as chunks with the same columns"
+        )
+    return _frames(data)
+
+
+def _frames(chunks: Iterable[Any]) -> Iterator[pd.DataFrame | pa.Table]:
+    for i, chunk in enumerate(chunks):
+        if not isinstance(chunk, (pd.DataFrame, pa.Table)):
+            raise TypeError(
+                f"chunk {i} is a {type(chunk).__name__}; every chunk must be a pandas DataFrame or a "
+                "pyarrow Table"
+            )
+        yield chunk
+
+
+def _names(option: str, names: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """select= / ignore= as check names: one name may be given as a plain string."""
+    if names is None:
+        return None
+    if isinstance(names, str):
+        return (names,)
+    if not all(isinstance(n, str) for n in names):
+        raise TypeError(f"{option} must be check names (strings), got {list(names)!r}")
+    return tuple(names)
+
+
+def _seed(seed: int | None) -> int | None:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise TypeError(f"seed must be a whole number >= 0, got {seed!r}")
+    return seed
 
 
 def _registry(config: Config) -> Registry:
@@ -115,6 +159,11 @@ def load_reference(reference: Profile | PathLike) -> Profile:
     """A Profile, or load one from a path."""
     if isinstance(reference, Profile):
         return reference
+    if not isinstance(reference, (str, Path)):
+        raise TypeError(
+            f"reference must be a cg.Profile or the path of a reference file, got a "
+            f"{type(reference).__name__}; build one with cg.profile(human_df)"
+        )
     return Profile.load(reference)
 
 
@@ -175,8 +224,8 @@ def check(
     reference: Profile | PathLike,
     *,
     config: Config | Mapping[str, Any] | PathLike | None = None,
-    select: Sequence[str] | None = None,
-    ignore: Sequence[str] = (),
+    select: str | Sequence[str] | None = None,
+    ignore: str | Sequence[str] = (),
     columns: Mapping[str, str] | None = None,
     synthetic_reference: Profile | pd.DataFrame | PathLike | None = None,
     seed: int | None = None,
@@ -184,10 +233,10 @@ def check(
     """Check a DataFrame (or chunks) against a reference profile (or its path)."""
     cfg = with_overrides(
         resolve_config(config),
-        select=tuple(select) if select else None,
-        ignore=tuple(ignore),
+        select=_names("select", select) or None,
+        ignore=_names("ignore", ignore) or (),
         columns=columns,
-        seed=seed,
+        seed=_seed(seed),
     )
     return _check(
         _chunks(data), reference, cfg, synthetic_reference, ["<DataFrame>"], False, tuple(columns or ())
@@ -199,8 +248,8 @@ def check_files(
     reference: Profile | PathLike,
     *,
     config: Config | Mapping[str, Any] | PathLike | None = None,
-    select: Sequence[str] | None = None,
-    ignore: Sequence[str] = (),
+    select: str | Sequence[str] | None = None,
+    ignore: str | Sequence[str] = (),
     columns: Mapping[str, str] | None = None,
     synthetic_reference: Profile | pd.DataFrame | PathLike | Sequence[PathLike] | None = None,
     seed: int | None = None,
@@ -209,10 +258,10 @@ def check_files(
     """Check data files or folders against a reference profile (or its path)."""
     cfg = with_overrides(
         resolve_config(config),
-        select=tuple(select) if select else None,
-        ignore=tuple(ignore),
+        select=_names("select", select) or None,
+        ignore=_names("ignore", ignore) or (),
         columns=columns,
-        seed=seed,
+        seed=_seed(seed),
     )
     files = _paths(paths)
     registry = _registry(cfg)

@@ -118,6 +118,9 @@ class Report:
         Dicts as in the JSON report (path, sha256, rows / paths, rows).
     seed, tool_version
         Recorded so that a run can be reproduced.
+    fail_on
+        The run's ``fail_on`` setting ("fail" or "warn"): what ``raise_for_status`` raises on by
+        default. Not part of the JSON report.
     """
 
     findings: tuple[Finding, ...]
@@ -127,6 +130,7 @@ class Report:
     seed: int
     tool_version: str
     notes: tuple[str, ...] = ()
+    fail_on: str = "fail"
 
     @property
     def failed(self) -> bool:
@@ -137,8 +141,14 @@ class Report:
         value = status.value if isinstance(status, Status) else status
         return [f for f in self.findings if f.status.value == value]
 
-    def raise_for_status(self, fail_on: str = "fail") -> None:
-        """Raise ``CheckFailed`` when the report failed (or warned, with ``fail_on="warn"``)."""
+    def raise_for_status(self, fail_on: str | None = None) -> None:
+        """Raise ``CheckFailed`` when the report failed (or warned, with ``fail_on="warn"``).
+
+        ``fail_on`` defaults to the run's setting (config ``fail_on``, CLI ``--fail-on``).
+        """
+        fail_on = self.fail_on if fail_on is None else fail_on
+        if fail_on not in ("fail", "warn"):
+            raise ValueError(f'fail_on must be "fail" or "warn", got {fail_on!r}')
         bad = {"fail"} if fail_on == "fail" else {"fail", "warn"}
         if self.status in bad:
             worst = [f for f in self.findings if f.status.value in bad | {"error"}]

@@ -112,4 +112,5 @@ def run_checks(
         seed=config.seed,
         tool_version=__version__,
         notes=notes,
+        fail_on=config.fail_on,
     )

@@ -58,6 +58,20 @@ def separator_hint(names: list[str]) -> str | None:
     return None
 
 
+def _check_column_names(frame: pd.DataFrame, path: Path | str | None) -> None:
+    """Names that cannot address one column each: a multi-level index, or two names that read
+    the same as text (0 and "0")."""
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise InputError(
+            f"{source_name(path)}: the frame has a multi-level column index; flatten it first, e.g. "
+            "df.columns = ['_'.join(map(str, c)) for c in df.columns]"
+        )
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise InputError(f"{source_name(path)}: duplicate column name(s) {dupes}; rename them")
+
+
 def _flatten_containers(frame: pd.DataFrame) -> pd.DataFrame:
     """Dicts and lists in object columns (DataFrames built from JSON) become JSON text."""
     for name in frame.columns:
@@ -126,7 +140,8 @@ class _Builder:
                     f"{source_name(path)} has no column {missing[0]!r}, which the reference has; "
                     + (
                         separator_hint(names)
-                        or f"add it, or leave it out of the comparison with --column {missing[0]}=ignore"
+                        or f"add it, or leave it out of the comparison with --column {missing[0]}=ignore "
+                        f"(in Python: columns={{{missing[0]!r}: 'ignore'}})"
                     )
                 )
             self.columns = [c for c in self.reference.columns if c not in self.ignore]
@@ -176,6 +191,7 @@ class _Builder:
             def column(name: str) -> Column:
                 return ArrowColumn(table.column(names.index(name)))
         else:
+            _check_column_names(frame, path)
             frame = _flatten_containers(frame.rename(columns=str))
             names, rows = [str(c) for c in frame.columns], len(frame)
             pandas_frame = frame
@@ -183,6 +199,7 @@ class _Builder:
             def column(name: str) -> Column:
                 return PandasColumn(pandas_frame[name])
 
+        first = self.columns is None
         if self.columns is None:
             self._start(names, path)
         assert self.columns is not None
@@ -190,7 +207,14 @@ class _Builder:
         if missing:
             raise InputError(
                 f"{source_name(path)} has no column {missing[0]!r}, which earlier data has; "
-                "give files with the same columns"
+                "give files (or chunks) with the same columns"
+            )
+        known = set(self.columns) | set(self.skipped) | self.ignore
+        new = [c for c in names if c not in known]
+        if new and not first:
+            raise InputError(
+                f"{source_name(path)} has a column {new[0]!r} that earlier data lacks; give files "
+                "(or chunks) with the same columns"
             )
         if rows == 0:
             return

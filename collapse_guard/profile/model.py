@@ -70,7 +70,12 @@ class Profile:
         return {name: col.kind for name, col in self.columns.items()}
 
     def merge(self, other: Profile) -> Profile:
-        """The profile of the concatenated data (exact, except plain-text vocab for evidence)."""
+        """The profile of the concatenated data: counts, moments and histograms exactly; the row
+        and document samples as a bottom-k sample of both parts' samples, uniform over the union
+        but not the rows profiling the concatenation keeps (priorities mix in a row's position
+        in its own part)."""
+        if not isinstance(other, Profile):
+            raise TypeError(f"can only merge a Profile with a Profile, got a {type(other).__name__}")
         if self.kinds() != other.kinds():
             raise InputError(
                 "cannot merge profiles with different columns or kinds: "
