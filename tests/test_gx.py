@@ -404,6 +404,91 @@ def test_column_the_check_cannot_measure_fails_with_a_reason(files: dict[str, Pa
     assert "rebuild the reference" in r.result["details"]["message"]
 
 
+def _exception_messages(result: Any) -> list[str]:
+    info = result.exception_info or {}
+    if info.get("raised_exception"):
+        return [str(info.get("exception_message"))]
+    return [
+        str(v.get("exception_message"))
+        for v in info.values()
+        if isinstance(v, dict) and v.get("raised_exception")
+    ]
+
+
+def test_batch_missing_a_reference_column_is_judged_on_the_columns_it_has(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    ref = str(files["reference"])
+    df = pd.read_csv(files["collapsed"]).drop(columns=["minutes"])
+    context = gx.get_context(mode="ephemeral")
+    batch = (
+        context.data_sources.add_pandas("p")
+        .add_dataframe_asset("a")
+        .add_batch_definition_whole_dataframe("w")
+        .get_batch(batch_parameters={"dataframe": df})
+    )
+    income = batch.validate(cgx.ExpectColumnTailsNotToShrink(column="income", reference=ref))
+    country = batch.validate(cgx.ExpectColumnDiversityNotToDrop(column="country", reference=ref))
+    share = batch.validate(cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, max_share=0.15))
+    minutes = batch.validate(cgx.ExpectColumnTailsNotToShrink(column="minutes", reference=ref))
+
+    # Expectations about columns the batch has are judged on them, not failed over 'minutes'.
+    for r in (income, country, share):
+        assert _exception_messages(r) == [], r.exception_info
+        details = r.result["details"]
+        assert details["status"] == "fail" and r.success is False
+        assert details["absent_columns"] == ["minutes"]
+        assert any("no column 'minutes'" in n and "other columns" in n for n in details["notes"])
+    assert share.result["observed_value"] == share.result["details"]["value"] >= 0.15
+    # ... with the same numbers as the CLI given the one way out it has, --column minutes=ignore.
+    batch_file = tmp_path / "no_minutes.csv"
+    df.to_csv(batch_file, index=False)
+    out = tmp_path / "report.json"
+    argv = ["check", str(batch_file), "-r", ref, "--select", "tail-shrinkage", "--format", "json"]
+    assert cli_main([*argv, "--column", "minutes=ignore", "-o", str(out)]) == 1
+    cli = {
+        f["metric"]: f
+        for f in json.loads(out.read_text(encoding="utf-8"))["findings"]
+        if f["column"] == "income"
+    }
+    gx_findings = income.result["details"]["findings"]
+    assert len(gx_findings) == len(cli) > 0
+    for f in gx_findings:
+        assert {k: f[k] for k in FIELDS} == {k: cli[f["metric"]][k] for k in FIELDS}
+
+    # Only the expectation about the missing column fails over it, and says what to do in GX.
+    assert _exception_messages(minutes) == []
+    assert minutes.success is False and minutes.result["observed_value"] is None
+    details = minutes.result["details"]
+    assert details["status"] == "error" and details["findings"] == []
+    assert details["message"] == (
+        "the batch has no column 'minutes', which the reference profile has, so collapse-guard "
+        "tail-shrinkage cannot judge it; fix the data or the batch definition if the column was lost "
+        "upstream, or remove this expectation from the suite if the column is gone for good"
+    )
+    assert "--column" not in details["message"]
+
+
+def test_full_batch_reports_no_absent_columns(files: dict[str, Path]) -> None:
+    report = run_check(pd.read_csv(files["clean"]), "tail-shrinkage", reference=str(files["reference"]))
+    assert "absent_columns" not in report["batch"]
+    r = outcome(report, check_name="tail-shrinkage", column="income", metric=None, fail_on="fail")
+    assert "absent_columns" not in r["result"]["details"]
+
+
+def test_batch_with_none_of_the_reference_columns_raises_a_clear_error(files: dict[str, Path]) -> None:
+    df = pd.DataFrame({"other": np.arange(100.0)})
+    r = _validate_one(
+        df, cgx.ExpectColumnTailsNotToShrink(column="income", reference=str(files["reference"]))
+    )
+    assert r.success is False
+    assert any(
+        m.startswith("the batch has none of the reference's columns ('income', 'minutes', 'country')")
+        for m in _exception_messages(r)
+    )
+
+
 def test_bad_thresholds_are_rejected_when_the_expectation_is_built(files: dict[str, Path]) -> None:
     from great_expectations.compatibility.pydantic import ValidationError
 
@@ -418,6 +503,51 @@ def test_bad_thresholds_are_rejected_when_the_expectation_is_built(files: dict[s
         )
     with pytest.raises(ValidationError, match="fail_on"):
         cgx.ExpectColumnTailsNotToShrink(column="income", reference=ref, fail_on="sometimes")  # type: ignore[arg-type]
+    # A warn/fail pair the wrong way round for the metric's worse direction is rejected here too,
+    # not only when the expectation runs.
+    with pytest.raises(
+        ValidationError,
+        match=re.escape(
+            "fail=0.9 and warn=0.5 are the wrong way round for the ratio metrics of tail-shrinkage "
+            "(warn and fail without metric= set all of them): lower values are worse, so fail must be "
+            "at or below warn; swap them"
+        ),
+    ):
+        cgx.ExpectColumnTailsNotToShrink(column="income", reference=ref, warn=0.5, fail=0.9)
+    with pytest.raises(ValidationError, match=r"fail=0.9 and warn=0.5 .* metric 'spread_ratio_iqr'"):
+        cgx.ExpectColumnTailsNotToShrink(
+            column="income", reference=ref, metric="spread_ratio_iqr", warn=0.5, fail=0.9
+        )
+    with pytest.raises(ValidationError, match=r"thresholds\['compression_ratio'\]\['fail'\]=1.1 and "):
+        cgx.ExpectColumnDiversityNotToDrop(
+            column="country", reference=ref, thresholds={"compression_ratio": {"warn": 1.3, "fail": 1.1}}
+        )
+    with pytest.raises(
+        ValidationError,
+        match=re.escape(
+            "max_share=0.01 and warn_share=0.5 are the wrong way round for metric 'synthetic_share' of "
+            "synthetic-contamination: higher values are worse, so max_share must be at or above "
+            "warn_share; swap them"
+        ),
+    ):
+        cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, max_share=0.01, warn_share=0.5)
+    with pytest.raises(ValidationError, match=r"max_share=2.0 is outside \[0.0, 1.0\]"):
+        cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, max_share=2.0)
+    # The right way round (and equal levels) builds; a suite parameter is checked when it runs.
+    cgx.ExpectColumnTailsNotToShrink(column="income", reference=ref, warn=0.9, fail=0.5)
+    cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, max_share=0.2, warn_share=0.2)
+    with_parameter = cgx.ExpectBatchSyntheticShareToBeBelow(
+        reference=ref, max_share={"$PARAMETER": "m"}, warn_share=0.5
+    )
+    context = gx.get_context(mode="ephemeral")
+    batch = (
+        context.data_sources.add_pandas("p")
+        .add_dataframe_asset("a")
+        .add_batch_definition_whole_dataframe("w")
+        .get_batch(batch_parameters={"dataframe": pd.read_csv(files["clean"])})
+    )
+    with pytest.raises(ValidationError, match=r"max_share=0.01 and warn_share=0.5 are the wrong way round"):
+        batch.validate(with_parameter, expectation_parameters={"m": 0.01})
 
 
 def test_in_memory_profile_gives_the_same_result_as_its_file(files: dict[str, Path]) -> None:

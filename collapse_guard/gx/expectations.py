@@ -6,7 +6,7 @@ Great Expectations result:
 
 - ``success`` is False when any covered finding has status ``fail`` or ``error`` (also ``warn``
   with ``fail_on="warn"``), or when the check produced no finding at all for the column (a check
-  that measured nothing must not wave a batch through);
+  that measured nothing must not wave a batch through), or when the batch has no such column;
 - ``observed_value`` is the ``effect`` of the *decisive* finding (the worst status, then the
   smallest adjusted p-value), i.e. the number the ``warn``/``fail`` thresholds are compared with;
   for ``ExpectBatchSyntheticShareToBeBelow`` it is the estimated synthetic share;
@@ -136,8 +136,16 @@ def _validate_thresholds(
     warn: Any,
     fail: Any,
     thresholds: dict[str, dict[str, float]] | None,
+    names: tuple[str, str] = ("warn", "fail"),
 ) -> None:
-    """Reject unknown metric names and bad thresholds when the expectation is built."""
+    """Reject what the check would reject at run time, when the expectation is built.
+
+    Unknown metric names, keys other than warn/fail, values outside a metric's bounds, and a
+    warn/fail pair on the wrong side of each other (``fail`` must be at least as bad as ``warn``
+    in the metric's worse direction). ``names`` are the argument names for warn and fail, as the
+    caller wrote them (``warn_share``/``max_share`` for the synthetic share). Suite parameters are
+    only known at run time; the config check catches a bad value then.
+    """
     metrics = _check_metrics(check_name)
     if not metrics:
         return
@@ -145,19 +153,41 @@ def _validate_thresholds(
     for name in ([metric] if metric else []) + sorted(thresholds or {}):
         if name not in metrics:
             raise ValueError(f"{check_name} has no metric {name!r}; choose one of: {known}")
+    # Per metric, each level as (value, argument name, argument as written), merged as
+    # threshold_overrides merges them.
+    given: dict[str, dict[str, tuple[float, str, str]]] = {}
     for name, levels in (thresholds or {}).items():
-        for key in levels:
+        for key, value in levels.items():
             if key not in ("warn", "fail"):
                 raise ValueError(f"thresholds[{name!r}] has key {key!r}; use warn and fail")
-    for key, value in (("warn", warn), ("fail", fail)):
+            arg = f"thresholds[{name!r}][{key!r}]"
+            given.setdefault(name, {})[key] = (float(value), arg, f"{arg}={value}")
+    for key, arg, value in (("warn", names[0], warn), ("fail", names[1], fail)):
         if value is None or _is_param(value):
             continue
         for name in [metric] if metric else _ratio_metrics(metrics):
-            lo, hi = metrics[name].bounds
-            if not lo <= float(value) <= hi:
+            given.setdefault(name, {})[key] = (float(value), arg, f"{arg}={value}")
+    for name, entry in given.items():
+        spec = metrics[name]
+        lo, hi = spec.bounds
+        # warn/fail without metric= set every ratio metric: say so rather than name one of them.
+        group = metric is None and all(given_as in names for _, given_as, _ in entry.values())
+        where = (
+            f"the ratio metrics of {check_name} (warn and fail without metric= set all of them)"
+            if group
+            else f"metric {name!r} of {check_name}"
+        )
+        for value, _, written in entry.values():
+            if not lo <= value <= hi:
+                hint = "; name the metric you mean with metric=... or use thresholds={...}" if group else ""
+                raise ValueError(f"{written} is outside [{lo}, {hi}] for {where}{hint}")
+        if "warn" in entry and "fail" in entry:
+            (w, w_arg, w_written), (f, f_arg, f_written) = entry["warn"], entry["fail"]
+            if not spec.beyond(f, w):
+                side = "at or below" if spec.worse == "lower" else "at or above"
                 raise ValueError(
-                    f"{key}={value} is outside [{lo}, {hi}] for metric {name!r} of {check_name}; "
-                    "name the metric you mean with metric=... or use thresholds={...}"
+                    f"{f_written} and {w_written} are the wrong way round for {where}: {spec.worse} "
+                    f"values are worse, so {f_arg} must be {side} {w_arg}; swap them"
                 )
 
 
@@ -250,6 +280,22 @@ def outcome(
         "tool_version": report["tool"]["version"],
         "notes": report.get("notes", []),
     }
+    absent = list(report["batch"].get("absent_columns") or [])
+    if absent:
+        context["absent_columns"] = absent
+    if column is not None and column in absent:
+        message = (
+            f"the batch has no column {column!r}, which the reference profile has, so collapse-guard "
+            f"{check_name} cannot judge it; fix the data or the batch definition if the column was "
+            "lost upstream, or remove this expectation from the suite if the column is gone for good"
+        )
+        return {
+            "success": False,
+            "result": {
+                "observed_value": None,
+                "details": {**context, "status": "error", "message": message, "findings": []},
+            },
+        }
     if not covered:
         where = f"column {column!r}" if column is not None else "the batch"
         why = [n for n in report.get("notes", []) if column is not None and repr(column) in n]
@@ -570,6 +616,7 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
             values.get("warn_share"),
             values.get("max_share"),
             values.get("thresholds"),
+            names=("warn_share", "max_share"),
         )
         return values
 

@@ -6,6 +6,12 @@ Each metric is a thin adapter: it hands the batch's pandas DataFrame to :func:`c
 prints for the same data, reference and config, apart from the batch path). The statistics stay
 in ``collapse_guard``; nothing here computes a number.
 
+A batch that lacks some of the reference's columns is run as the CLI runs it with ``--column
+NAME=ignore`` for each of them (the CLI refuses such a batch without that option, which a Great
+Expectations user cannot give); the report then also lists them in ``batch.absent_columns`` and in a
+note, so that the expectation about a missing column can say so and the others are judged on their
+own columns.
+
 The metrics are table-level on purpose. The policy controls the false discovery rate across every
 finding of a run (Benjamini–Hochberg), so a column's status depends on the other columns' p-values
 exactly as in the CLI; and Great Expectations resolves each distinct metric configuration once per
@@ -167,7 +173,14 @@ def run_check(
     Returns
     -------
     dict
-        ``Report.to_dict()``: the same JSON as ``collapse-guard check --format json``.
+        ``Report.to_dict()``: the same JSON as ``collapse-guard check --format json``; when the
+        batch lacks reference columns, as with ``--column NAME=ignore`` for each, plus
+        ``batch.absent_columns`` and a note naming them.
+
+    Raises
+    ------
+    InputError
+        When the batch has none of the reference's columns.
     """
     cfg = run_config(config, overrides)
     ref = resolve_profile(reference)
@@ -182,8 +195,45 @@ def run_check(
                     "data files of known machine-generated rows, or drop the setting"
                 )
             synthetic = load_synthetic(synthetic_reference, cfg)
-    report = _cg_check(df, ref, config=cfg, select=[check_name], synthetic_reference=synthetic)
-    return report.to_dict()
+    absent = absent_columns(df, ref, cfg)
+    report = _cg_check(
+        df,
+        ref,
+        config=cfg,
+        select=[check_name],
+        synthetic_reference=synthetic,
+        columns=dict.fromkeys(absent, "ignore") or None,
+    )
+    out = report.to_dict()
+    if absent:
+        out["batch"]["absent_columns"] = absent
+        out["notes"] = [
+            *out.get("notes", []),
+            "the batch has no column " + ", ".join(repr(c) for c in absent) + ", which the reference "
+            "has; the check ran on the other columns",
+        ]
+    return out
+
+
+def absent_columns(df: pd.DataFrame, ref: Profile, cfg: Config) -> list[str]:
+    """Reference columns the batch lacks (not counting columns the config ignores).
+
+    The CLI refuses such a batch and points at ``--column NAME=ignore``; a Great Expectations
+    expectation has no such option and is about one column (or the batch), so the metric leaves
+    these columns out of the run instead, exactly as that option would, and lets the expectation
+    about a missing column say so. Raises when the batch has none of the reference's columns:
+    then nothing can be compared and the batch is most likely the wrong data.
+    """
+    names = {str(c) for c in df.columns}
+    wanted = [c for c in ref.columns if c not in cfg.ignored_columns()]
+    absent = [c for c in wanted if c not in names]
+    if absent and len(absent) == len(wanted):
+        shown = ", ".join(repr(c) for c in absent[:8]) + (", ..." if len(absent) > 8 else "")
+        raise InputError(
+            f"the batch has none of the reference's columns ({shown}); check that the batch "
+            "definition reads the data the reference was built for"
+        )
+    return absent
 
 
 def _table_frame(execution_engine: PandasExecutionEngine, domain_kwargs: dict) -> pd.DataFrame:
