@@ -159,6 +159,29 @@ def test_the_reference_documents_themselves_are_not_called_machine_generated() -
     assert _headline(cg.check(mixed, reference, select=[NAME], config=FAST)).status.value in ("warn", "fail")
 
 
+def _repetitive_reviews(n: int, seed: int) -> list[str]:
+    """Short reviews, half of them stock phrases that recur many times (as real reviews do)."""
+    rng = np.random.default_rng(seed)
+    words = VOCAB[:40]
+    stock_rng = np.random.default_rng(0)  # the same stock phrases for every sample
+    stock = [" ".join(stock_rng.choice(words, stock_rng.integers(3, 7))) for _ in range(300)]
+    weights = 1.0 / np.arange(1, 301) ** 0.9
+    picks = rng.choice(300, n, p=weights / weights.sum())
+    fresh = [" ".join(rng.choice(words, rng.integers(3, 9))) for _ in range(n)]
+    return [stock[i] if rng.random() < 0.5 else fresh[j] for j, i in enumerate(picks)]
+
+
+def test_honest_batches_of_repetitive_short_reviews_pass() -> None:
+    # A stock phrase sits in every fold of the reference; its batch copies must follow it there.
+    # Sent to a single twin's fold they read as 25% machine-generated in every honest batch.
+    reference = cg.profile(pd.DataFrame({"text": _repetitive_reviews(6000, 1)}))
+    for seed in (2, 3):
+        report = cg.check(pd.DataFrame({"text": _repetitive_reviews(1500, seed)}), reference, select=[NAME])
+        head = _headline(report)
+        assert head.status.value == "pass", head.message
+        assert head.measurement.value < 0.05
+
+
 def test_marker_vocabulary_and_assistant_phrases(text_reference: cg.Profile) -> None:
     docs = _human(500, 11)
     rng = np.random.default_rng(0)

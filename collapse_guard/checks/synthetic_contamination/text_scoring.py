@@ -130,8 +130,9 @@ def _balanced_folds(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(n) % LM_FOLDS
 
 
-def _reference_twins(batch: TokenSample, ref: TokenSample) -> np.ndarray:
-    """For each batch document, the index of a reference document with the same tokens, or -1."""
+def _reference_twins(batch: TokenSample, ref: TokenSample, rng: np.random.Generator) -> np.ndarray:
+    """For each batch document, a reference document with the same tokens (drawn at random
+    among them when the reference holds several), or -1."""
     twin = np.full(batch.n_docs, -1, dtype=np.int64)
     if ref.n_docs == 0 or batch.n_docs == 0:
         return twin
@@ -139,9 +140,11 @@ def _reference_twins(batch: TokenSample, ref: TokenSample) -> np.ndarray:
     order = np.argsort(ref_hashes, kind="stable")
     ordered = ref_hashes[order]
     batch_hashes = document_hashes(batch.tokens, batch.offsets)
-    at = np.minimum(np.searchsorted(ordered, batch_hashes), ordered.size - 1)
-    found = ordered[at] == batch_hashes
-    twin[found] = order[at[found]]
+    first = np.searchsorted(ordered, batch_hashes, side="left")
+    copies = np.searchsorted(ordered, batch_hashes, side="right") - first
+    found = copies > 0
+    pick = first[found] + (rng.random(int(found.sum())) * copies[found]).astype(np.int64)
+    twin[found] = order[pick]
     return twin
 
 
@@ -174,11 +177,14 @@ def _score_folds(
     c_rng = ctx.rng("signature-batch", column)
     c_idx = _cap_index(bsub.n_docs, int(ctx.option("max_rows")), c_rng)
     c_fold = _balanced_folds(c_idx.size, c_rng)
-    # A batch document that copies a reference document goes to its twin's fold. Scored by a
-    # model trained on it, a copy looks more likely than any held-out human document, and a
-    # batch of reference rows read as mostly machine-generated; copies are reference_copies'
-    # finding. Dealt this way, a copy's scores are exactly its twin's.
-    twin = _reference_twins(bsub, ref)
+    # A batch document that copies a reference document goes to the fold of one of its twins.
+    # Scored by a model trained on its only twin, a copy looks more likely than any held-out
+    # human document, and a batch of reference rows read as mostly machine-generated (copies are
+    # reference_copies' finding). A text the reference holds many times (a stock phrase) is in
+    # every fold; its batch copies then follow its reference copies across the folds, as a
+    # random twin's fold does: sent all to one fold, they left that fold's offset as a
+    # "difference" (honest batches of short, repetitive reviews read as 25% machine-generated).
+    twin = _reference_twins(bsub, ref, ctx.rng("lm-twins", column))
     b_fold = np.where(twin >= 0, r_fold[np.maximum(twin, 0)], b_fold)
     c_twin = twin[c_idx]
     c_fold = np.where(c_twin >= 0, r_fold[np.maximum(c_twin, 0)], c_fold)
