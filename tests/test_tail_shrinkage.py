@@ -185,3 +185,30 @@ def test_reference_without_row_sample_says_why() -> None:
     report = cg.check(frame.iloc[:1000], ref, select=["tail-shrinkage"])
     assert report.status == "warn"  # nothing could be tested: never a silent pass
     assert all("sample_rows = 0" in (f.measurement.insufficient or "") for f in report.findings)
+
+
+def test_a_reference_that_has_seen_little_of_a_categorical_column_is_not_trusted_to_predict_losses() -> None:
+    # Zipf over 2,000 levels: 2,000 reference rows see each rare level about once (coverage
+    # ~84%), and the per-category posteriors then expect too few of them to vanish from an
+    # honest batch: every honest batch failed. 40,000 rows cover the column (about 98%).
+    levels = np.array([f"c{i:04d}" for i in range(2000)])
+    weights = 1.0 / np.arange(1, 2001) ** 1.1
+    weights /= weights.sum()
+
+    def draw(n: int, seed: int) -> pd.DataFrame:
+        return pd.DataFrame({"cat": np.random.default_rng(seed).choice(levels, n, p=weights)})
+
+    small = cg.profile(draw(2000, 1))
+    findings = {f.metric: f for f in cg.check(draw(2000, 2), small, select=["tail-shrinkage"]).findings}
+    for metric in ("reference_categories_present", "rare_category_mass"):
+        assert findings[metric].status.value == "insufficient-data"
+        assert (
+            "Good-Turing coverage" in findings[metric].message and "profile more" in findings[metric].message
+        )
+    large = cg.profile(draw(40_000, 3))
+    honest = cg.check(draw(2000, 4), large, select=["tail-shrinkage"])
+    assert {f.metric: f.status.value for f in honest.findings}["reference_categories_present"] == "pass"
+    top = [c for c, _ in sorted(large.columns["cat"].counts.items(), key=lambda kv: -kv[1])[:50]]
+    head = draw(8000, 5)
+    collapsed = cg.check(head[head["cat"].isin(top)].head(2000), large, select=["tail-shrinkage"])
+    assert {f.metric: f.status.value for f in collapsed.findings}["reference_categories_present"] == "fail"
