@@ -11,7 +11,6 @@ from ...profile.text import TokenSample
 from ...stats import markers as mk
 from ...stats import mixture
 from ...stats.ngram_lm import KneserNeyLM, train_kneser_ney
-from ...stats.text_diversity import document_hashes
 from ...text import doc_index, token_hash
 from ._common import (
     LM_FOLDS,
@@ -130,24 +129,6 @@ def _balanced_folds(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(n) % LM_FOLDS
 
 
-def _reference_twins(batch: TokenSample, ref: TokenSample, rng: np.random.Generator) -> np.ndarray:
-    """For each batch document, a reference document with the same tokens (drawn at random
-    among them when the reference holds several), or -1."""
-    twin = np.full(batch.n_docs, -1, dtype=np.int64)
-    if ref.n_docs == 0 or batch.n_docs == 0:
-        return twin
-    ref_hashes = document_hashes(ref.tokens, ref.offsets)
-    order = np.argsort(ref_hashes, kind="stable")
-    ordered = ref_hashes[order]
-    batch_hashes = document_hashes(batch.tokens, batch.offsets)
-    first = np.searchsorted(ordered, batch_hashes, side="left")
-    copies = np.searchsorted(ordered, batch_hashes, side="right") - first
-    found = copies > 0
-    pick = first[found] + (rng.random(int(found.sum())) * copies[found]).astype(np.int64)
-    twin[found] = order[pick]
-    return twin
-
-
 def _score_folds(
     run: _Run, column: str, batch: TokenSample, ref: TokenSample, synth: TokenSample | None
 ) -> _Scored:
@@ -177,17 +158,6 @@ def _score_folds(
     c_rng = ctx.rng("signature-batch", column)
     c_idx = _cap_index(bsub.n_docs, int(ctx.option("max_rows")), c_rng)
     c_fold = _balanced_folds(c_idx.size, c_rng)
-    # A batch document that copies a reference document goes to the fold of one of its twins.
-    # Scored by a model trained on its only twin, a copy looks more likely than any held-out
-    # human document, and a batch of reference rows read as mostly machine-generated (copies are
-    # reference_copies' finding). A text the reference holds many times (a stock phrase) is in
-    # every fold; its batch copies then follow its reference copies across the folds, as a
-    # random twin's fold does: sent all to one fold, they left that fold's offset as a
-    # "difference" (honest batches of short, repetitive reviews read as 25% machine-generated).
-    twin = _reference_twins(bsub, ref, ctx.rng("lm-twins", column))
-    b_fold = np.where(twin >= 0, r_fold[np.maximum(twin, 0)], b_fold)
-    c_twin = twin[c_idx]
-    c_fold = np.where(c_twin >= 0, r_fold[np.maximum(c_twin, 0)], c_fold)
     in_c2st = np.zeros(bsub.n_docs, dtype=bool)
     in_c2st[c_idx] = True
     markers = token_hash(load_markers()["style_words"]["words"])
