@@ -397,6 +397,18 @@ def _ignored(rel: str, is_dir: bool, specs: tuple[tuple[str, Any], ...]) -> bool
 Progress = Callable[[int, "int | None", str], None]
 
 
+def _is_json_report(path: Path) -> bool:
+    """True when the file starts like a JSON report of `check` or `scan` (schema_version, then
+    the tool's name, within the first few hundred bytes)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(400)
+    except OSError:
+        return False
+    compact = b"".join(head.split())
+    return compact.startswith(b'{"schema_version":') and b'"name":"collapse-guard"' in compact
+
+
 def scan_paths(
     paths: Sequence[str | Path],
     *,
@@ -409,6 +421,7 @@ def scan_paths(
     progress: Progress | None = None,
     raise_errors: bool = False,
     registry: Registry | None = None,
+    output: str | Path | None = None,
 ) -> ScanReport:
     """Scan files and folders; check every data file on its own and summarise.
 
@@ -424,6 +437,10 @@ def scan_paths(
         Run configuration (thresholds, selected checks, column kinds, seed).
     exclude
         Gitignore-style patterns of paths to leave out, relative to each folder given.
+    output
+        The file the report will be written to: left out if it lies under a folder scanned, so
+        that a scan that writes its report beside the data (``scan . -o report.json``) does not
+        read the previous run's report as data the next time.
     gitignore
         Respect ``.gitignore`` files in the folders walked.
     limits
@@ -474,8 +491,16 @@ def scan_paths(
     # other file is its own batch.
     docs: dict[str, list[WalkEntry]] = {}
     units: list[tuple[str, WalkEntry | list[WalkEntry]]] = []
+    written = os.path.realpath(output) if output is not None else None
     for e in entries:
         display = _display(e)
+        if written is not None and os.path.realpath(e.path) == written:
+            skipped["the report being written"] = skipped.get("the report being written", 0) + 1
+            continue
+        if e.problem is None and e.path.name.lower().endswith(".json") and _is_json_report(e.path):
+            # An earlier run's report kept beside the data is not a batch either.
+            skipped["collapse-guard report"] = skipped.get("collapse-guard report", 0) + 1
+            continue
         if (
             e.problem is None
             and e.path.name.lower().endswith((".json", ".json.gz"))

@@ -478,3 +478,17 @@ def test_reason_names_the_column_once() -> None:
         tool_version="0",
     )
     assert report_reason(report) == "diversity-loss on `review`: 27% are exact copies"
+
+
+def test_a_scan_that_writes_its_report_beside_the_data_can_be_run_again(tmp_path: Path) -> None:
+    pd.DataFrame({"v": np.random.default_rng(0).normal(size=300)}).to_csv(tmp_path / "a.csv", index=False)
+    out = tmp_path / "report.json"
+    args = ["scan", str(tmp_path), "--format", "json", "-o", str(out), *SEL]
+    assert main(args) == 0
+    first = json.loads(out.read_text())
+    assert main(args) == 0  # the first run's report is not read as data
+    second = json.loads(out.read_text())
+    assert [f["path"] for f in second["files"]] == [f["path"] for f in first["files"]]
+    assert main(["scan", str(tmp_path), "--format", "json", "-o", str(tmp_path / "other.json"), *SEL]) == 0
+    names = [Path(f["path"]).name for f in json.loads((tmp_path / "other.json").read_text())["files"]]
+    assert names == ["a.csv"]  # report.json, a collapse-guard report, is skipped without -o pointing at it

@@ -280,6 +280,7 @@ def make_command() -> click.Command:
                 limits=limits,
                 progress=progress,
                 raise_errors=traceback,
+                output=output,
             )
         _emit(report, reporter, output, verbose)
         sys.exit(exit_code(report, cfg.fail_on))
