@@ -177,7 +177,7 @@ def _validate_levels(spec: MetricSpec, levels: Any, prefix: str, where: str) -> 
     for key, value in levels.items():
         if key not in ("warn", "fail"):
             raise ConfigError(f"unknown key {key!r} in {prefix} ({where}); use warn and fail")
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not _float_like(value):
+        if not _is_number(value) or not _float_like(value):
             raise ConfigError(f"{prefix}.{key} must be a number, {_got(value)} ({where})")
         lo, hi = spec.bounds
         if not lo <= value <= hi:

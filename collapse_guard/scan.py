@@ -409,6 +409,22 @@ def _is_json_report(path: Path) -> bool:
     return compact.startswith(b'{"schema_version":') and b'"name":"collapse-guard"' in compact
 
 
+def _not_a_batch(entry: WalkEntry, written: str | None) -> str | None:
+    """Why a file a reader claims is still not scanned as data, or None: the report this run is
+    about to write, or collapse-guard's own output kept beside the data (a reference profile, an
+    earlier run's JSON report)."""
+    from .profile.io import is_profile_file
+
+    if written is not None and os.path.realpath(entry.path) == written:
+        return "the report being written"
+    if entry.problem is None and entry.path.name.lower().endswith((".json", ".json.gz")):
+        if is_profile_file(entry.path):
+            return "reference profile"
+        if _is_json_report(entry.path):  # a gzip file never starts like one
+            return "collapse-guard report"
+    return None
+
+
 def scan_paths(
     paths: Sequence[str | Path],
     *,
@@ -467,7 +483,6 @@ def scan_paths(
     from .errors import InputError
     from .images import IMAGE_SUFFIXES, read_image_markers, summarize_images
     from .plugins import default_registry
-    from .profile.io import is_profile_file
     from .readers import find_reader
 
     cfg = config if config is not None else Config()
@@ -494,20 +509,9 @@ def scan_paths(
     written = os.path.realpath(output) if output is not None else None
     for e in entries:
         display = _display(e)
-        if written is not None and os.path.realpath(e.path) == written:
-            skipped["the report being written"] = skipped.get("the report being written", 0) + 1
-            continue
-        if e.problem is None and e.path.name.lower().endswith(".json") and _is_json_report(e.path):
-            # An earlier run's report kept beside the data is not a batch either.
-            skipped["collapse-guard report"] = skipped.get("collapse-guard report", 0) + 1
-            continue
-        if (
-            e.problem is None
-            and e.path.name.lower().endswith((".json", ".json.gz"))
-            and (is_profile_file(e.path))
-        ):
-            # A reference profile kept beside the data is not a batch.
-            skipped["reference profile"] = skipped.get("reference profile", 0) + 1
+        why_not = _not_a_batch(e, written)
+        if why_not is not None:
+            skipped[why_not] = skipped.get(why_not, 0) + 1
             continue
         if e.problem is None and text_suffixes and e.path.name.lower().endswith(text_suffixes):
             folder = display.rsplit("/", 1)[0] + "/" if "/" in display else "./"

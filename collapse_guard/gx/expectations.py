@@ -243,6 +243,17 @@ def decisive(findings: list[dict[str, Any]]) -> dict[str, Any]:
     return sorted(findings, key=key)[0]
 
 
+def _error_result(context: dict[str, Any], message: str) -> dict[str, Any]:
+    """A failed result with status "error": the expectation could not be judged."""
+    return {
+        "success": False,
+        "result": {
+            "observed_value": None,
+            "details": {**context, "status": "error", "message": message, "findings": []},
+        },
+    }
+
+
 def outcome(
     report: dict[str, Any],
     *,
@@ -289,13 +300,7 @@ def outcome(
             f"{check_name} cannot judge it; fix the data or the batch definition if the column was "
             "lost upstream, or remove this expectation from the suite if the column is gone for good"
         )
-        return {
-            "success": False,
-            "result": {
-                "observed_value": None,
-                "details": {**context, "status": "error", "message": message, "findings": []},
-            },
-        }
+        return _error_result(context, message)
     if not covered:
         where = f"column {column!r}" if column is not None else "the batch"
         why = [n for n in report.get("notes", []) if column is not None and repr(column) in n]
@@ -308,13 +313,7 @@ def outcome(
             f"collapse-guard {check_name} measured nothing for {where} ({reason}); rebuild the "
             "reference with that column or remove this expectation"
         )
-        return {
-            "success": False,
-            "result": {
-                "observed_value": None,
-                "details": {**context, "status": "error", "message": message, "findings": []},
-            },
-        }
+        return _error_result(context, message)
     worst = decisive(covered)
     status = worst["status"]
     failing = {"fail", "error"} | ({"warn"} if fail_on == "warn" else set())

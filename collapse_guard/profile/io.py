@@ -275,8 +275,9 @@ def _check_invariants(prof: Profile) -> None:
             present, what = col.docs, "docs"
         if present < 1:
             raise ImpossibleValue(f"{where} has {what} = {present}")
-        # A text column may count fewer: a float column declared text loses its NaN values
-        # (neither documents nor nulls) when read through Arrow.
+        # A text column may count fewer: a float column declared text used to lose its NaN
+        # values (neither documents nor nulls) when read through Arrow, and references written
+        # then must still load.
         if present + col.nulls > rows or (present + col.nulls < rows and not isinstance(col, TextProfile)):
             raise ImpossibleValue(f"{where} has {what} + nulls = {present} + {col.nulls}, not rows = {rows}")
         if isinstance(col, NumericProfile):
