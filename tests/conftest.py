@@ -14,6 +14,20 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "data"
 
 
+def assert_one_line_error(result: tuple[int, str, str], *needles: str) -> str:
+    """The bad-input contract on a ``run_cli`` result: exit 2, nothing on stdout, one line on
+    stderr (no traceback, no "internal error") holding every needle; returns that line."""
+    code, out, err = result
+    assert code == 2, f"exit {code}, stderr: {err!r}"
+    assert out == "", "nothing may go to stdout on an error"
+    assert "Traceback" not in err and "internal error" not in err
+    lines = err.rstrip("\n").split("\n")
+    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
+    for needle in needles:
+        assert needle in err, f"{needle!r} not in {err!r}"
+    return err
+
+
 def human_frame(n: int, seed: int = 0) -> pd.DataFrame:
     """Human-like table: light, skewed and heavy tails, a Zipf categorical, short free text."""
     rng = np.random.default_rng(seed)

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import assert_one_line_error
 
 from collapse_guard.cli import main
 
@@ -55,17 +56,6 @@ Run = Callable[..., tuple[int, str, str]]
 @pytest.fixture
 def cli(run_cli: Run) -> Run:
     return run_cli
-
-
-def assert_one_line_error(result: tuple[int, str, str], *needles: str) -> None:
-    code, out, err = result
-    assert code == 2, f"exit {code}, stderr: {err!r}"
-    assert out == "", "nothing may go to stdout on an error"
-    assert "Traceback" not in err
-    lines = err.rstrip("\n").split("\n")
-    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
-    for needle in needles:
-        assert needle in err, f"{needle!r} not in {err!r}"
 
 
 def profile_of(cli: Run, workdir: Path, *paths: Path, extra: tuple[str, ...] = ()) -> tuple[int, str, str]:

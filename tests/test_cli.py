@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, assert_one_line_error
+
+
+def _command(*args: str | Path) -> list[str]:
+    """The command line as a process of its own (``python -m collapse_guard``), for what only a
+    real process shows: exit codes on closed or full output streams, tracebacks."""
+    return [sys.executable, "-m", "collapse_guard", *map(str, args)]
 
 
 def test_example_clean_passes_and_collapsed_fails(run_cli, example_reference: Path) -> None:
@@ -122,26 +128,12 @@ def test_output_file_select_ignore_and_fail_on(run_cli, example_reference: Path,
 )
 def test_errors_exit_2_with_one_line(run_cli, example_reference: Path, args: list[str], message: str) -> None:
     args = [str(example_reference) if a == "REF" else a for a in args]
-    code, out, err = run_cli(*args)
-    assert code == 2
-    assert out == ""
-    assert message in err
-    assert "Traceback" not in err
-    assert len(err.rstrip("\n").splitlines()) == 1, err
+    assert_one_line_error(run_cli(*args), message)
 
 
 def test_traceback_flag_shows_the_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "collapse_guard",
-            "check",
-            str(tmp_path / "nope.csv"),
-            "-r",
-            str(tmp_path / "nope.json"),
-            "--traceback",
-        ],
+        _command("check", tmp_path / "nope.csv", "-r", tmp_path / "nope.json", "--traceback"),
         capture_output=True,
         text=True,
     )
@@ -156,7 +148,7 @@ def test_a_closed_stdout_pipe_is_exit_2_not_a_check_result(example_reference: Pa
     name, *batch = command.split()
     args = [name, str(EXAMPLES / batch[0]), "-r", str(example_reference)] if batch else [name]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "collapse_guard", *args],
+        _command(*args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -173,15 +165,7 @@ def test_a_closed_stdout_pipe_is_exit_2_not_a_check_result(example_reference: Pa
 def test_no_stdout_at_all_is_exit_2_unless_the_report_goes_to_a_file(
     example_reference: Path, tmp_path: Path
 ) -> None:
-    args = [
-        sys.executable,
-        "-m",
-        "collapse_guard",
-        "check",
-        str(EXAMPLES / "clean_batch.csv"),
-        "-r",
-        str(example_reference),
-    ]
+    args = _command("check", EXAMPLES / "clean_batch.csv", "-r", example_reference)
     closed = subprocess.run(
         args, capture_output=False, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1)
     )  # as `>&-` does
@@ -203,15 +187,7 @@ def test_no_stdout_at_all_is_exit_2_unless_the_report_goes_to_a_file(
 def test_a_closed_pipe_shared_by_stdout_and_stderr_is_still_exit_2(example_reference: Path) -> None:
     # `collapse-guard check ... 2>&1 | head`: not even the error line can be written.
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "collapse_guard",
-            "check",
-            str(EXAMPLES / "clean_batch.csv"),
-            "-r",
-            str(example_reference),
-        ],
+        _command("check", EXAMPLES / "clean_batch.csv", "-r", example_reference),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -269,17 +245,7 @@ def test_output_that_is_an_input_is_refused_and_the_input_kept(
 def test_a_full_disk_for_the_report_is_exit_2(example_reference: Path) -> None:
     with open("/dev/full", "w") as full:
         proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "collapse_guard",
-                "check",
-                str(EXAMPLES / "clean_batch.csv"),
-                "-r",
-                str(example_reference),
-                "--format",
-                "json",
-            ],
+            _command("check", EXAMPLES / "clean_batch.csv", "-r", example_reference, "--format", "json"),
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,

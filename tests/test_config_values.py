@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import human_frame
+from conftest import assert_one_line_error, human_frame
 
 from collapse_guard.config import Config, load_config, parse_config
 from collapse_guard.errors import ConfigError
@@ -223,11 +223,5 @@ def test_bad_values_exit_2_naming_the_file_and_the_key(
         result = run_cli("check", data, "-r", reference, "--config", config)
     else:
         result = run_cli("profile", data, "-o", work / "out.json", "--config", config)
-    code, out, err = result
-    assert code == 2, err
-    assert out == "" and "Traceback" not in err and "internal error" not in err
-    assert len(err.rstrip("\n").split("\n")) == 1, err
-    assert str(config) in err
+    err = assert_one_line_error(result, str(config), *needles)
     assert str(data) not in err  # the setting is at fault, not the data
-    for needle in needles:
-        assert needle in err

@@ -374,15 +374,19 @@ def test_suite_round_trips_through_json(flow: dict[str, Any], files: dict[str, P
 # ----- bad input ---------------------------------------------------------------------------------------
 
 
-def _validate_one(df: pd.DataFrame, expectation: Any) -> Any:
+def _batch(df: pd.DataFrame) -> Any:
+    """A whole-DataFrame batch in a fresh ephemeral context."""
     context = gx.get_context(mode="ephemeral")
-    batch = (
+    return (
         context.data_sources.add_pandas("p")
         .add_dataframe_asset("a")
         .add_batch_definition_whole_dataframe("w")
         .get_batch(batch_parameters={"dataframe": df})
     )
-    return batch.validate(expectation)
+
+
+def _validate_one(df: pd.DataFrame, expectation: Any) -> Any:
+    return _batch(df).validate(expectation)
 
 
 def test_missing_reference_fails_with_the_fix(files: dict[str, Path], tmp_path: Path) -> None:
@@ -421,13 +425,7 @@ def test_batch_missing_a_reference_column_is_judged_on_the_columns_it_has(
     monkeypatch.chdir(tmp_path)
     ref = str(files["reference"])
     df = pd.read_csv(files["collapsed"]).drop(columns=["minutes"])
-    context = gx.get_context(mode="ephemeral")
-    batch = (
-        context.data_sources.add_pandas("p")
-        .add_dataframe_asset("a")
-        .add_batch_definition_whole_dataframe("w")
-        .get_batch(batch_parameters={"dataframe": df})
-    )
+    batch = _batch(df)
     income = batch.validate(cgx.ExpectColumnTailsNotToShrink(column="income", reference=ref))
     country = batch.validate(cgx.ExpectColumnDiversityNotToDrop(column="country", reference=ref))
     share = batch.validate(cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, max_share=0.15))
@@ -539,13 +537,7 @@ def test_bad_thresholds_are_rejected_when_the_expectation_is_built(files: dict[s
     with_parameter = cgx.ExpectBatchSyntheticShareToBeBelow(
         reference=ref, max_share={"$PARAMETER": "m"}, warn_share=0.5
     )
-    context = gx.get_context(mode="ephemeral")
-    batch = (
-        context.data_sources.add_pandas("p")
-        .add_dataframe_asset("a")
-        .add_batch_definition_whole_dataframe("w")
-        .get_batch(batch_parameters={"dataframe": pd.read_csv(files["clean"])})
-    )
+    batch = _batch(pd.read_csv(files["clean"]))
     with pytest.raises(ValidationError, match=r"max_share=0.01 and warn_share=0.5 are the wrong way round"):
         batch.validate(with_parameter, expectation_parameters={"m": 0.01})
 

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import assert_one_line_error
 
 from collapse_guard.cli import main
 
@@ -63,18 +64,6 @@ def run(cli: Run, command: str, reference: Path, *paths: Path) -> tuple[int, str
     if command == "profile":
         return cli("profile", *paths, "-o", reference.parent / "out.json")
     return cli("check", *paths, "-r", reference)
-
-
-def assert_one_line_error(result: tuple[int, str, str], *needles: str) -> str:
-    code, out, err = result
-    assert code == 2, f"exit {code}, stderr: {err!r}"
-    assert out == "", "nothing may go to stdout on an error"
-    assert "Traceback" not in err
-    lines = err.rstrip("\n").split("\n")
-    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
-    for needle in needles:
-        assert needle in err, f"{needle!r} not in {err!r}"
-    return err
 
 
 # ----- broken entries ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import EXAMPLES, human_frame
+from conftest import EXAMPLES, assert_one_line_error, human_frame
 
 import collapse_guard as cg
 from collapse_guard.errors import ReferenceFileError
@@ -57,17 +57,6 @@ def reference(workdir: Path) -> Path:
     path = workdir / "reference.json"
     cg.profile_files([data]).save(path)
     return path
-
-
-def assert_one_line_error(result: tuple[int, str, str], *needles: str) -> None:
-    code, out, err = result
-    assert code == 2, f"exit {code}, stderr: {err!r}"
-    assert out == ""
-    assert "Traceback" not in err and "internal error" not in err
-    lines = err.rstrip("\n").split("\n")
-    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
-    for needle in needles:
-        assert needle in err, f"{needle!r} not in {err!r}"
 
 
 def numeric(prof: cg.Profile, name: str) -> NumericProfile:
