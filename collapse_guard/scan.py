@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .own_files import own_output_kind
 from .results import SCHEMA_VERSION, Finding, Report, Status, jsonable
 
 if TYPE_CHECKING:
@@ -397,31 +398,14 @@ def _ignored(rel: str, is_dir: bool, specs: tuple[tuple[str, Any], ...]) -> bool
 Progress = Callable[[int, "int | None", str], None]
 
 
-def _is_json_report(path: Path) -> bool:
-    """True when the file starts like a JSON report of `check` or `scan` (schema_version, then
-    the tool's name, within the first few hundred bytes)."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(400)
-    except OSError:
-        return False
-    compact = b"".join(head.split())
-    return compact.startswith(b'{"schema_version":') and b'"name":"collapse-guard"' in compact
-
-
 def _not_a_batch(entry: WalkEntry, written: str | None) -> str | None:
     """Why a file a reader claims is still not scanned as data, or None: the report this run is
     about to write, or collapse-guard's own output kept beside the data (a reference profile, an
     earlier run's JSON report)."""
-    from .profile.io import is_profile_file
-
     if written is not None and os.path.realpath(entry.path) == written:
         return "the report being written"
-    if entry.problem is None and entry.path.name.lower().endswith((".json", ".json.gz")):
-        if is_profile_file(entry.path):
-            return "reference profile"
-        if _is_json_report(entry.path):  # a gzip file never starts like one
-            return "collapse-guard report"
+    if entry.problem is None:
+        return own_output_kind(entry.path)
     return None
 
 

@@ -242,6 +242,21 @@ def test_output_that_is_an_input_is_refused_and_the_input_kept(
     assert (batch.read_bytes(), example_reference.read_bytes()) == before
 
 
+def test_a_data_folder_may_keep_its_reference_and_reports(run_cli, tmp_path: Path) -> None:
+    """`check data/ -r data/reference.json -o data/report.json`, run again and again."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "batch.csv").write_bytes((EXAMPLES / "clean_batch.csv").read_bytes())
+    ref = folder / "reference.json"
+    assert run_cli("profile", EXAMPLES / "human.csv", "-o", ref)[0] == 0
+    args = ("check", folder, "-r", ref, "--format", "json", "-o", folder / "report.json")
+    assert run_cli(*args)[0] == 0
+    first = (folder / "report.json").read_text()
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    assert (folder / "report.json").read_text() == first  # the earlier report was not read as data
+
+
 def test_a_full_disk_for_the_report_is_exit_2(example_reference: Path) -> None:
     with open("/dev/full", "w") as full:
         proc = subprocess.run(

@@ -210,6 +210,28 @@ def test_data_folder_reads_every_file_sorted_recursively(tmp_path: Path) -> None
     assert names == ["a.csv", "b.csv", "c.parquet"]
 
 
+def test_data_folder_passes_over_collapse_guards_own_files(tmp_path: Path) -> None:
+    """A reference profile and a JSON report kept beside the batches are not data; named on
+    their own they stay errors, and a folder of nothing else says so."""
+    import collapse_guard as cg
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "a.csv").write_text("v\n1\n2\n3\n")
+    cg.profile(pd.DataFrame({"v": [1.0, 2.0, 3.0]})).save(folder / "reference.json.gz")
+    (folder / "report.json").write_text(
+        '{\n  "schema_version": "1.0",\n  "tool": {"name": "collapse-guard", "version": "0"}\n}'
+    )
+    (folder / "records.json").write_text('[{"v": 4}]')  # ordinary JSON data stays data
+    names = [p.name for p in iter_data_files(folder, READERS)]
+    assert names == ["a.csv", "records.json"]
+    assert "reference file, not data" in error_of(folder / "reference.json.gz")
+    (folder / "a.csv").unlink()
+    (folder / "records.json").unlink()
+    message = error_of(folder)
+    assert "holds no data files (only collapse-guard's own files: collapse-guard report, reference profile)" in message
+
+
 def test_names_with_spaces_and_non_ascii(tmp_path: Path) -> None:
     folder = tmp_path / "données été"
     folder.mkdir()

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputError
+from ..own_files import own_output_kind
 from .builtin import (
     DEFAULT_LIMITS,
     SETTING_MAX_DECOMPRESSED,
@@ -102,13 +103,17 @@ def _hidden(path: Path, root: Path) -> bool:
 def iter_data_files(folder: str | Path, readers: Readers) -> list[Path]:
     """Every visible file under ``folder`` that some reader can read, sorted by relative path.
 
-    Hidden files and folders (names starting with ``.``) are skipped.
+    Hidden files and folders (names starting with ``.``) are skipped, and so are collapse-guard's
+    own reference profiles and JSON reports (``own_files``), which are never data.
     """
     root = Path(folder)
     files = [
         p
         for p in root.rglob("*")
-        if p.is_file() and not _hidden(p, root) and _match(p.name, readers) is not None
+        if p.is_file()
+        and not _hidden(p, root)
+        and _match(p.name, readers) is not None
+        and own_output_kind(p) is None
     ]
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
@@ -191,7 +196,9 @@ def _expand(path: Path, readers: Readers) -> list[Path]:
     data = iter_data_files(path, readers)
     if not data:
         known = ", ".join(supported_suffixes(readers))
-        raise InputError(f"{path}: the folder holds no data files; known types are {known}")
+        own = sorted({kind for p in files if (kind := own_output_kind(p)) is not None})
+        passed = f" (only collapse-guard's own files: {', '.join(own)})" if own else ""
+        raise InputError(f"{path}: the folder holds no data files{passed}; known types are {known}")
     return data
 
 
