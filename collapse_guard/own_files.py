@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def own_output_kind(path: Path) -> str | None:
-    """"reference profile" or "collapse-guard report" for a file collapse-guard wrote, else None.
+    """The kind of collapse-guard output a file is ("reference profile", "collapse-guard report"), or None.
 
     Folders of data often keep the reference and the last report next to the batches; read as
     data they only ever fail (a profile is not records, a report is one record of findings).
