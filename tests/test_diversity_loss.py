@@ -98,6 +98,16 @@ def test_duplicated_documents_fail_with_example_pairs(reference: cg.Profile) -> 
     assert finding(report, "text", "exact_duplicate_share").status is Status.PASS
 
 
+def test_the_near_duplicate_example_is_a_pair_that_differs_when_there_is_one() -> None:
+    from collapse_guard.checks.diversity_loss.duplicates import _pair_phrase
+
+    same = {"documents": [1, 2], "texts": ["The hinge broke.", "The hinge broke."]}
+    near = {"documents": [3, 4], "texts": ["A fine day out", "A fine day out!"]}
+    assert _pair_phrase([same, near]) == '; e.g. "A fine day out" ≈ "A fine day out!"'
+    assert _pair_phrase([same]) == '; e.g. "The hinge broke.", copied word for word'
+    assert _pair_phrase([{"documents": [1, 2], "jaccard": 1.0}]) == ""  # no raw text kept
+
+
 def test_narrow_vocabulary_fails_distinct_n_and_entropy(reference: cg.Profile) -> None:
     report = run(frame(800, 5, vocab=300), reference)
     s = statuses(report)

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from collapse_guard.stats.distributions import fisher_exact_greater
 from collapse_guard.stats.markers import (
     docs_containing,
     excess_share,
     excess_share_vs_model,
     expected_marker_probability,
     rate_excess,
+    rate_ratio_lower,
     wilson_interval,
 )
 
@@ -80,3 +82,36 @@ def test_docs_containing_counts_per_document() -> None:
         4,
     )
     assert counts.tolist() == [1, 0, 3, 0]
+
+
+def test_rate_ratio_lower_bound_known_values() -> None:
+    # 3 batch documents against none: pi >= 0.05 ** (1/3) (Clopper-Pearson), rho = pi/(1-pi) * 4
+    root = 0.05 ** (1 / 3)
+    assert rate_ratio_lower(3, 5_000, 0, 20_000) == pytest.approx(root / (1 - root) * 4, rel=1e-12)
+    pi = stats.beta.ppf(0.05, 30, 41)
+    assert rate_ratio_lower(30, 10_000, 40, 40_000) == pytest.approx(pi / (1 - pi) * 4, rel=1e-10)
+    assert rate_ratio_lower(0, 10, 5, 10) == 0.0
+    with pytest.raises(ValueError):
+        rate_ratio_lower(1, 0, 1, 10)
+
+
+def test_document_share_test_is_calibrated_on_honest_batches() -> None:
+    """200 honest batches of a column where 8% of documents carry the markers: the one-sided
+    Fisher test with the lower-bound effect warns (p < 0.05 and effect >= 2) in under 5% of runs,
+    and a batch where 30% carry them is caught every time."""
+    rng = np.random.default_rng(7)
+    n_ref, n_batch, share = 20_000, 2_000, 0.08
+    k_ref = int(rng.binomial(n_ref, share))
+    warned = caught = 0
+    for _ in range(200):
+        for k, tally in (
+            (int(rng.binomial(n_batch, share)), "honest"),
+            (int(rng.binomial(n_batch, 0.30)), "styled"),
+        ):
+            p = fisher_exact_greater([[k, n_batch - k], [k_ref, n_ref - k_ref]])
+            alarm = p < 0.05 and rate_ratio_lower(k, n_batch, k_ref, n_ref) >= 2.0
+            if tally == "honest":
+                warned += alarm
+            else:
+                caught += alarm
+    assert warned < 10 and caught == 200

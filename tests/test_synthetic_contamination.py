@@ -328,6 +328,7 @@ def test_marker_list_cites_sources_and_surface_counts() -> None:
         "em_dash_docs": 1,
         "curly_quote": 2,
         "curly_quote_docs": 1,
+        "marker_docs": 1,
     }
 
 
@@ -340,6 +341,36 @@ def test_em_dash_rate_against_a_reference_that_keeps_text() -> None:
     assert typo.measurement.expected == 0.0
     assert typo.status.value == "fail"
     assert "em dashes" in typo.message
+
+
+def test_em_dash_share_against_a_default_reference_both_ways() -> None:
+    """References keep the marker counts of all their documents (no raw text needed): a batch
+    styled with em dashes and curly quotes fails, an honest batch of the same habits passes."""
+
+    def with_habits(docs: list[str], seed: int, share: float) -> list[str]:
+        rng = np.random.default_rng(seed)
+        # some writers use many dashes, most none: documents, not characters, are independent
+        return [
+            d.replace(" ", " \u2014 ", int(rng.integers(1, 6))) if rng.random() < share else d for d in docs
+        ]
+
+    ref = cg.profile(pd.DataFrame({"text": with_habits(_human(2_000, 41), 1, 0.05)}))
+    counts = ref.column("text").surface_counts
+    assert (
+        counts["docs"] == 2_000
+        and 60 <= counts["marker_docs"] <= 140
+        and counts["em_dash"] > counts["marker_docs"]
+    )
+    honest = cg.check(
+        pd.DataFrame({"text": with_habits(_human(1_000, 42), 2, 0.05)}), ref, select=[NAME], config=FAST
+    )
+    assert _findings(honest)[("text", "typography_rate_ratio")].status.value == "pass"
+    styled = [d + " \u201cok\u201d" if i % 2 else d for i, d in enumerate(_human(1_000, 43))]
+    typo = _findings(cg.check(pd.DataFrame({"text": styled}), ref, select=[NAME], config=FAST))[
+        ("text", "typography_rate_ratio")
+    ]
+    assert typo.status.value == "fail" and typo.measurement.value == 0.5
+    assert "at least" in typo.message and typo.measurement.effect >= 5
 
 
 def test_the_check_never_imports_scikit_learn_or_scipy_stats() -> None:

@@ -13,7 +13,7 @@ import pyarrow as pa
 from ..errors import InputError
 from ..hashing import combine_columns, mix, value_hashes
 from ..kinds import Kind, infer_kind, skip_reason
-from ..text import tokenize
+from ..text import surface_counts, tokenize
 from .categorical import CategoricalProfile
 from .columns import ArrowColumn, Column, MixedTypesError, PandasColumn, label_counts, source_name
 from .model import ColumnProfile, Profile, sorted_values
@@ -261,6 +261,7 @@ class _Builder:
         prio = self._priorities(content, first_row, rows)
         for acc, col in text_columns:
             texts = col.texts()
+            acc.add_surface(surface_counts(texts))
             acc.update(
                 tokenize(texts),
                 prio,

@@ -22,12 +22,12 @@ Statistics in Medicine 17 (1998), method 10 (hybrid Wilson score).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .distributions import binom_pvalue, fisher_exact_greater, norm_sf
+from ..text import surface_counts as surface_counts  # where the profile builder counts them
+from .distributions import beta_ppf, binom_pvalue, fisher_exact_greater, norm_sf
 
 _Z95 = 1.959963984540054
 
@@ -199,6 +199,22 @@ def rate_excess(k_batch: int, t_batch: int, k_ref: int, t_ref: int) -> RateResul
     return RateResult(rb, rr, float(ratio), p)
 
 
+def rate_ratio_lower(k_batch: int, t_batch: int, k_ref: int, t_ref: int, confidence: float = 0.95) -> float:
+    """One-sided lower confidence bound of the rate ratio ``(k_batch / t_batch) / (k_ref / t_ref)``.
+
+    Conditional on ``k_batch + k_ref``, ``k_batch`` is binomial with ``pi = rho t_batch / (rho
+    t_batch + t_ref)`` (as in :func:`rate_excess`); the Clopper-Pearson lower bound of ``pi`` maps
+    to one of ``rho``. Used for shares of documents, it is conservative (a binomial count varies
+    less than a Poisson one). 0 when the batch has no occurrence; infinite never (``pi < 1``).
+    """
+    if t_batch <= 0 or t_ref <= 0:
+        raise ValueError(f"need tokens on both sides, got t_batch={t_batch}, t_ref={t_ref}")
+    if k_batch <= 0:
+        return 0.0
+    pi = float(beta_ppf(1.0 - confidence, k_batch, k_ref + 1))
+    return pi / (1.0 - pi) * t_ref / t_batch
+
+
 def docs_containing(
     doc_index: np.ndarray, hashes: np.ndarray, markers: np.ndarray, n_docs: int
 ) -> np.ndarray:
@@ -223,31 +239,3 @@ def docs_containing(
     pos[pos >= markers.size] = 0
     hit = markers[pos] == hashes
     return np.bincount(np.asarray(doc_index)[hit], minlength=n_docs).astype(np.int64)
-
-
-def surface_counts(texts: Sequence[str | None]) -> dict[str, int]:
-    """Characters that the tokenizer drops: em dashes and curly quotes, with document counts.
-
-    Strings in, counts out (pyarrow kernels, no loop per document). Lives here so that profiles
-    can store the counts without importing the check.
-
-    Returns ``{"chars", "em_dash", "em_dash_docs", "curly_quote", "curly_quote_docs", "docs"}``;
-    these add up over chunks, so a profile can store them and merge exactly.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pc.fill_null(pa.array(list(texts), type=pa.large_string()), "")
-    chars = pc.utf8_length(arr)
-    em = pc.count_substring(arr, "\u2014")
-    curly = pc.count_substring_regex(arr, "[\u201c\u201d\u2018\u2019]")
-    em_np = np.asarray(em, dtype=np.int64)
-    cu_np = np.asarray(curly, dtype=np.int64)
-    return {
-        "docs": len(arr),
-        "chars": int(np.asarray(chars, dtype=np.int64).sum()),
-        "em_dash": int(em_np.sum()),
-        "em_dash_docs": int((em_np > 0).sum()),
-        "curly_quote": int(cu_np.sum()),
-        "curly_quote_docs": int((cu_np > 0).sum()),
-    }

@@ -32,9 +32,15 @@ def _dup_pairs(result: NearDuplicates, texts: list[str] | None, index: np.ndarra
 
 
 def _pair_phrase(pairs: list[dict[str, Any]]) -> str:
-    if not pairs or "texts" not in pairs[0]:
+    """An example for the near-duplicate message: a pair that differs if one does (exact copies
+    count as near-duplicates too, and "x" ≈ "x" reads like a bug), else one copied document."""
+    shown = [p["texts"] for p in pairs if "texts" in p]
+    if not shown:
         return ""
-    a, b = pairs[0]["texts"]
+    differing = [(a, b) for a, b in shown if a != b]
+    if not differing:
+        return f'; e.g. "{_quote(shown[0][0], 60)}", copied word for word'
+    a, b = differing[0]
     return f'; e.g. "{_quote(a, 60)}" ≈ "{_quote(b, 60)}"'
 
 

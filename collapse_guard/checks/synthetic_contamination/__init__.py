@@ -92,7 +92,8 @@ METRICS: dict[str, MetricSpec] = {
         bounds=(0.0, 1.0),
     ),
     "typography_rate_ratio": MetricSpec(
-        "em dashes and curly quotes per character, batch over reference (weak evidence)",
+        "share of documents with em dashes or curly quotes, batch over reference (95% lower "
+        "confidence bound; weak evidence)",
         worse="higher",
         warn=2.0,
         fail=5.0,

@@ -1,12 +1,11 @@
-"""Surface markers: em dashes and curly quotes per character, batch over reference."""
+"""Surface markers: the share of documents with em dashes or curly quotes, batch over reference."""
 
 from __future__ import annotations
-
-import math
 
 from ...profile.text import TextProfile, TokenSample
 from ...results import Measurement
 from ...stats import markers as mk
+from ...stats.distributions import fisher_exact_greater
 from ._common import (
     _Run,
     load_markers,
@@ -27,34 +26,47 @@ def _typography(run: _Run, column: str, batch: TokenSample, ref: TextProfile | N
     if ref is None:
         return  # a rate needs a baseline from the same genre; wordfreq has no punctuation
     r = _reference_surface(ref)
-    if r is None or r["chars"] == 0 or b["chars"] == 0:
+    if r is None or not r.get("docs") or "marker_docs" not in r or b["docs"] == 0:
         run.reasons.append(
             f"em-dash/curly-quote rates of {column!r} need the reference's counts (rebuild the "
             "reference with this version)"
         )
         return
-    k_b = b["em_dash"] + b["curly_quote"]
-    k_r = r["em_dash"] + r["curly_quote"]
-    res = mk.rate_excess(k_b, b["chars"], k_r, r["chars"])
-    ratio = res.ratio if math.isfinite(res.ratio) else 1e6
+    # Documents, not characters, are the unit: a few documents full of em dashes are one
+    # writer's habit, and a per-character test would count every dash as independent evidence.
+    k_b, n_b = b["marker_docs"], b["docs"]
+    k_r, n_r = r["marker_docs"], r["docs"]
+    share_b, share_r = k_b / n_b, k_r / n_r
+    p_value = fisher_exact_greater([[k_b, n_b - k_b], [k_r, n_r - k_r]]) if k_b else 1.0
+    ratio_low = mk.rate_ratio_lower(k_b, n_b, k_r, n_r)
+    rates = mk.rate_excess(
+        b["em_dash"] + b["curly_quote"],
+        max(b["chars"], 1),
+        r["em_dash"] + r["curly_quote"],
+        max(r["chars"], 1),
+    )
     run.out.append(
         Measurement(
             column,
             "typography_rate_ratio",
-            value=res.rate_batch,
-            expected=res.rate_reference,
-            p_value=res.p_value,
-            effect=max(ratio, 1.0) if k_b else 1.0,
+            value=share_b,
+            expected=share_r,
+            p_value=p_value,
+            effect=max(ratio_low, 1.0),
             message=(
-                f"em dashes and curly quotes appear {res.rate_batch:.2f} times per 1,000 "
-                "characters "
-                f"in {column!r} vs {res.rate_reference:.2f} in the reference "
-                f"({b['em_dash_docs']} documents with an em dash; weak evidence on its own)"
+                f"{share_b:.1%} of {column!r} documents have em dashes or curly quotes vs "
+                f"{share_r:.1%} in the reference ("
+                + (f"at least {ratio_low:.1f}x at 95% confidence; " if ratio_low > 1.0 else "")
+                + f"{rates.rate_batch:.2f} vs {rates.rate_reference:.2f} per 1,000 characters; "
+                "weak evidence on its own)"
             ),
             evidence={
                 "batch": b,
                 "reference": r,
-                "ratio": res.ratio,
+                "share_ratio": share_b / share_r if share_r else None,
+                "share_ratio_lower_95": ratio_low,
+                "chars_per_1000_batch": rates.rate_batch,
+                "chars_per_1000_reference": rates.rate_reference,
                 "source": load_markers()["characters"]["source"],
             },
         )
