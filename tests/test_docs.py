@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import shlex
+from collections.abc import Callable
+from pathlib import Path
 
 import click
+import pytest
 from conftest import ROOT
 
 from collapse_guard.cli import add_plugin_commands, cli
@@ -61,3 +65,72 @@ def test_readme_has_the_two_setup_commands() -> None:
     assert match, "README lacks the marked test command"
     test_command = match.group(1).strip()
     assert test_command in ci, ".ci/run must run the README's test command"
+
+
+def _shown_pattern(shown: list[str]) -> re.Pattern[str]:
+    """A README output excerpt as a pattern: `...` stands for any lines, and a 12-digit sha256
+    prefix for any (the hash of a profile's content may differ in its last float bits between
+    platforms; the numbers shown are rounded and must match exactly)."""
+    parts = []
+    for line in shown:
+        if line == "...":
+            parts.append(r"(?:[^\n]*\n)*?")
+        else:
+            parts.append(
+                re.sub(r"(?<![0-9a-f])[0-9a-f]{12}(?![0-9a-f])", "[0-9a-f]{12}", re.escape(line)) + r"\n"
+            )
+    return re.compile("".join(parts))
+
+
+def test_readme_quick_start_shows_the_real_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    """Run the Quick start's commands as written, from a folder like a clone of the repository,
+    and compare every line of output it shows (stderr then stdout) and every exit code."""
+    match = re.search(r"## Quick start\n.*?```console\n(.+?)\n```", README, re.S)
+    assert match, "README lacks the Quick start console block"
+    steps: list[tuple[str, list[str]]] = []
+    for line in match.group(1).splitlines():
+        if line.startswith("$ "):
+            steps.append((line[2:].split("#")[0].strip(), []))
+        else:
+            assert steps, "the Quick start block must start with a command"
+            steps[-1][1].append(line)
+    (tmp_path / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    code = None
+    for command, shown in steps:
+        if command == "echo $?":
+            text = f"{code}\n"
+        else:
+            program, *args = shlex.split(command)
+            assert program == "collapse-guard", command
+            code, out, err = run_cli(*args)
+            text = err + out
+        assert _shown_pattern(shown).fullmatch(text), f"README Quick start: `{command}` now prints:\n{text}"
+    assert any(command == "echo $?" for command, _ in steps)
+
+
+def test_readme_json_report_agrees_with_the_quick_start() -> None:
+    """The JSON report example is the quick start's run (kept real by the test above)."""
+    quick = re.search(r"## Quick start\n.*?```console\n(.+?)\n```", README, re.S)
+    example = re.search(r"## JSON report\n.*?```json\n(.+?)\n```", README, re.S)
+    assert quick and example
+    counts = re.search(
+        r"^  (\d+) pass, (\d+) warn, (\d+) fail, (\d+) insufficient-data", quick.group(1), re.M
+    )
+    assert counts, "the Quick start shows no summary line"
+    summary = dict(zip(("pass", "warn", "fail", "insufficient-data"), counts.groups(), strict=True))
+    expected = ", ".join(f'"{status}": {n}' for status, n in summary.items())
+    assert f'"summary": {{{expected}, "error": 0}}' in example.group(1)
+    messages = [line.strip() for line in quick.group(1).splitlines() if line.startswith("                  ")]
+    assert messages and all(f'"message": "{m}"' in example.group(1) for m in messages)
+
+
+def test_readme_lists_every_option_of_profile_check_and_scan() -> None:
+    section = README[README.index("## Command line") : README.index("**Exit codes.**")]
+    for name in ("profile", "check", "scan"):
+        for param in cli.commands[name].params:
+            if isinstance(param, click.Option):
+                listed = [opt for opt in param.opts if re.search(rf"[`/]{re.escape(opt)}(?![\w-])", section)]
+                assert listed, f"README 'Command line' does not list {name} {'/'.join(param.opts)}"

@@ -209,6 +209,49 @@ def test_realistic_table_copula_rows_are_flagged(records_reference: cg.Profile) 
     assert "copula" in rows["unexplained_share"].message
 
 
+def test_more_missing_values_are_not_read_as_generated_rows(records_reference: cg.Profile) -> None:
+    """An honest batch where an export blanked 20% of `income` and 10% of `plan`: a data-quality
+    change the message names, not machine-generated rows; copula rows with the same blanks are
+    still caught."""
+    rng = np.random.default_rng(13)
+
+    def blank(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        frame.loc[rng.random(len(frame)) < 0.2, "income"] = np.nan
+        frame.loc[rng.random(len(frame)) < 0.1, "plan"] = None
+        return frame
+
+    rows = _rows(cg.check(blank(_records(2500, rng)), records_reference, select=[NAME], config=FAST))
+    assert rows["unexplained_share"].status.value == "pass"
+    assert rows["synthetic_share"].status.value == "pass"
+    shares = rows["unexplained_share"].measurement.evidence["missing_shares"]
+    assert shares["income"]["reference"] == 0.0 and 0.17 < shares["income"]["batch"] < 0.23
+    assert "missing values differ ('income' " in rows["unexplained_share"].message
+    fake = _sdv_like_copula(_records(3000, rng), 625, rng)
+    mixed = blank(pd.concat([_records(1875, rng), fake], ignore_index=True))
+    rows = _rows(cg.check(mixed, records_reference, select=[NAME], config=FAST))
+    assert rows["unexplained_share"].status.value in ("warn", "fail")
+
+
+def test_equalise_missingness_blanks_the_side_with_fewer_at_random() -> None:
+    from collapse_guard.checks.synthetic_contamination.tabular import equalise_missingness
+
+    ref = pd.DataFrame({"x": np.arange(1000.0), "c": ["a"] * 1000, "full": np.ones(1000)})
+    batch = pd.DataFrame(
+        {"x": np.r_[np.full(300, np.nan), np.arange(700.0)], "c": ["a"] * 500 + [None] * 500}
+    )
+    batch["full"] = 1.0
+    r2, b2, shares = equalise_missingness(ref, batch, np.random.default_rng(0))
+    assert shares == {"x": (0.0, 0.3), "c": (0.0, 0.5)}  # "full" has no missing value: left out
+    assert r2["x"].isna().sum() == 300 and r2["c"].isna().sum() == 500 and r2["full"].notna().all()
+    assert b2 is batch and ref["x"].notna().all()  # the batch had more: untouched; no input mutated
+    assert r2["x"].dropna().isin(ref["x"]).all()  # values are blanked, never changed
+    again = equalise_missingness(ref, batch, np.random.default_rng(0))[0]
+    assert r2.equals(again)
+    same = equalise_missingness(ref, ref, np.random.default_rng(0))
+    assert same[0] is ref and same[1] is ref and same[2] == {}
+
+
 def test_many_level_category_encoding_does_not_separate_a_clean_batch() -> None:
     # The reference's sample is the whole reference here, so category frequencies counted over
     # it would include the very rows the classifier compares with the batch: their categories

@@ -35,6 +35,8 @@ SMOOTH_SHARE = 0.5
 # detects copula and mixture rows (benchmarks/results/contamination_tabular.md); more rows mostly
 # cost time (the classifier is the check's main cost on a 1M-row table).
 BATCH_ROWS = 5_000
+# A column's missing share must differ by this much (batch vs reference) to be named in the message.
+MISSING_NOTE_GAP = 0.01
 # Reference rows facing the batch in the classifier (and at most the option max_rows): with 5,000
 # batch rows, the AUC's standard error is 0.0053 at 7,500 reference rows against 0.0050 at 10,000.
 REFERENCE_ROWS = 7_500
@@ -103,8 +105,13 @@ def _tabular(run: _Run) -> None:
         # A plain dict: a Series lookup per category cost 0.02 s for 1,000 categories.
         own = {str(k): int(v) for k, v in facing[c].astype("string").value_counts().items()}
         freq_counts[c] = {k: v - own.get(k, 0) for k, v in full.items() if v - own.get(k, 0) > 0}
+    # Missing values are masked to equal shares first: the classifier would otherwise read a
+    # rise in empty cells (an upstream join or export changed) as "rows unlike the reference".
+    ref_rows, batch_rows, missing_shift = equalise_missingness(
+        rs[names], bs[names], ctx.rng("tabular", "missing")
+    )
     # One call for anchor and classifier rows, so both get the same encoding and extra features.
-    xr_all, xb, cat_mask, feature_names = _row_features(rs[names], bs[names], kinds, ref_counts, freq_counts)
+    xr_all, xb, cat_mask, feature_names = _row_features(ref_rows, batch_rows, kinds, ref_counts, freq_counts)
     xr = xr_all[ref_idx]
     contrast: mpe.MPEResult | None = None
     if n_anchor:
@@ -173,6 +180,18 @@ def _tabular(run: _Run) -> None:
         f"{_pct(lo)}; a lower bound: rows a generator got right are not counted): the "
         f"{best_name} separates them; {how}" + (f"; {hints[0]}" if hints else "")
     )
+    shifted = [
+        f"{c!r} {_pct(b)} vs {_pct(r)}"
+        for c, (r, b) in missing_shift.items()
+        if abs(b - r) >= MISSING_NOTE_GAP
+    ]
+    if shifted:
+        note = (
+            f"missing values differ ({', '.join(shifted)} in the reference); they were masked to "
+            "equal shares before comparing rows, as empty cells are not evidence of generation"
+        )
+        msg += f" ({note})"
+        run.reasons.append(note)
     # The data bound the share from below only: a perfect generator is invisible, so the honest
     # interval for the share runs from the bound's lower limit to 1.
     interval = (lo, 1.0)
@@ -206,6 +225,7 @@ def _tabular(run: _Run) -> None:
                 "batch_rows": len(bs),
                 "features": feature_names,
                 "hints": hints,
+                "missing_shares": {c: {"reference": r, "batch": b} for c, (r, b) in missing_shift.items()},
             },
         )
     )
@@ -221,6 +241,41 @@ def _tabular(run: _Run) -> None:
         )
     )
     _copies(run, rs[names], bs[names], kinds, rng)
+
+
+def equalise_missingness(
+    ref: pd.DataFrame, batch: pd.DataFrame, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, tuple[float, float]]]:
+    """Both frames with each column's missing share raised, on the side with fewer, to the other's
+    by blanking values picked at random; also the shares before, per column with any missing.
+
+    Missing at random on both sides after this, a classifier cannot separate rows by their empty
+    cells (a rise in nulls is a data-quality change, not a sign of generated rows); values that
+    go missing in a pattern still change what remains observed, which it can see. Frames are
+    copied only when a column changes.
+    """
+    shares: dict[str, tuple[float, float]] = {}
+    out = {"ref": ref, "batch": batch}
+    for c in ref.columns:
+        missing = {"ref": ref[c].isna().to_numpy(), "batch": batch[c].isna().to_numpy()}
+        r, b = float(missing["ref"].mean()), float(missing["batch"].mean())
+        if r == 0.0 and b == 0.0:
+            continue
+        shares[c] = (r, b)
+        side, target = ("ref", b) if r < b else ("batch", r)
+        mask = missing[side]
+        extra = round(target * len(mask)) - int(mask.sum())
+        if extra <= 0:
+            continue
+        frame = out[side]
+        if frame is (ref if side == "ref" else batch):
+            frame = frame.copy()
+        blank = rng.choice(np.flatnonzero(~mask), extra, replace=False)
+        column = frame[c].to_numpy(copy=True)
+        column[blank] = np.nan if column.dtype.kind == "f" else None
+        frame[c] = column
+        out[side] = frame
+    return out["ref"], out["batch"], shares
 
 
 def _row_features(
