@@ -35,8 +35,10 @@ def register_readers(register: Callable[[Any], None]) -> None:
 
     Called once when the plugin manager is built. Call ``register(reader)`` once per reader object.
     A reader has ``name``, ``suffixes`` (e.g. ``(".csv", ".csv.gz")``) and
-    ``read(path, chunk_rows) -> Iterator[pandas.DataFrame]`` (see ``protocols.Reader``). A suffix
-    claimed by two readers raises ``PluginError``. Returns nothing.
+    ``read(path, chunk_rows) -> Iterator[pandas.DataFrame | pyarrow.Table]`` (see
+    ``protocols.Reader``; flat columns, types normalised as for the built-in readers). A suffix
+    claimed by two readers raises ``PluginError``. Returns nothing. The plugin's module is
+    imported on every command, so heavy imports belong inside ``read``.
     """
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from .context import CheckContext
     from .results import Measurement, Report
@@ -114,12 +115,12 @@ class Check(Protocol):
 
 @runtime_checkable
 class Reader(Protocol):
-    """Turns a path into DataFrame chunks."""
+    """Turns a path into chunks: pandas DataFrames or pyarrow Tables (flat columns), in any mix."""
 
     name: str
     suffixes: tuple[str, ...]
 
-    def read(self, path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    def read(self, path: Path, chunk_rows: int) -> Iterator[pd.DataFrame | pa.Table]:
         """Yield chunks of at most about ``chunk_rows`` rows; raise InputError naming the path."""
         ...
 
