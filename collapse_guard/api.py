@@ -192,7 +192,7 @@ def _check(
     cfg: Config,
     synthetic_reference: Any,
     paths: list[str] | None,
-    raise_errors: bool,
+    show_tracebacks: bool,
     required: Sequence[str] = (),
 ) -> Report:
     registry = _registry(cfg)
@@ -215,7 +215,13 @@ def _check(
     )
     synthetic = load_synthetic(synthetic_reference, cfg)
     return run_checks(
-        ref, batch, registry.checks, cfg, synthetic=synthetic, batch_paths=paths, raise_errors=raise_errors
+        ref,
+        batch,
+        registry.checks,
+        cfg,
+        synthetic=synthetic,
+        batch_paths=paths,
+        show_tracebacks=show_tracebacks,
     )
 
 
@@ -253,9 +259,13 @@ def check_files(
     columns: Mapping[str, str] | None = None,
     synthetic_reference: Profile | pd.DataFrame | PathLike | Sequence[PathLike] | None = None,
     seed: int | None = None,
-    raise_errors: bool = False,
+    show_tracebacks: bool = False,
 ) -> Report:
-    """Check data files or folders against a reference profile (or its path)."""
+    """Check data files or folders against a reference profile (or its path).
+
+    ``show_tracebacks`` writes the traceback of a check that crashed to stderr (``--traceback``);
+    the crash is an ``error`` finding either way.
+    """
     cfg = with_overrides(
         resolve_config(config),
         select=_names("select", select) or None,
@@ -271,6 +281,6 @@ def check_files(
         cfg,
         synthetic_reference,
         [str(p) for p in files],
-        raise_errors,
+        show_tracebacks,
         tuple(columns or ()),
     )

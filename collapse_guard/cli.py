@@ -1,8 +1,9 @@
 """The command line: parse options, call the API, render, map outcomes to exit codes.
 
-Exit codes (DESIGN §4): 0 ran and nothing failed; 1 ran and at least one finding failed (or warned,
-with --fail-on warn); 2 could not run (bad usage, input, config, reference file or plugin). stdout
-carries only the report; progress and errors go to stderr.
+Exit codes (README.md, "Command line"; docs/cli.md): 0 ran and nothing failed; 1 ran and at least
+one finding failed (or warned, with --fail-on warn); 2 could not run (bad usage, input, config,
+reference file or plugin). stdout carries only the report; progress, warnings and errors go to
+stderr.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import click
 
 from . import __version__
 from .config import Config, load_config, with_overrides
-from .errors import CollapseGuardError, PluginError
+from .errors import CollapseGuardError, CollapseGuardWarning, PluginError
 from .results import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,7 +63,12 @@ def _parse_columns(values: Sequence[str]) -> dict[str, str]:
 
 def common_options(f: F) -> F:
     """Options shared by profile, check and scan."""
-    f = click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")(f)
+    f = click.option(
+        "--traceback",
+        is_flag=True,
+        help="Show the full traceback of an error on stderr. A check that crashes still becomes an "
+        "error finding and the run still reports; its traceback goes to stderr.",
+    )(f)
     f = click.option(
         "--config",
         "config_path",
@@ -125,7 +131,11 @@ def report_options(f: F) -> F:
 
 
 def _config(config_path: str | None, **overrides: Any) -> Config:
-    return with_overrides(load_config(config_path), **overrides)
+    """The config file's settings with the command-line options on top; a check name given with
+    --select/--ignore that no plugin registered is reported as coming from that option."""
+    return with_overrides(
+        load_config(config_path), select_origin="--select", ignore_origin="--ignore", **overrides
+    )
 
 
 def validate_output(fmt: str, output: str | None) -> None:
@@ -350,7 +360,7 @@ def check(
         config=cfg,
         columns=column_kinds,  # again, so that a --column naming no column is refused as a typo
         synthetic_reference=synthetic_reference,
-        raise_errors=traceback,
+        show_tracebacks=traceback,
     )
     emit(report, fmt, output, verbose)
     sys.exit(exit_code(report, cfg.fail_on))
@@ -437,15 +447,48 @@ def add_plugin_commands(group: click.Group) -> None:
     call_each_plugin(default_plugin_manager(), "register_commands", arguments, refuse_replaced)
 
 
+def _one_line_warnings(previous: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that writes collapse-guard's own warnings as one
+    ``collapse-guard: warning:`` line on stderr, each message once, and hands others to
+    ``previous``. (Python's own once-per-location memory is reset whenever a library enters
+    ``warnings.catch_warnings``, as pandas does while reading, so it cannot be relied on.)"""
+    shown: set[str] = set()
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, CollapseGuardWarning):
+            if str(message) not in shown:
+                shown.add(str(message))
+                click.echo(f"collapse-guard: warning: {message}", err=True)
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in args
-    if not show_traceback:
-        # numpy's floating-point warnings (overflow on values near 1e308, ...) are not messages for
-        # a user: the statistics handle infinities and NaN themselves, and stderr carries one
-        # line per error. --traceback, for debugging, shows them.
-        warnings.filterwarnings("ignore", category=RuntimeWarning)
+    with warnings.catch_warnings():
+        if not show_traceback:
+            # numpy's floating-point warnings (overflow on values near 1e308, ...) are not messages
+            # for a user: the statistics handle infinities and NaN themselves, and stderr carries
+            # one line per error. --traceback, for debugging, shows them.
+            warnings.filterwarnings("ignore", category=RuntimeWarning)
+        # Each of our warnings as one line, once per run (a scan checks many files).
+        warnings.filterwarnings("always", category=CollapseGuardWarning)
+        warnings.showwarning = _one_line_warnings(warnings.showwarning)
+        return _main(args, show_traceback)
+
+
+def _main(args: list[str], show_traceback: bool) -> int:
     try:
         add_plugin_commands(cli)
         cli.main(args=args, prog_name="collapse-guard", standalone_mode=False)

@@ -1,14 +1,16 @@
 """Configuration: ``[tool.collapse-guard]`` in pyproject.toml or ``collapse-guard.toml``.
 
 Every key is validated; an unknown key or an out-of-range value raises ConfigError naming the key,
-the file and the fix. Check-level keys are validated against the registered checks.
+the file and the fix. Check-level keys are validated against the registered checks. Column names
+(``[columns.NAME]``) cannot be validated here: a run warns about those its reference lacks
+(``runner.warn_unknown_columns``).
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,10 @@ class Config:
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "defaults"
+    # Where select and ignore names came from when not from ``source`` (e.g. "--select"), so that
+    # an unknown name is reported where the user typed it; set by ``with_overrides``.
+    select_origin: str | None = None
+    ignore_origins: dict[str, str] = field(default_factory=dict)
 
     # ----- derived views -------------------------------------------------------------------------
     def column_kinds(self) -> dict[str, Kind]:
@@ -85,6 +91,12 @@ class Config:
             return check.name in self.select
         return bool(self.checks.get(check.name, {}).get("enabled", getattr(check, "default_enabled", True)))
 
+    def unknown_columns(self, known: Iterable[str]) -> list[str]:
+        """Configured column names (``[columns.NAME]``, ``--column``) not among ``known``, in
+        config order."""
+        have = set(known)
+        return [name for name in self.columns if name not in have]
+
     def column_enabled(self, check: str, column: str) -> bool:
         per_col = self.columns.get(column, {}).get("checks", {}).get(check, {})
         return bool(per_col.get("enabled", True))
@@ -114,27 +126,31 @@ class Config:
     def validate(self, checks: Mapping[str, Check]) -> None:
         """Check names, options and thresholds against the registered checks."""
         where = self.source
-        for name in list(self.select or ()) + list(self.ignore):
+        named = [(n, self.select_origin or f"select ({where})") for n in self.select or ()]
+        named += [(n, self.ignore_origins.get(n, f"ignore ({where})")) for n in self.ignore]
+        for name, origin in named:
             if name not in checks:
-                raise ConfigError(
-                    f"unknown check {name!r} in select/ignore ({where}); known checks: "
-                    + ", ".join(sorted(checks))
-                )
+                raise _unknown_check(name, origin, checks)
         for name, table in self.checks.items():
             if name not in checks:
-                raise ConfigError(
-                    f"unknown check {name!r} in [checks] ({where}); known checks: "
-                    + ", ".join(sorted(checks))
-                )
+                raise _unknown_check(name, f"[checks] ({where})", checks)
             _validate_check_table(checks[name], table, f"checks.{name}", where)
         for col, table in self.columns.items():
             for name, sub in table.get("checks", {}).items():
                 if name not in checks:
-                    raise ConfigError(
-                        f"unknown check {name!r} in columns.{col}.checks ({where}); known checks: "
-                        + ", ".join(sorted(checks))
-                    )
+                    raise _unknown_check(name, f"columns.{col}.checks ({where})", checks)
                 _validate_check_table(checks[name], sub, f"columns.{col}.checks.{name}", where)
+
+
+def _unknown_check(name: str, origin: str, checks: Mapping[str, Check]) -> ConfigError:
+    """The error for a check name no plugin registered; it says where the name was given and,
+    when COLLAPSE_GUARD_LOAD_PLUGINS restricted the plugins, that its plugin may be left out."""
+    from .plugins import restricted_plugins_hint
+
+    return ConfigError(
+        f"unknown check {name!r} in {origin}; known checks: {', '.join(sorted(checks))}"
+        + restricted_plugins_hint()
+    )
 
 
 def _validate_check_table(check: Check, table: Mapping[str, Any], prefix: str, where: str) -> None:
@@ -423,17 +439,31 @@ def with_overrides(
     ignore: tuple[str, ...] = (),
     columns: Mapping[str, str] | None = None,
     seed: int | None = None,
+    select_origin: str = "select= (the Python API)",
+    ignore_origin: str = "ignore= (the Python API)",
 ) -> Config:
-    """Apply command-line options on top of a loaded config."""
+    """Apply command-line options (or the Python API's arguments) on top of a loaded config.
+
+    ``select_origin``/``ignore_origin`` say where ``select``/``ignore`` were given (the command
+    line passes ``"--select"``/``"--ignore"``), for the error about an unknown check name.
+    """
     from dataclasses import replace
 
-    new = replace(cfg, columns={k: dict(v) for k, v in cfg.columns.items()})
+    new = replace(
+        cfg,
+        columns={k: dict(v) for k, v in cfg.columns.items()},
+        ignore_origins=dict(cfg.ignore_origins),
+    )
     if fail_on is not None:
         new.fail_on = fail_on
     if select:
         new.select = tuple(select)
+        new.select_origin = select_origin
     if ignore:
         new.ignore = tuple(cfg.ignore) + tuple(ignore)
+        for name in ignore:
+            if name not in cfg.ignore:
+                new.ignore_origins.setdefault(name, ignore_origin)
     if seed is not None:
         new.seed = seed
     for name, kind in (columns or {}).items():

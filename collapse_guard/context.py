@@ -41,7 +41,11 @@ class CheckContext:
         return self.config.seed
 
     def columns(self, kind: Kind | None = None) -> list[str]:
-        """Columns of ``kind`` in the batch (and the reference, if any) that this check may use."""
+        """Columns of ``kind`` in the batch (and the reference, if any) that this check may use.
+
+        Without ``kind``, the columns of every kind: those present in both profiles with the same
+        kind and not turned off for this check in config, in the batch's column order.
+        """
         names = []
         for name, col in self.batch.columns.items():
             if kind is not None and col.kind is not kind:

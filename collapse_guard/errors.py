@@ -23,9 +23,20 @@ class PluginError(CollapseGuardError):
     """A plugin registered something invalid. The message names the plugin."""
 
 
+class PluginCrashError(PluginError):
+    """A plugin's code (a reader) raised an unexpected exception. The message names the reader,
+    its plugin and the file; the original exception is the ``__cause__``."""
+
+
 class CheckFailed(CollapseGuardError):
     """Raised by ``Report.raise_for_status()`` when at least one finding failed."""
 
     def __init__(self, message: str, report: object | None = None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class CollapseGuardWarning(UserWarning):
+    """Something is probably a mistake but the run can go on (a config column the reference does
+    not have, a COLLAPSE_GUARD_LOAD_PLUGINS name that matches no plugin). The command line shows it
+    as one ``collapse-guard: warning:`` line on stderr; the Python API issues it with ``warnings``."""

@@ -5,7 +5,8 @@ third-party packages, which load from the ``collapse_guard`` entry-point group.
 
 Environment variables:
 - ``COLLAPSE_GUARD_LOAD_PLUGINS``: comma-separated distribution or entry-point names to load (empty
-  means no third-party plugin); unset loads all installed ones.
+  means no third-party plugin); unset loads all installed ones. A name that matches no installed
+  entry point gives a ``CollapseGuardWarning`` (one line on stderr from the command line).
 - ``COLLAPSE_GUARD_TRACE_PLUGINS=1``: print every hook call to stderr.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,7 +25,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .errors import PluginError
+from .errors import CollapseGuardWarning, PluginError
 from .protocols import Check, Reader, Reporter
 
 ENTRY_POINT_GROUP = "collapse_guard"
@@ -45,23 +47,81 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 )
 
 
+ENV_LOAD = "COLLAPSE_GUARD_LOAD_PLUGINS"
+
+# Distribution name of each plugin loaded from an entry point (by its plugin name, the entry
+# point's name), and the installed plugins COLLAPSE_GUARD_LOAD_PLUGINS left out; filled by
+# ``_load_entry_points`` for the messages that name a plugin.
+_DISTRIBUTIONS: dict[str, str] = {}
+_LEFT_OUT: set[str] = set()
+
+
+def _wanted_plugins() -> set[str] | None:
+    """The names in COLLAPSE_GUARD_LOAD_PLUGINS, or None when it is not set (load all)."""
+    value = os.environ.get(ENV_LOAD)
+    return None if value is None else {w.strip() for w in value.split(",") if w.strip()}
+
+
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
-    wanted_env = os.environ.get("COLLAPSE_GUARD_LOAD_PLUGINS")
-    wanted = None if wanted_env is None else {w.strip() for w in wanted_env.split(",") if w.strip()}
+    wanted = _wanted_plugins()
+    matched: set[str] = set()
+    installed: list[str] = []
+    _LEFT_OUT.clear()
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         dist = ep.dist.name if ep.dist is not None else ep.name
-        if wanted is not None and ep.name not in wanted and dist not in wanted:
-            continue
+        installed.append(ep.name if dist == ep.name else f"{dist} ({ep.name})")
+        if wanted is not None:
+            hits = wanted & {ep.name, dist}
+            matched |= hits
+            if not hits:
+                _LEFT_OUT.add(dist)
+                continue
         try:
             plugin = ep.load()
         except Exception as exc:
             raise PluginError(
                 f"plugin {dist!r} (entry point {ep.name!r}) failed to import: {type(exc).__name__}: {exc}; "
-                f"fix or uninstall it, or exclude it with COLLAPSE_GUARD_LOAD_PLUGINS"
+                f"fix or uninstall it, or exclude it with {ENV_LOAD}"
             ) from None
         if pm.is_registered(plugin) or pm.get_plugin(ep.name) is not None:
             continue
         pm.register(plugin, name=ep.name)
+        _DISTRIBUTIONS[ep.name] = dist
+    unknown = sorted((wanted or set()) - matched)
+    if unknown:
+        names = ", ".join(repr(n) for n in unknown)
+        plural = "s" if len(unknown) > 1 else ""
+        choices = f"installed: {', '.join(installed)}" if installed else "no plugin is installed"
+        warnings.warn(
+            f"{ENV_LOAD} names {names}, which match{'' if plural else 'es'} no installed plugin "
+            f"({choices}); use entry-point or distribution names from `pip list`, or unset it",
+            CollapseGuardWarning,
+            stacklevel=2,
+        )
+
+
+def plugin_label(plugin: str) -> str:
+    """How to name a plugin to a user: its distribution name when it came from an entry point
+    (what ``pip`` shows), else the name it was registered under."""
+    return _DISTRIBUTIONS.get(plugin, plugin)
+
+
+def restricted_plugins_hint() -> str:
+    """A hint for "unknown name" errors when COLLAPSE_GUARD_LOAD_PLUGINS restricts the plugins
+    loaded ("" when it is not set): the name may belong to a plugin that was left out."""
+    value = os.environ.get(ENV_LOAD)
+    if value is None:
+        return ""
+    left_out = sorted(_LEFT_OUT)
+    which = (
+        f", which left out the installed plugin{'s' if len(left_out) > 1 else ''} {', '.join(left_out)}"
+        if left_out
+        else ""
+    )
+    return (
+        f"; only the plugins named in {ENV_LOAD}={value!r} were loaded{which}: if the name comes "
+        f"from a plugin, add the plugin there or unset {ENV_LOAD}"
+    )
 
 
 def get_plugin_manager(
@@ -128,11 +188,24 @@ def _collect(
                 )
             items[name] = obj
             owners[(kind, name)] = _plugin
+            _REGISTERED_BY[id(obj)] = (obj, _plugin)
 
         return {"register": register}
 
     call_each_plugin(pm, hook, register_for)
     return dict(sorted(items.items())), owners
+
+
+# The plugin that registered each object, for messages about an object met without its registry
+# (a reader handed to ``iter_chunks``). Keyed by id; the object is kept so the id stays its own.
+_REGISTERED_BY: dict[int, tuple[object, str]] = {}
+
+
+def registered_by(obj: object) -> str | None:
+    """The name of the plugin that registered ``obj`` (a check, reader or reporter), or None when
+    no registry built in this process has it."""
+    entry = _REGISTERED_BY.get(id(obj))
+    return entry[1] if entry is not None and entry[0] is obj else None
 
 
 def call_each_plugin(

@@ -49,7 +49,10 @@ class Measurement:
     evidence
         JSON-serialisable details (values, categories, tokens, example pairs...).
     insufficient
-        A reason when the batch is too small to detect the configured effect.
+        A reason when the batch is too small to detect the configured effect (or the metric could
+        not be tested for another reason); the finding's status is then ``insufficient-data``.
+        Reporters show it with the message (unless the message already says it), and the JSON
+        report has it as the finding's ``insufficient`` key, so the message need not repeat it.
     """
 
     column: str | None
@@ -66,12 +69,17 @@ class Measurement:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A measurement with its check name, adjusted p-value and decided status."""
+    """A measurement with its check name, adjusted p-value and decided status.
+
+    ``traceback`` is the full traceback of a check that crashed (status ``error``), for debugging
+    (``--traceback`` prints it); it is not part of the JSON report and not compared.
+    """
 
     check: str
     measurement: Measurement
     status: Status
     p_adjusted: float | None = None
+    traceback: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def column(self) -> str | None:
@@ -85,8 +93,26 @@ class Finding:
     def message(self) -> str:
         return self.measurement.message
 
+    @property
+    def insufficient(self) -> str | None:
+        """Why the metric could not be tested, for an ``insufficient-data`` finding; else None."""
+        if self.status is not Status.INSUFFICIENT:
+            return None
+        return self.measurement.insufficient
+
+    def display_message(self) -> str:
+        """The message as reporters show it: for an ``insufficient-data`` finding, with the reason
+        added unless the message already says it (built-in checks put it in their messages)."""
+        message = self.measurement.message
+        reason = self.insufficient
+        if not reason or reason in message:
+            return message
+        if not message.strip():
+            return reason
+        return f"{message} (insufficient data: {reason})"
+
     def to_dict(self) -> dict[str, Any]:
-        """The finding as in the JSON report (DESIGN §4)."""
+        """The finding as in the JSON report (README.md, "JSON report")."""
         m = self.measurement
         return {
             "check": self.check,
@@ -99,6 +125,7 @@ class Finding:
             "p_adjusted": _num(self.p_adjusted),
             "effect": _num(m.effect),
             "status": self.status.value,
+            "insufficient": self.insufficient,
             "message": m.message,
             "evidence": jsonable(m.evidence),
         }
@@ -158,7 +185,12 @@ class Report:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON report (DESIGN §4)."""
+        """The JSON report (README.md, "JSON report"; schema_version 1).
+
+        Each finding is ``Finding.to_dict()``; ``insufficient`` (the reason of an
+        ``insufficient-data`` finding, else null) was added within schema_version 1: adding an
+        optional key is not a breaking change.
+        """
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "collapse-guard", "version": self.tool_version},

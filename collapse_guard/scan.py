@@ -753,7 +753,7 @@ def _check_chunks(
             ignore=cfg.ignored_columns(),
         )
         report = run_checks(
-            reference, batch, reg.checks, cfg, batch_paths=[display], raise_errors=raise_errors
+            reference, batch, reg.checks, cfg, batch_paths=[display], show_tracebacks=raise_errors
         )
     except CollapseGuardError as exc:
         message = str(exc)

@@ -584,6 +584,7 @@ def _finding(metric: str, status: str, p: float | None, effect: float | None = 0
         "effect": effect,
         "status": status,
         "message": f"{metric} {status}",
+        "insufficient": "too few rows" if status == "insufficient-data" else None,
         "evidence": {},
     }
 
@@ -621,6 +622,8 @@ def test_outcome_follows_the_report_status_rules(
     assert result["success"] is success
     assert result["result"]["details"]["status"] == status
     assert len(result["result"]["details"]["findings"]) == len(statuses)
+    reason = result["result"]["details"]["insufficient"]
+    assert reason == ("too few rows" if status == "insufficient-data" else None)
 
 
 def test_decisive_prefers_the_worst_then_the_most_significant() -> None:

@@ -331,6 +331,7 @@ def outcome(
         "p_adjusted": worst["p_adjusted"],
         "effect": worst["effect"],
         "message": worst["message"],
+        "insufficient": worst.get("insufficient"),
         "evidence": worst["evidence"],
         "findings": covered,
     }

@@ -12,14 +12,15 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import InputError
+from ..errors import InputError, PluginCrashError
 from ..own_files import own_output_kind
 from .builtin import (
     DEFAULT_LIMITS,
@@ -384,9 +385,9 @@ def iter_chunks(
         if arrow and _has_tables(reader):
             read = reader.read_tables
         if limits is not None and getattr(reader, "supports_limits", False):
-            chunks = read(path, chunk_rows, limits=limits)
+            chunks = _guarded(path, reader, partial(read, path, chunk_rows, limits=limits))
         else:
-            chunks = read(path, chunk_rows)
+            chunks = _guarded(path, reader, partial(read, path, chunk_rows))
         rows = 0
         try:
             for frame in chunks:
@@ -412,3 +413,41 @@ def iter_chunks(
             raise InputError(f"{path}: cannot be read ({exc}); check the file") from None
         if rows == 0:
             raise InputError(f"{path}: holds no data rows (empty or header only); pass data")
+
+
+def _is_builtin(reader: Any) -> bool:
+    """Whether ``reader`` is one of collapse-guard's own readers (not a plugin's)."""
+    from ..plugins import DEFAULT_PLUGINS, registered_by
+
+    owner = registered_by(reader)
+    if owner is not None:
+        return owner in DEFAULT_PLUGINS
+    return isinstance(reader, BuiltinReader)
+
+
+def _guarded(path: Path, reader: Any, start: Callable[[], Iterable[Any]]) -> Iterator[Any]:
+    """The chunks of ``start()``; a third-party reader's unexpected exception (not an InputError,
+    nor the ValueError/OSError/UnicodeDecodeError of a file it cannot parse, which ``iter_chunks``
+    reports as unreadable) becomes a ``PluginCrashError`` naming the reader, its plugin and the
+    file. A built-in reader's exceptions pass unchanged (an internal error of collapse-guard)."""
+    if _is_builtin(reader):
+        yield from start()
+        return
+    try:
+        yield from start()
+    except (InputError, UnicodeDecodeError, ValueError, OSError):
+        raise
+    except Exception as exc:
+        raise PluginCrashError(_crash_message(path, reader, exc)) from exc
+
+
+def _crash_message(path: Path, reader: Any, exc: Exception) -> str:
+    from ..plugins import plugin_label, registered_by
+
+    owner = registered_by(reader)
+    plugin = "" if owner is None else f" (plugin {plugin_label(owner)})"
+    whose = "the plugin's" if owner is not None else "the reader's"
+    return (
+        f"{path}: reader {getattr(reader, 'name', type(reader).__name__)!r}{plugin} crashed: "
+        f"{type(exc).__name__}: {exc}; report it to {whose} authors, or rerun with --traceback"
+    )

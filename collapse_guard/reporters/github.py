@@ -63,7 +63,7 @@ def _annotations(fr: FileResult) -> Iterator[str]:
         where = f" ({f.column})" if f.column else ""
         yield _command(
             _COMMAND[f.status.value],
-            f.message or f.metric,
+            f.display_message() or f.metric,
             file=fr.locations[0],
             line="1",
             title=f"{f.check}{where}: {f.metric}",

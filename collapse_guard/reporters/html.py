@@ -16,6 +16,7 @@ from ..hookspecs import hookimpl
 from ..images import MARKERS
 from ..results import Finding, Report, jsonable
 from ..scan import ScanReport
+from . import code_spans
 from .markdown import NO_MARKER_NOTE
 from .svg import PLOT_TYPES, Thresholds, effect_gauge, esc, fmt_num, render_plot
 
@@ -334,7 +335,7 @@ def _attention(findings: list[Finding], prefix: str) -> list[str]:
         f = findings[i]
         s = _status_of(f)
         items.append(
-            f'<li class="st-{s}">{_badge(s)}<span class="msg">{esc(_message(f))}</span>'
+            f'<li class="st-{s}">{_badge(s)}<span class="msg">{prose(_message(f))}</span>'
             f'<a class="where" href="#{prefix}f{i}">{esc(_where(f))}</a></li>'
         )
     # the worst few stay in view; the rest are one click away so the plots are not pushed far down
@@ -386,7 +387,7 @@ def _notes(notes: Iterable[str]) -> list[str]:
     notes = list(notes)
     if not notes:
         return []
-    return ['<h3>Notes</h3><div class="notes"><ul>', *[f"<li>{esc(n)}</li>" for n in notes], "</ul></div>"]
+    return ['<h3>Notes</h3><div class="notes"><ul>', *[f"<li>{prose(n)}</li>" for n in notes], "</ul></div>"]
 
 
 def _by_check(findings: list[Finding]) -> list[tuple[str, list[tuple[int, Finding]]]]:
@@ -402,12 +403,21 @@ def _check_id(check: str, prefix: str) -> str:
     return f"{prefix}check-{safe}"
 
 
+def prose(text: object) -> str:
+    """A message, note or reason as HTML: escaped, with its Markdown code spans (`country`) as
+    ``<code>`` elements (their text escaped too)."""
+    return "".join(
+        f"<code>{esc(piece)}</code>" if is_code else esc(piece) for piece, is_code in code_spans(str(text))
+    )
+
+
 def _message(f: Finding) -> str:
     m = f.measurement
-    if m.insufficient and _status_of(f) == "insufficient-data":
-        if m.message and m.insufficient in m.message:
+    reason = m.insufficient if _status_of(f) == "insufficient-data" else None
+    if reason:
+        if m.message and reason in m.message:
             return f"Insufficient data: {m.message}"
-        return f"Insufficient data: {m.insufficient}" + (f" ({m.message})" if m.message else "")
+        return f"Insufficient data: {reason}" + (f" ({m.message})" if m.message else "")
     return m.message or "(no message)"
 
 
@@ -475,7 +485,7 @@ def _scan_page(scan: ScanReport) -> str:
             summary.append(
                 f'<tr class="st-{_status_class(f.status)}"><td>{_badge(f.status)}</td>'
                 f'<td class="path">{link}{kind}</td><td class="num">{rows}</td>'
-                f"<td>{esc(f.reason)}</td></tr>"
+                f"<td>{prose(f.reason)}</td></tr>"
             )
         summary.append("</tbody></table>")
         if len(detailed) > len(shown):
@@ -500,7 +510,7 @@ def _scan_page(scan: ScanReport) -> str:
         prefix = f"file{k}-"
         block = [
             f'<section id="file{k}" class="file"><h2>{_badge(f.status)} '
-            f"<code>{esc(f.path)}</code></h2><p>{esc(f.reason)}</p>"
+            f"<code>{esc(f.path)}</code></h2><p>{prose(f.reason)}</p>"
         ]
         block += _attention(findings, prefix)
         for check, items in _by_check(findings):
@@ -580,7 +590,7 @@ def _finding(anchor: str, f: Finding, ids: _Ids) -> str:
                 plots.append(f"<figure>{plot.svg}<figcaption>{plot.caption}</figcaption></figure>")
         if drawn_here:
             drawn.append(key)
-    body = [f'<p class="message">{esc(_message(f))}</p>']
+    body = [f'<p class="message">{prose(_message(f))}</p>']
     rest = _evidence_list(evidence, drawn)
     if thresholds is not None:
         rest = f"<dt>thresholds</dt><dd>{esc(thresholds.describe())}</dd>" + rest

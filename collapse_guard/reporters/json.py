@@ -1,4 +1,7 @@
-"""The ``json`` reporter: the stable JSON report of DESIGN §4."""
+"""The ``json`` reporter: the stable JSON report (README.md, "JSON report"): ``Report.to_dict()``.
+
+Messages are kept raw (Markdown code spans included); an ``insufficient-data`` finding's reason is
+its own key, ``insufficient``."""
 
 from __future__ import annotations
 

@@ -108,10 +108,10 @@ def _case(check: str, column: str, findings: list[Finding]) -> ET.Element:
     if worst.status in (Status.FAIL, Status.ERROR):
         bad = [f for f in findings if f.status is worst.status]
         tag = "failure" if worst.status is Status.FAIL else "error"
-        el = ET.SubElement(case, tag, type=bad[0].metric, message=bad[0].message)
+        el = ET.SubElement(case, tag, type=bad[0].metric, message=bad[0].display_message())
         el.text = "\n".join(lines)
     elif worst.status is Status.INSUFFICIENT and all(f.status is Status.INSUFFICIENT for f in findings):
-        ET.SubElement(case, "skipped", message=worst.message).text = "\n".join(lines)
+        ET.SubElement(case, "skipped", message=worst.display_message()).text = "\n".join(lines)
     else:
         ET.SubElement(case, "system-out").text = "\n".join(lines)
     return case
@@ -126,7 +126,7 @@ def _sanitize(root: ET.Element) -> None:
 
 
 def _line(f: Finding) -> str:
-    return f"{f.status.value}: {f.metric}: {f.message}"
+    return f"{f.status.value}: {f.metric}: {f.display_message()}"
 
 
 @hookimpl

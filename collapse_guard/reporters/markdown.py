@@ -125,7 +125,7 @@ def _table(findings: list[Finding]) -> list[str]:
         m = f.measurement
         rows.append(
             f"| {ICON[f.status.value]} | {f.check} | {_cell(f.column or '(table)')} | "
-            f"{f.metric} | {_num(m.value)} | {_num(m.expected)} | {_cell(f.message)} |"
+            f"{f.metric} | {_num(m.value)} | {_num(m.expected)} | {_cell(f.display_message())} |"
         )
     return rows
 

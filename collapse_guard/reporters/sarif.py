@@ -102,7 +102,7 @@ class SarifReporter:
             if rule_id not in rules:
                 text = self._describe(f.check, f.metric) or f"{f.check}: {f.metric}"
                 rules[rule_id] = _rule(rule_id, text)
-            result = _result(rule_id, _LEVEL[f.status], f.message, fr.locations, f.column, f.metric)
+            result = _result(rule_id, _LEVEL[f.status], f.display_message(), fr.locations, f.column, f.metric)
             result["properties"] = _properties(f)
             out.append(result)
         return out
@@ -153,7 +153,7 @@ def _properties(f: Finding) -> dict[str, Any]:
     d = f.to_dict()
     return {
         k: d[k]
-        for k in ("status", "column", "value", "expected", "interval", "p_value", "effect")
+        for k in ("status", "column", "value", "expected", "interval", "p_value", "effect", "insufficient")
         if d[k] is not None
     }
 

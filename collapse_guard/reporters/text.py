@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 from ..checks.formatting import SCIENTIFIC_ABOVE
 from ..hookspecs import hookimpl
 from ..results import Finding, Report, Status
+from . import code_spans
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
 # rich loads when a table is drawn, not when the plugin registers: a run writing JSON or a file
 # does not pay for it.
@@ -24,6 +26,19 @@ STYLES = {
     Status.ERROR: "bold magenta",
 }
 ORDER = {Status.ERROR: 0, Status.FAIL: 1, Status.WARN: 2, Status.INSUFFICIENT: 3, Status.PASS: 4}
+# Markdown code spans in messages (`country`) are drawn in this style, without the backticks.
+CODE_STYLE = "bold cyan"
+
+
+def styled(message: str) -> Text:
+    """A message as rich ``Text``: code spans styled instead of backticks, and no rich markup
+    (square brackets quoted from the data are shown as they are)."""
+    from rich.text import Text
+
+    text = Text()
+    for piece, is_code in code_spans(message):
+        text.append(piece, style=CODE_STYLE if is_code else "")
+    return text
 
 
 def _num(x: float | None) -> str:
@@ -65,12 +80,12 @@ class TextReporter:
         for f in shown:
             table.add_row(
                 Text(f.status.value, style=STYLES[f.status]),
-                f.check,
-                f.column or "(table)",
-                f.metric,
+                Text(f.check),
+                Text(f.column or "(table)"),
+                Text(f.metric),
                 _num(f.measurement.effect),
                 _num(f.p_adjusted),
-                f.message,
+                styled(f.display_message()),
             )
         return table
 
@@ -100,10 +115,13 @@ class TextReporter:
         if any(f.status is not Status.PASS for f in report.findings) or verbose:
             console.print(self.table(report, verbose))
         for note in report.notes:
-            console.print(f"note: {note}")
+            console.print(Text("note: ").append_text(styled(note)))
 
     def render(self, report: Report) -> str:
-        """Plain text for logs and files: one block per finding, no table borders to wrap."""
+        """Plain text for logs and files: one block per finding, no table borders to wrap.
+
+        Messages are written as they are, code-span backticks included (plain text has no other
+        way to set a name apart)."""
         ref = report.reference
         lines = [
             f"collapse-guard: {report.status.upper()}  batch "
@@ -125,14 +143,14 @@ class TextReporter:
                 f"{f.status.value:<17} {f.check} | {f.column or '(table)'} | {f.metric}"
                 f"  effect {_num(f.measurement.effect)}, p adj {_num(f.p_adjusted)}"
             )
-            lines.append(f"{'':<18}{f.message}")
+            lines.append(f"{'':<18}{f.display_message()}")
         lines.extend(f"note: {note}" for note in report.notes)
         return "\n".join(lines) + "\n"
 
 
 def finding_line(f: Finding) -> str:
     """One line per finding, for plain logs."""
-    return f"{f.status.value}: {f.check} {f.column or '(table)'} {f.metric}: {f.message}"
+    return f"{f.status.value}: {f.check} {f.column or '(table)'} {f.metric}: {f.display_message()}"
 
 
 @hookimpl
