@@ -121,11 +121,11 @@ def report_options(f: F) -> F:
     f = click.option(
         "--format",
         "fmt",
-        default="text",
-        show_default=True,
+        default=None,
         metavar="FORMAT",
         help="Report format: text, json, junit, sarif, github, markdown, html, or a plugin's "
-        "(see `collapse-guard reporters`).",
+        "(see `collapse-guard reporters`). Default: from --output's suffix (.json, .html, .md, "
+        ".xml, .sarif), else text.",
     )(f)
     return f
 
@@ -136,6 +136,29 @@ def _config(config_path: str | None, **overrides: Any) -> Config:
     return with_overrides(
         load_config(config_path), select_origin="--select", ignore_origin="--ignore", **overrides
     )
+
+
+# The format an --output file's suffix implies when --format is not given: writing text into
+# report.json (the old default) made the next `check data/` read it as malformed data.
+FORMAT_BY_SUFFIX = {
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xml": "junit",
+    ".sarif": "sarif",
+    ".txt": "text",
+}
+
+
+def report_format(fmt: str | None, output: str | None) -> str:
+    """``--format`` if given, else the one ``--output``'s suffix implies, else text."""
+    if fmt is not None:
+        return fmt
+    if output is not None:
+        return FORMAT_BY_SUFFIX.get(Path(output).suffix.lower(), "text")
+    return "text"
 
 
 def validate_output(fmt: str, output: str | None) -> None:
@@ -329,7 +352,7 @@ def check(
     paths: tuple[str, ...],
     reference: str,
     synthetic_reference: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     fail_on: str | None,
     select: tuple[str, ...],
@@ -343,6 +366,7 @@ def check(
     """Check batch files against a reference; exit 1 if a finding fails."""
     from .api import check_files
 
+    fmt = report_format(fmt, output)
     validate_output(fmt, output)
     refuse_overwriting_inputs(output, [*paths, reference, synthetic_reference, config_path])
     column_kinds = _parse_columns(columns)

@@ -242,6 +242,22 @@ def test_output_that_is_an_input_is_refused_and_the_input_kept(
     assert (batch.read_bytes(), example_reference.read_bytes()) == before
 
 
+def test_the_output_suffix_picks_the_format_unless_format_is_given(
+    run_cli, example_reference: Path, tmp_path: Path
+) -> None:
+    batch = EXAMPLES / "clean_batch.csv"
+    for name, starts in (("r.json", "{"), ("r.html", "<!doctype html>"), ("r.md", "#"), ("r.xml", "<?xml")):
+        assert run_cli("check", batch, "-r", example_reference, "-o", tmp_path / name)[0] == 0
+        assert (tmp_path / name).read_text().lower().startswith(starts), name
+    assert run_cli("check", batch, "-r", example_reference, "-o", tmp_path / "r.out")[0] == 0
+    assert (tmp_path / "r.out").read_text().startswith("collapse-guard")  # unknown suffix: text
+    explicit = tmp_path / "text.json"
+    assert run_cli("check", batch, "-r", example_reference, "--format", "text", "-o", explicit)[0] == 0
+    assert not explicit.read_text().startswith("{")  # --format wins over the suffix
+    assert run_cli("scan", batch, "-o", tmp_path / "scan.json")[0] == 0
+    assert json.loads((tmp_path / "scan.json").read_text())["files"]
+
+
 def test_a_data_folder_may_keep_its_reference_and_reports(run_cli, tmp_path: Path) -> None:
     """`check data/ -r data/reference.json -o data/report.json`, run again and again."""
     folder = tmp_path / "data"

@@ -291,6 +291,37 @@ def test_a_reader_without_limits_support_and_a_broken_one() -> None:
         fake_b.unlink()
 
 
+def test_a_plugin_reader_may_yield_arrow_tables_of_any_types(tmp_path: Path) -> None:
+    """Tables from a plugin's read() get the built-in readers' normalisation: nested records are
+    flattened and types made canonical, so the profile equals the pandas route's."""
+
+    class ArrowPlugin:
+        name = "arrowish"
+        suffixes = (".arrowish",)
+
+        def read(self, path: Path, chunk_rows: int) -> Iterator[pa.Table]:
+            yield pa.table(
+                {
+                    "n": pa.array([1, 2, 3], pa.int32()),
+                    "s": pa.array(["a", "b", None], pa.large_string()),
+                    "rec": pa.array([{"x": 1.5}, {"x": 2.5}, {"x": None}]),
+                }
+            )
+
+    path = tmp_path / "data.arrowish"
+    path.write_text("")
+    ((_, table),) = iter_chunks([path], {"arrowish": ArrowPlugin()}, arrow=True)
+    assert table.column_names == ["n", "s", "rec.x"]
+    assert [str(t) for t in table.schema.types] == ["double", "string", "double"]
+    import collapse_guard as cg
+
+    from_plugin = cg.profile(table.to_pandas())
+    by_hand = cg.profile(
+        pd.DataFrame({"n": [1.0, 2.0, 3.0], "s": ["a", "b", None], "rec.x": [1.5, 2.5, None]})
+    )
+    assert from_plugin.to_json() == by_hand.to_json()
+
+
 # ------------------------------------------------------------------------------------------
 # Bad input: each is one line naming the file and the fix
 

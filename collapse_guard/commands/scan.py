@@ -220,7 +220,7 @@ def make_command() -> click.Command:
         no_gitignore: bool,
         max_decompressed: str | None,
         max_line: str | None,
-        fmt: str,
+        fmt: str | None,
         output: str | None,
         fail_on: str | None,
         select: tuple[str, ...],
@@ -242,10 +242,10 @@ def make_command() -> click.Command:
         failed, 2 a file could not be read or the scan could not run.
         """
         from ..api import load_reference
-        from ..cli import refuse_overwriting_inputs
+        from ..cli import refuse_overwriting_inputs, report_format
         from ..scan import scan_paths
 
-        reporter = _reporter(fmt)
+        reporter = _reporter(report_format(fmt, output))
         refuse_overwriting_inputs(output, [*paths, reference, config_path])
         cfg = _config(
             config_path,

@@ -30,6 +30,7 @@ from .builtin import (
     BuiltinReader,
     ReadLimits,
     is_text_file,
+    normalize_table,
     text_files,
 )
 
@@ -382,7 +383,8 @@ def iter_chunks(
     for path in targets:
         reader = find_reader(path, readers)
         read = reader.read
-        if arrow and _has_tables(reader):
+        normalized = arrow and _has_tables(reader)  # read_tables yields normalised tables
+        if normalized:
             read = reader.read_tables
         if limits is not None and getattr(reader, "supports_limits", False):
             chunks = _guarded(path, reader, partial(read, path, chunk_rows, limits=limits))
@@ -392,6 +394,8 @@ def iter_chunks(
         try:
             for frame in chunks:
                 if isinstance(frame, pa.Table):
+                    if not normalized:  # a plugin's table: flatten structs, canonical types
+                        frame = normalize_table(frame, path)
                     frame = conform.table(path, frame)
                     if frame.num_rows:
                         rows += frame.num_rows
@@ -400,7 +404,8 @@ def iter_chunks(
                 if not isinstance(frame, pd.DataFrame):
                     raise InputError(
                         f"{path}: reader {getattr(reader, 'name', reader)!r} yielded "
-                        f"{type(frame).__name__}, not a pandas DataFrame; fix the reader plugin"
+                        f"{type(frame).__name__}, not a pandas DataFrame or pyarrow Table; fix the "
+                        "reader plugin"
                     )
                 frame = conform(path, frame)
                 if len(frame) == 0:
