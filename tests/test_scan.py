@@ -492,3 +492,14 @@ def test_a_scan_that_writes_its_report_beside_the_data_can_be_run_again(tmp_path
     assert main(["scan", str(tmp_path), "--format", "json", "-o", str(tmp_path / "other.json"), *SEL]) == 0
     names = [Path(f["path"]).name for f in json.loads((tmp_path / "other.json").read_text())["files"]]
     assert names == ["a.csv"]  # report.json, a collapse-guard report, is skipped without -o pointing at it
+
+
+def test_text_output_shows_brackets_in_paths_and_messages_as_they_are(tmp_path: Path) -> None:
+    """Paths and reasons quote the data: rich markup must not eat '[x]' from them."""
+    folder = tmp_path / "runs[2024]"
+    folder.mkdir()
+    (folder / "[b]atch.csv").write_text("v\n" + "\n".join(str(i % 7) for i in range(60)) + "\n")
+    out = tmp_path / "scan.txt"
+    assert main(["scan", str(folder), "-o", str(out), *SEL]) in (0, 1)
+    text = out.read_text()
+    assert f"collapse-guard scan of {folder}" in text and "[b]atch.csv" in text

@@ -59,6 +59,14 @@ def render_text(scan: ScanReport, verbose: bool = False, width: int | None = Non
 
 def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
     from rich.table import Table
+    from rich.text import Text
+
+    from ..reporters.text import styled
+
+    def message(text: str) -> Text:
+        # On a terminal code spans are styled, as in check's report; in a file the backticks stay.
+        # Never rich markup: paths and reasons quote the data, brackets included.
+        return styled(text) if console.is_terminal else Text(text)
 
     styles = {
         "pass": "green",
@@ -74,34 +82,31 @@ def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
         "reason",
         show_edge=False,
         pad_edge=False,
-        title=f"collapse-guard scan of {scan.root}",
+        title=Text(f"collapse-guard scan of {scan.root}"),
         title_justify="left",
     )
     for f in scan.files:
         if f.status == "pass" and not verbose and len(scan.files) > 20:
             continue
         rows = "" if f.rows is None else f"{f.rows:,}"
-        table.add_row(f.path, f"[{styles.get(f.status, '')}]{f.status}[/]", rows, f.reason)
+        table.add_row(Text(f.path), Text(f.status, style=styles.get(f.status, "")), rows, message(f.reason))
     console.print(table)
     for f in scan.files:
         bad = [x for x in f.findings if x.status.value != "pass" or verbose]
         if not bad:
             continue
-        console.print(f"\n[bold]{f.path}[/]: {f.status}")
+        console.print(Text("\n").append(f.path, style="bold").append(f": {f.status}"))
         for x in bad:
             where = f" `{x.column}`" if x.column else ""
-            console.print(
-                f"  {x.status.value:<17} {x.check}{where} {x.metric}: {x.message}",
-                markup=False,
-                highlight=False,
-            )
+            line = message(f"  {x.status.value:<17} {x.check}{where} {x.metric}: {x.display_message()}")
+            console.print(line, highlight=False)
     if scan.images is not None and scan.images.counts:
         console.print(
             "\nimage markers: " + ", ".join(f"{m} {n}" for m, n in scan.images.counts.items()),
             highlight=False,
         )
     for note in scan.notes:
-        console.print(f"note: {note}", markup=False, highlight=False, style="dim")
+        console.print(Text("note: ", style="dim").append_text(message(note)), highlight=False)
     console.print(f"\n{scan.status}: {scan.summary_sentence()}", markup=False, highlight=False)
 
 
