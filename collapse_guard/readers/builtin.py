@@ -18,9 +18,10 @@ value still does not fit (a word in a column of numbers), that column is read as
 (the file is re-opened and the rows already yielded are skipped), so the chunks before and after
 differ in dtype and the profile reports the mix, or accepts it under ``--column NAME=categorical``.
 
-Reading is bounded: files are read in blocks, a line (or a text document, or a JSON record) longer
-than ``read.max_line_bytes`` is an error rather than a giant allocation, and gzip input stops at
-``read.max_decompressed_bytes`` or when it expands more than ``read.max_compression_ratio`` to one.
+Reading is bounded: files are read in blocks, a line (or a CSV row with quoted line breaks, a text
+document, a JSON record) longer than ``read.max_line_bytes`` is an error rather than a giant
+allocation, and gzip input stops at ``read.max_decompressed_bytes`` or when it expands more than
+``read.max_compression_ratio`` to one.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -92,8 +93,8 @@ class ReadLimits:
         (checked once 16 MiB have been produced; deflate's ceiling is about 1032:1, which is what
         a zero-filled bomb reaches).
     max_line_bytes
-        Longest allowed line (CSV row, JSON line or record, or whole text document). Also the CSV
-        block size, so the first block is the window from which CSV column types are inferred.
+        Longest allowed line (CSV row, JSON line or record, or whole text document). Also the size
+        of a CSV file's first block, the window from which its column types are inferred.
     """
 
     max_decompressed_bytes: int = 10 * GiB
@@ -337,11 +338,6 @@ def _bool_mapper(t: pa.DataType) -> Any:
     return pd.BooleanDtype() if t == pa.bool_() else None
 
 
-def _slices(batch: pa.RecordBatch, rows: int) -> Iterator[pa.RecordBatch]:
-    for start in range(0, batch.num_rows, rows):
-        yield batch.slice(start, rows)
-
-
 # --------------------------------------------------------------------------------------------
 # Readers
 
@@ -378,22 +374,153 @@ def _gz(suffixes: Sequence[str]) -> tuple[str, ...]:
     return (*suffixes, *(s + ".gz" for s in suffixes))
 
 
-CSV_STREAM_BLOCK = 4 * MiB
+# pyarrow's streaming CSV reader reads up to 32 blocks ahead in a background thread (Arrow's
+# default, not configurable), so the block size sets how many raw bytes a read holds: 32 MiB at
+# 1 MiB blocks, 128 MiB at 4 MiB. Blocks grow only when a long row needs it (_grown_block).
+CSV_STREAM_BLOCK = 1 * MiB
+
+# pyarrow's batches follow its blocks (about 5,000 rows of 12 columns at 1 MiB), small for the
+# profile builder, which pays a fixed cost per chunk. They are joined into chunks of this many
+# rows, the Parquet reader's batch size, so that a CSV file and the same data as Parquet arrive in
+# the same chunks and profile alike.
+CSV_CHUNK_ROWS = 65_536
 
 
-def _longest_line(path: Path, limits: ReadLimits) -> int:
-    """Length of the longest line, reading 1 MiB at a time and stopping past the limit."""
-    longest = current = 0
-    with open_binary(path, limits) as fh:
-        while chunk := fh.read(1 * MiB):
-            parts = chunk.split(b"\n")
-            for i, part in enumerate(parts):
-                current += len(part)
-                if i < len(parts) - 1:
-                    longest, current = max(longest, current), 0
-                if current > limits.max_line_bytes:
-                    return current
-    return max(longest, current)
+class _CappedStream(io.RawIOBase):
+    """The first ``cap`` bytes of a binary stream, then end of file."""
+
+    def __init__(self, stream: IO[bytes], cap: int) -> None:
+        self._stream = stream
+        self._left = cap
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(min(len(buffer), self._left))
+        buffer[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+
+class _WholeCRLF(io.RawIOBase):
+    """A binary stream whose reads end in a carriage return only at the end of the file.
+
+    pyarrow takes each read as a block, and drops the line feed of a CR LF inside a quoted value
+    when two blocks split the pair (apache/arrow#51368, open for pyarrow 26): the value silently
+    loses a byte. Holding a trailing CR back for the next read keeps every pair in one block.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._held = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._held + self._stream.read(len(buffer) - len(self._held))
+        self._held = b""
+        if len(data) > 1 and data.endswith(b"\r"):
+            data, self._held = data[:-1], b"\r"
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        finally:
+            super().close()
+
+
+def _straddles(exc: Exception) -> bool:
+    """True for pyarrow's error for a row that does not end within the next block."""
+    text = str(exc)
+    return "straddling" in text or "straddles" in text
+
+
+def _longest_row(path: Path, limits: ReadLimits, delimiter: str) -> tuple[int, int]:
+    """(bytes, first line) of the longest CSV row, quoted line breaks included.
+
+    Stops at the first row longer than ``max_line_bytes`` without reading more of it; a single
+    line longer than that raises (``_read_blocks``), so memory stays bounded by the limit.
+    """
+    csv.field_size_limit(min(limits.max_line_bytes, 2**31 - 1))
+    consumed = 0  # bytes handed to the csv module so far
+    newlines = 0  # of which line breaks, for line numbers that count "\n" as every message does
+    row_start = 0
+
+    def lines() -> Generator[str, None, None]:
+        nonlocal consumed, newlines
+        block = min(CSV_STREAM_BLOCK, limits.max_line_bytes)
+        with open_binary(path, limits) as stream:
+            for data, _ in _read_blocks(stream, path, limits, block):
+                for line in data.splitlines(keepends=True):
+                    consumed += len(line)
+                    newlines += line.endswith(b"\n")
+                    if consumed - row_start > limits.max_line_bytes:
+                        return  # the csv module ends the row here; it is too long already
+                    # Only the sizes matter here: bad UTF-8 is reported by the read itself.
+                    yield line.decode("utf-8", "replace")
+
+    longest = (0, 1)
+    start_line = 1
+    source = lines()
+    # A malformed row ends the scan early (csv.Error): the read that follows names its line.
+    with contextlib.closing(source), contextlib.suppress(csv.Error):
+        for _ in csv.reader(source, delimiter=delimiter):
+            if consumed - row_start > longest[0]:
+                longest = (consumed - row_start, start_line)
+                if longest[0] > limits.max_line_bytes:
+                    break
+            row_start, start_line = consumed, newlines + 1
+    if consumed - row_start > longest[0]:  # the row the csv module failed on
+        longest = (consumed - row_start, start_line)
+    return longest
+
+
+def _row_too_long(path: Path, line_no: int, limits: ReadLimits) -> InputError:
+    return InputError(
+        f"{path}: the row starting at line {line_no:,} is longer than {_size(limits.max_line_bytes)}; "
+        "fix the quoting (an unclosed quote runs on to the end of the file), or raise the "
+        f"`{SETTING_MAX_LINE}` setting if such long rows are genuine"
+    )
+
+
+def _rechunk(reader: pacsv.CSVStreamingReader, skip: int, rows: int) -> Iterator[pa.Table]:
+    """The reader's batches, less the first ``skip`` rows, as tables of ``rows`` rows (the last
+    may be shorter).
+
+    When the reader fails (a value that does not fit its column's type, a malformed or too long
+    row), the rows before the failing block are yielded first and the error is raised after them,
+    so that a retry resumes at that block and a retyped column switches to text there.
+    """
+    held: list[pa.RecordBatch] = []
+    count = 0
+    failure: pa.ArrowInvalid | None = None
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except pa.ArrowInvalid as exc:
+            failure = exc
+            break
+        if skip >= batch.num_rows:
+            skip -= batch.num_rows
+            continue
+        held.append(batch.slice(skip))
+        count += batch.num_rows - skip
+        skip = 0
+        while count >= rows:
+            table = pa.Table.from_batches(held)
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            held, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(held)
+    if failure is not None:
+        raise failure
 
 
 class CsvReader(BuiltinReader):
@@ -408,13 +535,13 @@ class CsvReader(BuiltinReader):
     def _open(
         self,
         source: Any,
-        limits: ReadLimits,
         column_types: dict[str, pa.DataType] | None,
-        block_size: int | None = None,
+        block_size: int,
+        use_threads: bool,
     ) -> pacsv.CSVStreamingReader:
         return pacsv.open_csv(
             source,
-            read_options=pacsv.ReadOptions(block_size=block_size or limits.max_line_bytes, use_threads=True),
+            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=use_threads),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=column_types, timestamp_parsers=[], strings_can_be_null=True
@@ -430,44 +557,24 @@ class CsvReader(BuiltinReader):
         rows = 0
         names: list[str] = []
         try:
-            # The first open only infers types from the first block; the real read fixes them.
-            with self._source(path, limits) as source:
-                schema = self._open(source, limits, None).schema
+            schema = self._infer_schema(path, limits)
             names = schema.names
             types = self._fixed_types(schema, path, limits)
-            # pyarrow keeps dozens of blocks in flight, so the streaming read uses small blocks
-            # (bounded memory) and doubles them only when a genuine long line needs it.
             block = min(limits.max_line_bytes, CSV_STREAM_BLOCK)
-            for _ in range(len(names) + 1 + 32):
+            # Every retry either turns a column into text or grows the block, so this ends.
+            while True:
                 try:
-                    skip = rows
-                    with self._source(path, limits) as source:
-                        for batch in self._open(source, limits, types, block):
-                            if skip >= batch.num_rows:
-                                skip -= batch.num_rows
-                                continue
-                            batch, skip = batch.slice(skip), 0
-                            for part in _slices(batch, chunk_rows):
-                                yield normalize_table(pa.Table.from_batches([part]), path)
-                            rows += batch.num_rows
+                    with _WholeCRLF(open_binary(path, limits)) as source:
+                        reader = self._open(source, types, block, use_threads=True)
+                        for table in _rechunk(reader, rows, min(chunk_rows, CSV_CHUNK_ROWS)):
+                            yield normalize_table(table, path)
+                            rows += table.num_rows
                     break
                 except pa.ArrowInvalid as exc:
-                    straddles = "straddling" in str(exc) or "straddles" in str(exc)
-                    if straddles and block < limits.max_line_bytes:
-                        # pyarrow reads dozens of blocks ahead, so a 1 GB line must be found by a
-                        # cheap scan first rather than by retrying with ever larger blocks.
-                        longest = _longest_line(path, limits)
-                        if longest > limits.max_line_bytes:
-                            raise
-                        block = min(max(block * 2, 1 << longest.bit_length()), limits.max_line_bytes)
-                        continue
-                    column = _conversion_column(exc, names)
-                    if column is None or types[column] == pa.string():
-                        raise
-                    # A later value does not fit the type inferred from the first block (a word
-                    # in a column of numbers): read the column as text from here on and let the
-                    # profile judge the mix. Rows already yielded are skipped on the re-read.
-                    types[column] = pa.string()
+                    if _straddles(exc):
+                        block = self._grown_block(path, limits, block, exc)
+                    else:
+                        types = _retyped(exc, names, types)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             # A header that is not UTF-8 fails in pyarrow's schema.names, not as ArrowInvalid.
             raise self._explain(path, limits, exc, rows) from None
@@ -478,11 +585,42 @@ class CsvReader(BuiltinReader):
                 f"{path}: has a header ({', '.join(names)}) but no data rows; pass a file with data"
             )
 
-    @staticmethod
-    def _source(path: Path, limits: ReadLimits) -> Any:
-        if is_gzip(path):
-            return open_binary(path, limits)
-        return contextlib.nullcontext(str(path))
+    def _infer_schema(self, path: Path, limits: ReadLimits) -> pa.Schema:
+        """Column types from the first block (``max_line_bytes`` bytes), reading ~2 blocks at most.
+
+        Opening the whole file would let pyarrow's read-ahead buffer up to 32 blocks (1 GiB at
+        the default 32 MiB; all of a 180 MB file) only to learn the schema. Capped at two blocks
+        and a byte, the first block is not the last and its last row may run on into a full
+        second block, exactly as in an uncapped read; a row that does not end there fails as it
+        would there. Without threads, pyarrow converts no block after the first.
+        """
+        with open_binary(path, limits) as stream:
+            capped = _CappedStream(stream, 2 * limits.max_line_bytes + 1)
+            # Buffered, so that every read returns a whole block: pyarrow takes a short read as
+            # a short block, which would shrink the inference window.
+            source = io.BufferedReader(capped, buffer_size=1 * MiB)
+            reader = self._open(source, None, limits.max_line_bytes, use_threads=False)
+            try:
+                return reader.schema
+            finally:
+                reader.close()
+
+    def _grown_block(self, path: Path, limits: ReadLimits, block: int, exc: pa.ArrowInvalid) -> int:
+        """The block size for a file with a row longer than ``block`` (its remainder did not fit
+        the next block), found by one scan that sizes the longest row.
+
+        The scan, not Arrow, enforces ``max_line_bytes`` on rows: a row of many short quoted lines
+        is as long as one line, and pyarrow reads dozens of blocks ahead, so growing the block
+        until it fits would hold far more than the limit.
+        """
+        longest, line_no = _longest_row(path, limits, self.delimiter)
+        if longest > limits.max_line_bytes:
+            raise _row_too_long(path, line_no, limits) from None
+        if block >= limits.max_line_bytes:
+            raise exc
+        # At least double, so that retries end even if pyarrow needs more than the row's size.
+        grown = max(1 << (longest - 1).bit_length(), 2 * block)
+        return min(grown, limits.max_line_bytes)
 
     def _fixed_types(self, schema: pa.Schema, path: Path, limits: ReadLimits) -> dict[str, pa.DataType]:
         """Column types to force so that later blocks cannot contradict the first one."""
@@ -510,7 +648,7 @@ class CsvReader(BuiltinReader):
             if _first_line_too_long(path, limits):  # Arrow's block then holds no whole line
                 return _line_too_long(path, 1, limits)
             return InputError(f"{path}: the file is empty; pass a file with a header and data rows")
-        if "straddling" in text or "straddles" in text:
+        if _straddles(exc):
             return InputError(
                 f"{path}: a line after data row {rows:,} is longer than "
                 f"{_size(limits.max_line_bytes)}; fix the line breaks or quoting, or raise the "
@@ -522,6 +660,21 @@ class CsvReader(BuiltinReader):
         return InputError(
             f"{path}: cannot be parsed as {self.name.upper()} after data row {rows:,} ({text}); fix the file"
         )
+
+
+def _retyped(
+    exc: pa.ArrowInvalid, names: Sequence[str], types: dict[str, pa.DataType]
+) -> dict[str, pa.DataType]:
+    """``types`` with the column that failed to convert read as text, or ``exc`` raised again.
+
+    A later value does not fit the type inferred from the first block (a word in a column of
+    numbers): the column is read as text from there on and the profile judges the mix. Rows
+    already yielded are skipped on the re-read.
+    """
+    column = _conversion_column(exc, names)
+    if column is None or types[column] == pa.string():
+        raise exc
+    return {**types, column: pa.string()}
 
 
 def _conversion_column(exc: Exception, names: Sequence[str]) -> str | None:
