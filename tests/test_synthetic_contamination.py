@@ -168,6 +168,27 @@ def test_honest_batches_of_repetitive_short_reviews_pass() -> None:
         assert head.measurement.value < 0.05
 
 
+def test_the_reference_data_checked_against_itself_is_not_called_machine_generated() -> None:
+    """Every batch document repeats a reference document: the likelihood comparison has nothing
+    left to compare (insufficient-data saying why), not "most of it is machine-generated"."""
+    docs = _human(800, 51)
+    reference = cg.profile(pd.DataFrame({"text": docs}))
+    report = cg.check(pd.DataFrame({"text": docs[:500]}), reference, select=[NAME], config=FAST)
+    text = _findings(report)[("text", "unexplained_share")]
+    assert text.status.value == "insufficient-data"
+    assert "500 of the batch's 500 'text' documents repeat reference documents word for word" in text.message
+    assert _headline(report).status.value != "fail"
+
+
+def test_reference_copies_counts_non_empty_batch_documents_seen_in_the_reference() -> None:
+    from collapse_guard.checks.synthetic_contamination.text import reference_copies
+
+    as_text = {"text": "text"}
+    ref = cg.profile(pd.DataFrame({"text": ["a b c", "d e f", "", "g h", "stock"]}), columns=as_text)
+    batch = cg.profile(pd.DataFrame({"text": ["a b c", "x y", "stock", "stock", ""]}), columns=as_text)
+    assert reference_copies(batch.column("text").sample, ref.column("text").sample) == 3
+
+
 def test_marker_vocabulary_and_assistant_phrases(text_reference: cg.Profile) -> None:
     docs = _human(500, 11)
     rng = np.random.default_rng(0)
