@@ -187,28 +187,103 @@ def test_reference_without_row_sample_says_why() -> None:
     assert all("sample_rows = 0" in (f.measurement.insufficient or "") for f in report.findings)
 
 
-def test_a_reference_that_has_seen_little_of_a_categorical_column_is_not_trusted_to_predict_losses() -> None:
-    # Zipf over 2,000 levels: 2,000 reference rows see each rare level about once (coverage
-    # ~84%), and the per-category posteriors then expect too few of them to vanish from an
-    # honest batch: every honest batch failed. 40,000 rows cover the column (about 98%).
-    levels = np.array([f"c{i:04d}" for i in range(2000)])
-    weights = 1.0 / np.arange(1, 2001) ** 1.1
-    weights /= weights.sum()
+def _zipf_levels(levels: int, exponent: float = 1.1) -> tuple[np.ndarray, np.ndarray]:
+    names = np.array([f"c{i:04d}" for i in range(levels)])
+    weights = 1.0 / np.arange(1, levels + 1) ** exponent
+    return names, weights / weights.sum()
+
+
+def test_a_small_reference_of_a_long_tailed_column_passes_honest_batches_and_fails_collapse() -> None:
+    # Zipf over 2,000 levels: 2,000 reference rows see most rare levels once or never (Good-Turing
+    # coverage ~84%). Unconditional nulls made every honest batch fail here, and the check used to
+    # answer insufficient-data; conditional on the combined counts it is exact at any coverage.
+    levels, weights = _zipf_levels(2000)
 
     def draw(n: int, seed: int) -> pd.DataFrame:
         return pd.DataFrame({"cat": np.random.default_rng(seed).choice(levels, n, p=weights)})
 
     small = cg.profile(draw(2000, 1))
-    findings = {f.metric: f for f in cg.check(draw(2000, 2), small, select=["tail-shrinkage"]).findings}
-    for metric in ("reference_categories_present", "rare_category_mass"):
-        assert findings[metric].status.value == "insufficient-data"
-        assert (
-            "Good-Turing coverage" in findings[metric].message and "profile more" in findings[metric].message
-        )
+    for seed, n in ((2, 2000), (6, 20_000), (7, 300)):
+        found = {f.metric: f for f in cg.check(draw(n, seed), small, select=["tail-shrinkage"]).findings}
+        assert {m: f.status.value for m, f in found.items()} == dict.fromkeys(found, "pass"), (n, found)
+        assert "reference_categories_present" in found and "rare_category_mass" in found
+    # Collapse: a generator that only produces the 50 most frequent levels.
+    head = draw(8000, 5)
+    top = set(levels[:50])
+    collapsed = head[head["cat"].isin(top)].head(2000)
+    found = {f.metric: f for f in cg.check(collapsed, small, select=["tail-shrinkage"]).findings}
+    present = found["reference_categories_present"]
+    assert present.status.value == "fail"
+    assert "reference categories are missing from a batch of 2,000 rows" in present.message
+    assert found["rare_category_mass"].status.value == "fail"
+    assert found["good_turing_missing_mass"].status.value == "fail"
     large = cg.profile(draw(40_000, 3))
     honest = cg.check(draw(2000, 4), large, select=["tail-shrinkage"])
-    assert {f.metric: f.status.value for f in honest.findings}["reference_categories_present"] == "pass"
-    top = [c for c, _ in sorted(large.columns["cat"].counts.items(), key=lambda kv: -kv[1])[:50]]
-    head = draw(8000, 5)
-    collapsed = cg.check(head[head["cat"].isin(top)].head(2000), large, select=["tail-shrinkage"])
-    assert {f.metric: f.status.value for f in collapsed.findings}["reference_categories_present"] == "fail"
+    assert {f.status.value for f in honest.findings} == {"pass"}
+    collapsed_large = cg.check(collapsed, large, select=["tail-shrinkage"])
+    assert {f.metric: f.status.value for f in collapsed_large.findings}[
+        "reference_categories_present"
+    ] == "fail"
+
+
+def _statuses_of_counts(ref: dict[str, int], bat: dict[str, int]) -> list[str]:
+    """The categorical tail findings' statuses of one column, from counts (no profiling)."""
+    from collapse_guard.checks.tail_shrinkage import TailShrinkage, categorical
+    from collapse_guard.config import Config
+    from collapse_guard.context import CheckContext
+    from collapse_guard.policy import decide
+    from collapse_guard.profile import CategoricalProfile
+
+    class _Counts:
+        def __init__(self, counts: dict[str, int]) -> None:
+            self.col = CategoricalProfile("cat", counts)
+
+        def column(self, name: str) -> CategoricalProfile:
+            return self.col
+
+    check, config = TailShrinkage(), Config()
+    ctx = CheckContext(reference=_Counts(ref), batch=_Counts(bat), config=config, check=check)  # type: ignore[arg-type]
+    found = decide([(check.name, m) for m in categorical.measure(ctx, "cat")], {check.name: check}, config)
+    return [f.status.value for f in found]
+
+
+def _counts(names: np.ndarray, counts: np.ndarray) -> dict[str, int]:
+    return {str(c): int(k) for c, k in zip(names, counts, strict=True) if k}
+
+
+def test_honest_categorical_batches_rarely_warn_and_almost_never_fail() -> None:
+    # Two cells where the unconditional nulls cried wolf (Zipf: gated as insufficient-data;
+    # uniform-ish: 79% of honest batches failed): 500 levels, 2,000 reference and batch rows.
+    names = np.array([f"c{i:04d}" for i in range(500)])
+    zipf = _zipf_levels(500)[1]
+    flat = np.random.default_rng([7, 500]).uniform(0.5, 1.5, 500)
+    flat /= flat.sum()
+    worst = []
+    for cell, p in enumerate((zipf, flat)):
+        for rep in range(100):
+            rng = np.random.default_rng([2024, cell, rep])
+            ref, bat = rng.multinomial(2000, p), rng.multinomial(2000, p)
+            statuses = _statuses_of_counts(_counts(names, ref), _counts(names, bat))
+            worst.append("fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass")
+    assert worst.count("fail") / len(worst) < 0.01
+    assert (worst.count("fail") + worst.count("warn")) / len(worst) < 0.05
+
+
+def test_dropping_rare_categories_and_inventing_new_ones_is_flagged(reference: cg.Profile) -> None:
+    # The rare set now comes from the combined counts and can hold invented categories, which
+    # would mask the loss in rare_category_mass; the vanished and the new categories both fail.
+    batch = human_frame(5000, seed=13)
+    cats = batch["category"].to_numpy().copy()
+    rare = [f"c{i}" for i in range(31, 41)]
+    gone = np.isin(cats, rare)
+    cats[gone] = np.random.default_rng(13).choice([f"zz{i}" for i in range(10)], size=int(gone.sum()))
+    batch["category"] = cats
+    found = _check(batch, reference)
+    assert found[("category", "reference_categories_present")].status.value == "fail"
+    assert (
+        "10 of 40 reference categories are missing"
+        in found[("category", "reference_categories_present")].message
+    )
+    new = found[("category", "new_categories")]
+    assert new.status.value == "fail" and "10 categories the reference never had" in new.message
+    assert "'zz0'" in new.message

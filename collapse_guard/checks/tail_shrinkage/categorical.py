@@ -1,10 +1,12 @@
 """Categorical tails: vanished rare categories, Good-Turing mass, and adherence (both sides).
 
-Reference counts are exact, so every expectation is analytic at the batch's own size
-(science.md §2.5-§2.6): the rarefaction expectation of distinct categories, the per-category
-probability of vanishing by chance, and the expected number of batch singletons. The two-sided
-part (science.md §1.8) reports categories the reference never had and over-represented rare
-categories as their own findings.
+Every null is conditional on the combined counts ``Z = X + Y`` of the reference (``X``, ``N``
+rows) and the batch (``Y``, ``n`` rows): under H0 the batch is a uniformly random ``n`` of the
+``N + n`` combined rows, whatever the category shares are, so the laws below are exact (or
+conservative) at any reference size, even one that has seen little of a long-tailed column
+(``stats.conditional_counts``; docs/checks/tail-shrinkage.md). The two-sided part (science.md
+§1.8) reports categories the reference never had and over-represented rare categories as their
+own findings.
 """
 
 from __future__ import annotations
@@ -18,37 +20,40 @@ from ...context import CheckContext
 from ...profile import CategoricalProfile
 from ...protocols import MetricSpec, OptionSpec
 from ...results import Measurement
-from ...stats.distributions import betabinom_cdf
-from ...stats.rarefaction import (
-    absence_probabilities,
-    missing_categories_test,
-    rarefaction,
-    share_excess_test,
-    singleton_probabilities,
-    singletons_test,
+from ...stats.conditional_counts import (
+    absent_given_combined,
+    hypergeom_cdf,
+    hypergeom_sf,
+    most_overrepresented,
+    new_categories_test,
+    new_given_combined,
+    rarest_combined,
+    singleton_given_combined,
 )
+from ...stats.rarefaction import missing_categories_test, singletons_test
 from .measure import with_reason
 
 METRICS: dict[str, MetricSpec] = {
     "reference_categories_present": MetricSpec(
         "effect = share of reference rows whose category vanished from the batch, minus the "
-        "share expected to vanish by chance at the batch's size (value = categories present)",
+        "share expected to vanish by chance given the reference and batch counts together "
+        "(value = categories present)",
         worse="higher",
         warn=0.005,
         fail=0.01,
         bounds=(0.0, 1.0),
     ),
     "rare_category_mass": MetricSpec(
-        "batch share of the rarest reference categories (together <= rare_mass of the reference) "
-        "divided by their reference share (1 = unchanged)",
+        "batch share of the rarest categories (together <= rare_mass of the reference and batch "
+        "rows together) divided by their reference share (1 = unchanged)",
         worse="lower",
         warn=0.7,
         fail=0.5,
         bounds=(0.0, 1.0),
     ),
     "good_turing_missing_mass": MetricSpec(
-        "Good-Turing missing mass f1/n of the batch divided by its expectation at the batch's "
-        "size (fewer singletons = a thinner tail)",
+        "Good-Turing missing mass f1/n of the batch divided by its expectation given the "
+        "reference and batch counts together (fewer singletons = a thinner tail)",
         worse="lower",
         warn=0.75,
         fail=0.5,
@@ -56,15 +61,16 @@ METRICS: dict[str, MetricSpec] = {
     ),
     "new_categories": MetricSpec(
         "adherence: share of batch rows with categories the reference never had, minus the "
-        "share expected from the reference's own unseen mass",
+        "share expected by chance given the reference and batch counts together",
         worse="higher",
         warn=0.005,
         fail=0.02,
         bounds=(0.0, 1.0),
     ),
     "rare_category_excess": MetricSpec(
-        "adherence: batch share of the rarest reference categories divided by their reference "
-        "share, when it grew (over-represented minority categories)",
+        "adherence: batch share of the rarest categories the reference has divided by their "
+        "reference share, when it grew, or that of the most over-represented rare category when it "
+        "is the more significant (over-represented minority categories)",
         worse="higher",
         warn=1.5,
         fail=2.0,
@@ -74,28 +80,29 @@ METRICS: dict[str, MetricSpec] = {
 
 OPTIONS: dict[str, OptionSpec] = {
     "rare_mass": OptionSpec.number(
-        0.1, "the rarest categories that together hold at most this share of the reference are 'rare'", 0, 0.5
+        0.1,
+        "the rarest categories that together hold at most this share of the reference and batch "
+        "rows are 'rare'",
+        0,
+        0.5,
     ),
 }
 
 MIN_BATCH = 20
 MIN_SINGLETONS = 5.0
+MIN_RARE_ROWS = 5.0
 SHOW = 10
-
-
-# Below this Good-Turing sample coverage (1 - singletons / rows) of the reference, the per-category
-# posteriors over-state the shares of categories seen once (the unseen mass is not theirs), so the
-# nulls expect too few categories to vanish: honest batches against a 2,000-row reference of a
-# 2,000-level Zipf column (coverage 84%) failed every time; at 91% and 95% coverage the expected
-# count of missing categories was 3.5 and 3.1 sd too low, at 97.6% 0.7 sd (an independent audit's
-# generator, a Zipf(1.1) column of 2,000 levels).
-MIN_REFERENCE_COVERAGE = 0.97
 
 
 def _quote(names: list[str]) -> str:
     shown = ", ".join(repr(x) for x in names[:SHOW])
     more = f" and {len(names) - SHOW} more" if len(names) > SHOW else ""
     return f"[{shown}]{more}"
+
+
+def _not_measured(column: str, why: str) -> Iterator[Measurement]:
+    for metric in ("reference_categories_present", "rare_category_mass"):
+        yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
 
 
 def measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
@@ -105,119 +112,103 @@ def measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     bat_col = ctx.batch.column(column)
     assert isinstance(ref_col, CategoricalProfile) and isinstance(bat_col, CategoricalProfile)
     if not ref_col.counts:
-        why = "the reference column has no non-null value"
-        for metric in ("reference_categories_present", "rare_category_mass"):
-            yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
+        yield from _not_measured(column, "the reference column has no non-null value")
         return
-    names = sorted(ref_col.counts, key=lambda c: (ref_col.counts[c], c))  # rarest first
-    ref_counts = np.array([ref_col.counts[c] for c in names], dtype=np.int64)
-    total = int(ref_counts.sum())
-    bat_counts = np.array([bat_col.counts.get(c, 0) for c in names], dtype=np.int64)
-    n = int(sum(bat_col.counts.values()))
-    yield _new_categories(column, ref_col, bat_col, n, total)
+    # Reference categories rarest first, then the batch's new ones: the union, so that the
+    # combined counts cover every category either side has.
+    ref_names = sorted(ref_col.counts, key=lambda c: (ref_col.counts[c], c))
+    new_names = sorted(c for c in bat_col.counts if c not in ref_col.counts)
+    names = ref_names + new_names
+    x = np.array([ref_col.counts.get(c, 0) for c in names], dtype=np.int64)
+    y = np.array([bat_col.counts.get(c, 0) for c in names], dtype=np.int64)
+    n = int(y.sum())
     if n == 0:
         why = "the batch column has no non-null value"
-        for metric in ("reference_categories_present", "rare_category_mass"):
-            yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
+        yield Measurement(column, "new_categories", message=f"{column}: {why}", insufficient=why)
+        yield from _not_measured(column, why)
         return
-    if len(names) == 1:
-        why = f"the reference holds a single category ({names[0]!r}), so there is no rare category to lose"
-        for metric in ("reference_categories_present", "rare_category_mass"):
-            yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
-        return
-    singletons = int(np.sum(ref_counts == 1))
-    coverage = 1.0 - singletons / total
-    if coverage < MIN_REFERENCE_COVERAGE:
-        why = (
-            f"the reference has seen too little of this column to predict which categories an "
-            f"honest batch misses: {singletons:,} of its {len(names):,} categories occur once in "
-            f"{total:,} rows (Good-Turing coverage {coverage:.1%}, needs {MIN_REFERENCE_COVERAGE:.0%}); "
-            "profile more reference rows"
+    yield _new_categories(column, names, x, y)
+    if len(ref_names) == 1:
+        yield from _not_measured(
+            column,
+            f"the reference holds a single category ({ref_names[0]!r}), so there is no rare category to lose",
         )
-        for metric in ("reference_categories_present", "rare_category_mass"):
-            yield Measurement(column, metric, message=f"{column}: {why}", insufficient=why)
         return
-    yield from _coverage(ctx, column, names, ref_counts, bat_counts, n)
-    yield from _rare_mass(ctx, column, names, ref_counts, bat_counts, n)
+    yield from _coverage(column, names, x, y)
+    yield from _rare_mass(ctx, column, names, x, y)
 
 
-def _coverage(
-    ctx: CheckContext,
-    column: str,
-    names: list[str],
-    ref_counts: np.ndarray,
-    bat_counts: np.ndarray,
-    n: int,
-) -> Iterator[Measurement]:
-    total = int(ref_counts.sum())
-    shares = ref_counts / total
-    q = absence_probabilities(ref_counts, n)
-    present = bat_counts > 0
-    missing = int((~present).sum())
+def _coverage(column: str, names: list[str], x: np.ndarray, y: np.ndarray) -> Iterator[Measurement]:
+    big_n, n = int(x.sum()), int(y.sum())
+    n_ref = int(np.sum(x > 0))
     if n < MIN_BATCH:
         why = f"a batch of {n} rows cannot show which categories are missing (needs at least {MIN_BATCH})"
         yield Measurement(
             column, "reference_categories_present", message=f"{column}: {why}", insufficient=why
         )
         return
+    z = x + y
+    shares = x / big_n
+    # Over the union: a category absent from the batch is a reference category, and every
+    # category of the combined counts could have been one.
+    q = absent_given_combined(z, big_n, n)
+    gone_mask = y == 0
+    missing = int(gone_mask.sum())
     test = missing_categories_test(q, missing)
-    rare = rarefaction(ref_counts, n)
-    vanished_mass = float(shares[~present].sum())
-    expected_vanished = float(np.sum(shares * q))
+    vanished_mass = float(shares[gone_mask].sum())
+    expected_vanished = float(np.sum(q * z)) / big_n
     effect = max(vanished_mass - expected_vanished, 0.0)
-    vanished = np.flatnonzero(~present)
+    vanished = np.flatnonzero(gone_mask)
     # Most surprising first: the categories least likely to vanish by chance.
     vanished = vanished[np.argsort(q[vanished], kind="stable")]
     gone = [names[i] for i in vanished]
-    chance = float(np.exp(np.sum(np.log(np.maximum(q[vanished], 1e-300))))) if len(gone) else 1.0
-    expected_present = float(np.sum(1.0 - q))
-    sd = math.sqrt(float(np.sum(q * (1 - q))))
+    # Exact: all of them vanish together when all their combined rows are reference rows.
+    chance = float(absent_given_combined(np.array([z[vanished].sum()]), big_n, n)[0])
+    expected_present = n_ref - test.expected
     if missing:
         message = (
-            f"{column}: {missing:,} of {len(names):,} reference categories are missing from a "
-            f"batch of {n:,} rows where {test.expected:.1f} ± {sd:.1f} were expected to be "
+            f"{column}: {missing:,} of {n_ref:,} reference categories are missing from a "
+            f"batch of {n:,} rows where {test.expected:.1f} ± {test.sd:.1f} were expected to be "
             f"missing; they held {vanished_mass:.2%} of reference rows: {_quote(gone)}"
         )
     else:
         message = (
-            f"{column}: all {len(names):,} reference categories appear in the batch of {n:,} "
+            f"{column}: all {n_ref:,} reference categories appear in the batch of {n:,} "
             f"rows ({expected_present:.1f} expected)"
         )
     evidence = {
         "missing": [
             {
                 "category": names[i],
-                "reference_count": int(ref_counts[i]),
+                "reference_count": int(x[i]),
                 "reference_share": float(shares[i]),
                 "p_vanish_by_chance": float(q[i]),
             }
             for i in vanished[:50]
         ],
         "p_all_vanish_by_chance": chance,
-        "rarefaction_expected": rare.expected,
-        "rarefaction_sd": rare.sd,
+        "expected_missing": test.expected,
+        "sd_missing": test.sd,
         "vanished_reference_mass": vanished_mass,
         "expected_vanished_mass": expected_vanished,
         "batch_rows": n,
-        "plot": _bars(
-            names, shares, bat_counts / n, vanished if len(vanished) else np.arange(min(50, len(names)))
-        ),
+        "plot": _bars(names, shares, y / n, vanished if len(vanished) else np.arange(min(50, n_ref))),
     }
     yield Measurement(
         column,
         "reference_categories_present",
-        value=float(present.sum()),
+        value=float(n_ref - missing),
         expected=expected_present,
-        interval=(expected_present - 1.96 * sd, expected_present + 1.96 * sd),
+        interval=(expected_present - 1.96 * test.sd, expected_present + 1.96 * test.sd),
         p_value=test.p_value,
         effect=effect,
         message=message,
         evidence=evidence,
     )
     # Good-Turing: singletons among reference categories (new ones are adherence, not tail).
-    pi = singleton_probabilities(ref_counts, n)
+    pi = singleton_given_combined(z, big_n, n)
     if pi.sum() >= MIN_SINGLETONS:
-        f1 = int(np.sum(bat_counts == 1))
+        f1 = int(np.sum((y == 1) & (x >= 1)))
         gt = singletons_test(pi, f1)
         ratio = f1 / gt.expected
         yield Measurement(
@@ -228,7 +219,7 @@ def _coverage(
             p_value=gt.p_value,
             effect=ratio,
             message=(
-                f"{column}: {f1:,} categories occur exactly once in the batch where "
+                f"{column}: {f1:,} reference categories occur exactly once in the batch where "
                 f"{gt.expected:.1f} were expected (Good-Turing missing mass {f1 / n:.2%} vs "
                 f"{gt.expected / n:.2%})"
             ),
@@ -236,110 +227,159 @@ def _coverage(
         )
 
 
-def _rare_set(ref_counts: np.ndarray, rare_mass: float) -> np.ndarray:
-    """Indices (rarest first) of the rarest categories holding at most ``rare_mass``."""
-    cum = np.cumsum(ref_counts) / ref_counts.sum()
-    k = max(1, int(np.searchsorted(cum, rare_mass, side="right")))
-    return np.arange(min(k, len(ref_counts) - 1))
+def _share_ratio(batch: float, reference: float) -> float:
+    """Batch share / reference share (infinite when the reference share is 0)."""
+    if reference <= 0:
+        return math.inf if batch > 0 else 1.0
+    return batch / reference
 
 
 def _rare_mass(
-    ctx: CheckContext,
-    column: str,
-    names: list[str],
-    ref_counts: np.ndarray,
-    bat_counts: np.ndarray,
-    n: int,
+    ctx: CheckContext, column: str, names: list[str], x: np.ndarray, y: np.ndarray
 ) -> Iterator[Measurement]:
-    total = int(ref_counts.sum())
-    rare = _rare_set(ref_counts, float(ctx.option("rare_mass", column)))
-    y = int(ref_counts[rare].sum())
-    k = int(bat_counts[rare].sum())
-    a, b = y + 1.0, total - y + 1.0
-    expected = n * a / (a + b)
-    ratio = (k / n) / (y / total)
-    label = f"the {len(rare):,} rarest categories ({y / total:.1%} of reference rows)"
-    lo_p = betabinom_cdf(k, n, a, b)
-    excess = share_excess_test(k, n, y, total)
-    plot = _bars(names, ref_counts / total, bat_counts / n, rare[:50])
+    big_n, n = int(x.sum()), int(y.sum())
+    z = x + y
+    # Ties broken by name: the set must depend on the combined counts alone.
+    tiebreak = np.empty(len(names), dtype=np.int64)
+    tiebreak[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(names))
+    rare = rarest_combined(z, float(ctx.option("rare_mass", column)), tiebreak)
+    total = big_n + n
+    z_rare = int(z[rare].sum())
+    k = int(y[rare].sum())
+    ref_rows = z_rare - k
+    expected = n * z_rare / total
+    ratio = _share_ratio(k / n, ref_rows / big_n)
+    shown_ratio = "no reference share" if math.isinf(ratio) else f"{ratio:.0%} of their reference share"
+    label = f"the {len(rare):,} rarest categories ({z_rare / total:.1%} of reference and batch rows together)"
+    lo_p = hypergeom_cdf(k, total, z_rare, n)
+    hi_p = hypergeom_sf(k - 1, total, z_rare, n)
+    # A category's expected batch rows given its combined count: n Z_c / (N + n).
+    expected_c = n * z / total
     common = {
         "rare_categories": [names[i] for i in rare[:50]],
-        "reference_rows": y,
+        "combined_rows": z_rare,
+        "reference_rows": ref_rows,
         "batch_rows_in_rare": k,
         "batch_rows": n,
         "expected_rows": expected,
-        "plot": plot,
+        "plot": _bars(names, x / big_n, y / n, rare[:50]),
     }
     # Shrinkage side: rare categories thinned out.
-    dropped = rare[np.argsort((bat_counts[rare] + 0.5) / (n * ref_counts[rare] / total))]
-    thin = [names[i] for i in dropped if bat_counts[i] < n * ref_counts[i] / total / 2]
+    dropped = rare[np.argsort((y[rare] + 0.5) / expected_c[rare], kind="stable")]
+    thin = [names[i] for i in dropped if y[i] < expected_c[i] / 2]
     insufficient = None
-    if expected < 5 and lo_p > ctx.config.warn_alpha:
+    if expected < MIN_RARE_ROWS and lo_p > ctx.config.warn_alpha:
         insufficient = (
             f"a batch of {n:,} rows is expected to hold only {expected:.1f} rows of "
             f"{label}, too few to test their share; needs about "
-            f"{math.ceil(5 * (a + b) / a - 1e-9):,} rows"
+            f"{math.ceil(MIN_RARE_ROWS * total / z_rare - 1e-9):,} rows"
         )
     yield Measurement(
         column,
         "rare_category_mass",
         value=k / n,
-        expected=y / total,
+        expected=z_rare / total,
         interval=_cp(k, n),
         p_value=lo_p,
         effect=ratio,
         message=with_reason(
             f"{column}: {label} hold {k:,} batch rows where {expected:,.0f} were expected "
-            f"({ratio:.0%} of their reference share)"
+            f"({shown_ratio})"
             + (f"; at less than half their share: {_quote(thin)}" if thin and ratio < 1 else ""),
             insufficient,
         ),
         evidence=common,
         insufficient=insufficient,
     )
-    # Adherence side: rare categories inflated (CTGAN-style minority oversampling).
-    over = rare[np.argsort(-(bat_counts[rare] - n * ref_counts[rare] / total))]
+    # Adherence side: rare categories inflated (CTGAN-style minority oversampling). A category
+    # inflated far enough is no longer rare in the combined counts and leaves the set, so the rarest
+    # *reference* categories are also tested one by one (a union bound over every category keeps
+    # that choice from biasing the p-value); the more surprising of the two tests decides.
+    # (New categories are new_categories' finding.)
+    candidates = np.union1d(_reference_rare(x, float(ctx.option("rare_mass", column))), rare)
+    candidates = candidates[x[candidates] > 0]
+    worst, p_single = most_overrepresented(z, y, candidates, n)
+    single = worst >= 0 and p_single < hi_p
+    # The set's effect counts only the categories the reference has: invented ones in the set are
+    # new_categories' finding, not over-represented rare ones. (A smaller effect than the test's
+    # own statistic can only make the finding rarer, so the test stays calibrated.)
+    k_new = int(y[rare][x[rare] == 0].sum())
+    set_ratio = _share_ratio((k - k_new) / n, ref_rows / big_n) if ref_rows else 1.0
+    effect = float(y[worst] / n / (x[worst] / big_n)) if single else set_ratio
+    p_value = min(1.0, 2.0 * (p_single if single else hi_p))
+    over = candidates[np.argsort(-(y[candidates] - expected_c[candidates]), kind="stable")]
     grown = [
-        f"{names[i]!r} {bat_counts[i] / n:.2%} vs {ref_counts[i] / total:.2%}"
+        f"{names[i]!r} {y[i] / n:.2%} vs {x[i] / big_n:.2%}"
         for i in over[:5]
-        if bat_counts[i] > 2 * n * ref_counts[i] / total and bat_counts[i] >= 3
+        if y[i] > 2 * expected_c[i] and y[i] >= 3
     ]
+    times = f"{set_ratio:.2f}x"
+    if k_new:
+        times += f"; {k_new / n:.2%} of the batch in categories the reference never had, not counted"
+    message = (
+        f"{column}: {label} make up {(k - k_new) / n:.2%} of the batch against "
+        f"{ref_rows / big_n:.2%} of the reference ({times})"
+    )
+    if single:  # one category decided: say so first
+        message = (
+            f"{column}: {names[worst]!r} makes up {y[worst] / n:.2%} of the batch against "
+            f"{x[worst] / big_n:.2%} of the reference ({effect:.2f}x), more than chance allows for "
+            f"any category; {label} make up {(k - k_new) / n:.2%} of the batch ({times})"
+        )
+    if grown and effect > 1:
+        message += f"; most over-represented: {', '.join(grown)}"
     yield Measurement(
         column,
         "rare_category_excess",
         value=k / n,
-        expected=y / total,
+        expected=z_rare / total,
         interval=_cp(k, n),
-        p_value=excess.p_value,
-        effect=ratio,
-        message=(
-            f"{column}: {label} make up {k / n:.2%} of the batch against {y / total:.2%} of the "
-            f"reference ({ratio:.2f}x)"
-            + (f"; most over-represented: {', '.join(grown)}" if grown and ratio > 1 else "")
-        ),
-        evidence=common,
+        p_value=p_value,
+        effect=effect,
+        message=message,
+        evidence={
+            **common,
+            "most_overrepresented": None
+            if worst < 0
+            else {
+                "category": names[worst],
+                "batch_count": int(y[worst]),
+                "reference_count": int(x[worst]),
+                "expected_batch_count": float(expected_c[worst]),
+                "p_value_all_categories": p_single,
+            },
+        },
     )
 
 
-def _new_categories(
-    column: str, ref_col: CategoricalProfile, bat_col: CategoricalProfile, n: int, total: int
-) -> Measurement:
-    new = {c: k for c, k in bat_col.counts.items() if c not in ref_col.counts}
-    rows = int(sum(new.values()))
-    # Good-Turing: the reference's own unseen mass is f1/N; an honest batch shows that much.
-    f1 = sum(1 for v in ref_col.counts.values() if v == 1)
-    if n == 0:
-        why = "the batch column has no non-null value"
-        return Measurement(column, "new_categories", message=f"{column}: {why}", insufficient=why)
-    test = share_excess_test(rows, n, f1, max(total, 1))
-    expected_share = (f1 + 1.0) / (total + 2.0)
+def _reference_rare(x: np.ndarray, rare_mass: float) -> np.ndarray:
+    """The rarest reference categories holding at most ``rare_mass`` of the reference rows."""
+    idx = np.flatnonzero(x > 0)
+    idx = idx[np.argsort(x[idx], kind="stable")]
+    cum = np.cumsum(x[idx]) / x.sum()
+    k = max(1, int(np.searchsorted(cum, rare_mass, side="right")))
+    return idx[: min(k, len(idx) - 1)]
+
+
+def _new_categories(column: str, names: list[str], x: np.ndarray, y: np.ndarray) -> Measurement:
+    big_n, n = int(x.sum()), int(y.sum())
+    z = x + y
+    r = new_given_combined(z, big_n, n)
+    new = x == 0
+    rows = int(y[new].sum())
+    test = new_categories_test(z, new, r)
+    # Exact: E[rows of categories the reference lacks | Z] = sum_c Z_c P(X_c = 0 | Z_c).
+    expected_share = float(np.sum(r * z)) / n
     effect = max(rows / n - expected_share, 0.0)
-    listed = sorted(new, key=lambda c: (-new[c], c))
+    idx = np.flatnonzero(new)
+    idx = idx[np.argsort(-y[idx], kind="stable")]  # most used first (names sorted within ties)
+    listed = [names[i] for i in idx]
     if rows:
+        held = f"{len(listed):,} {'category' if len(listed) == 1 else 'categories'}"
         message = (
-            f"{column}: {rows:,} batch rows ({rows / n:.2%}) hold {len(new):,} categories the "
-            f"reference never had, where about {expected_share:.2%} would be expected: "
-            f"{_quote(listed)}"
+            f"{column}: {rows:,} batch rows ({rows / n:.2%}) hold {held} the reference never had, "
+            f"where about {test.expected:.1f} such categories ({expected_share:.2%} of rows) "
+            f"would be expected by chance: {_quote(listed)}"
         )
     else:
         message = f"{column}: every batch category occurs in the reference"
@@ -353,9 +393,10 @@ def _new_categories(
         effect=effect,
         message=message,
         evidence={
-            "new_categories": [{"category": c, "batch_count": new[c]} for c in listed[:50]],
-            "distinct_new": len(new),
-            "reference_singletons": f1,
+            "new_categories": [{"category": names[i], "batch_count": int(y[i])} for i in idx[:50]],
+            "distinct_new": len(listed),
+            "expected_distinct_new": test.expected,
+            "reference_singletons": int(np.sum(x == 1)),
         },
     )
 
