@@ -19,6 +19,7 @@ CPU-time columns where both are given.
 |---|---|---|
 | `bench_speed.py` | `profile` and `check` on 1,000,000 rows vs a pyarrow read+sort floor; peak RSS | `python benchmarks/bench_speed.py` |
 | `bench_detection.py` | false alarms on clean human splits and detection of collapse, per check | `python benchmarks/bench_detection.py --only tails,diversity,contamination` |
+| `detection/categorical_grid.py` | categorical tail-shrinkage over 81 simulated settings: honest false alarms and 6 collapse scenarios, real check and policy | `python -m benchmarks.detection.categorical_grid --reps-honest 200 --reps-collapsed 20 --seed 0` (`--fast`: about 15 s, printed only) |
 | `bench_diversity_speed.py` | diversity-loss on 100,000 documents of about 200 tokens | `python benchmarks/bench_diversity_speed.py` |
 | `bench_contamination_speed.py` | the synthetic-share estimate on 100,000 documents | `python benchmarks/bench_contamination_speed.py` |
 | `bench_all_checks.py` | recursive-refit generations 3-5 against all default checks together | `python benchmarks/bench_all_checks.py --reps 4` (`--oracle`: the oracle ceilings only) |
@@ -34,6 +35,10 @@ SECTIONS = [
     ("Speed and memory (`bench_speed.py`)", "speed.md"),
     ("Speed and memory: the memory target, and what was tried", "speed_notes.md"),
     ("tail-shrinkage detection (`bench_detection.py --only tails`)", "tails.md"),
+    (
+        "tail-shrinkage on categorical columns, simulated grid (`python -m benchmarks.detection.categorical_grid`)",
+        "categorical_grid.md",
+    ),
     ("All checks together on recursive-refit collapse (`bench_all_checks.py`)", "all_checks.md"),
     ("diversity-loss detection (`bench_detection.py --only diversity`)", "diversity.md"),
     ("diversity-loss at other sizes", "diversity_sizes.md"),
