@@ -89,3 +89,9 @@ def moved(before: float, after: float, up: str = "rose", down: str = "fell") -> 
     if num(before) == num(after):
         verb += " slightly"
     return f"{verb} from {sa} to {sb}"
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """A document quoted in a message: whitespace runs as single spaces, at most ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -10,7 +10,7 @@ import numpy as np
 from ...results import Measurement
 from ...stats.entropy import NullComparison
 from ...stats.text_diversity import take_docs
-from ..formatting import SCIENTIFIC_ABOVE
+from ..formatting import SCIENTIFIC_ABOVE, shorten
 from ..formatting import pct as _pct  # noqa: F401  (one definition, shared by the sibling modules)
 
 MIN_ROWS = 30
@@ -24,9 +24,7 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _quote(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_quote = shorten  # the name the sibling modules use
 
 
 def _null_plot(cmp: NullComparison) -> dict[str, Any]:

@@ -123,7 +123,8 @@ METRICS: dict[str, MetricSpec] = {
     ),
     "reference_copies": MetricSpec(
         "share of batch rows that are exact or near copies of reference rows, minus the share "
-        "among held-out human rows",
+        "among held-out human rows; per text column, share of documents that repeat reference "
+        "documents word for word, minus what 95% of random splits of the same documents stay under",
         worse="higher",
         warn=0.01,
         fail=0.05,

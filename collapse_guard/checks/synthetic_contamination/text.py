@@ -7,7 +7,9 @@ import numpy as np
 from ...profile.text import TextProfile, TokenSample
 from ...results import Measurement
 from ...stats import mixture
+from ...stats.shared_documents import shared_documents_test
 from ...stats.text_diversity import document_hashes
+from ..formatting import shorten
 from ._common import (
     MIN_DOCS,
     _pct,
@@ -36,7 +38,7 @@ def _text_column(run: _Run, column: str) -> None:
     if ref.n_docs < 2 * MIN_DOCS:
         run.reasons.append(f"the reference holds {ref.n_docs} documents of {column!r} (need {2 * MIN_DOCS})")
         return
-    copies = reference_copies(batch, ref)
+    copies = _reference_copies(run, column, batch, ref)
     if copies >= MAX_COPY_SHARE * batch.n_docs:
         why = (
             f"{copies:,} of the batch's {batch.n_docs:,} {column!r} documents repeat reference documents "
@@ -65,20 +67,55 @@ MAX_COPY_SHARE = 0.5
 NOTE_COPY_SHARE = 0.05
 
 
-def reference_copies(batch: TokenSample, ref: TokenSample) -> int:
-    """How many non-empty batch documents repeat a sampled reference document word for word.
+def _reference_copies(run: _Run, column: str, batch: TokenSample, ref: TokenSample) -> int:
+    """The ``reference_copies`` finding of a text column; returns how many batch documents repeat
+    a sampled reference document word for word.
 
-    Cross-fitting keeps a document away from the models that score it, but not its twin: a copy
-    is scored by models that saw the original and looks too typical, so the reference's own data
-    read as 62% machine-generated. Removing repeated documents before scoring was tried: only the
-    copies crossing sides warned on 94% of clean man-page splits (exchangeability lost), every
-    document repeated in the pooled samples cost power and biased the mixture estimate (the
-    removed documents are not a random part of the batch). So copies are counted, and a batch
-    made mostly of them is not compared.
+    Copies matter twice: a generator may be reproducing its training documents (this finding),
+    and the likelihood comparison cannot judge them (cross-fitting keeps a document away from the
+    models that score it, but not its twin: a copy looks too typical, and the reference's own
+    data read as 62% machine-generated). Removing repeated documents before scoring was tried:
+    only the copies crossing sides warned on 94% of clean man-page splits (exchangeability lost);
+    every document repeated in the pooled samples biased the mixture estimate (the removed
+    documents are not a random part of the batch). So a batch made mostly of copies is not
+    compared (see ``_text_column``).
     """
-    b_hash = document_hashes(batch.tokens, batch.offsets)[batch.lengths > 0]
-    r_hash = document_hashes(ref.tokens, ref.offsets)
-    return int(np.isin(b_hash, r_hash).sum())
+    b_keep = np.flatnonzero(batch.lengths > 0)
+    b_hash = document_hashes(batch.tokens, batch.offsets)[b_keep]
+    r_hash = document_hashes(ref.tokens, ref.offsets)[ref.lengths > 0]
+    res = shared_documents_test(b_hash, r_hash, run.ctx.rng("reference-copies", column))
+    n = max(res.batch_docs, 1)
+    share, expected = res.observed / n, res.expected / n
+    # Beyond what 95% of random splits give: text repeats stock documents, and with heavy
+    # boilerplate the honest count varies by a point or more of the batch.
+    excess = max(share - (res.expected + 1.645 * res.sd) / n, 0.0)
+    example = ""
+    if res.first_copy is not None and batch.texts is not None:
+        example = f'; e.g. "{shorten(batch.texts[int(b_keep[res.first_copy])], 80)}"'
+    run.out.append(
+        Measurement(
+            column,
+            "reference_copies",
+            value=share,
+            expected=expected,
+            p_value=res.p_value,
+            effect=excess,
+            message=(
+                f"{res.observed:,} of {res.batch_docs:,} {column!r} documents repeat reference documents "
+                f"word for word where random splits of the same documents give {res.expected:,.0f} "
+                f"(95% of them under {res.expected + 1.645 * res.sd:,.0f})"
+                + (f"{example}; a generator may be reproducing its training text" if excess > 0.01 else "")
+            ),
+            evidence={
+                "copies": res.observed,
+                "expected_copies": res.expected,
+                "sd_copies": res.sd,
+                "batch_documents": res.batch_docs,
+                "reference_documents_searched": int(r_hash.size),
+            },
+        )
+    )
+    return res.observed
 
 
 def _synthetic_sample(run: _Run, column: str, ref: TokenSample) -> TokenSample | None:

@@ -1,0 +1,66 @@
+"""Batch documents that repeat reference documents word for word, against a random split.
+
+Honest text repeats itself (stock phrases, boilerplate paragraphs), so some batch documents
+always have a twin in the reference. Under H0 the batch's and the reference's sampled documents
+are exchangeable: given the pooled documents, which of them are the batch's is a uniformly random
+subset of the batch's size. The null distribution of the number of batch documents with a twin
+on the reference side is therefore that of random splits of the pooled documents, drawn here;
+only documents whose words occur more than once in the pool can ever count, so each draw costs
+the number of repeated documents, not the pool's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .distributions import norm_sf
+
+
+@dataclass(frozen=True)
+class SharedDocuments:
+    """``observed`` batch documents have a twin among the reference's; random splits of the
+    pooled documents give ``expected`` (sd ``sd``) on average."""
+
+    observed: int
+    batch_docs: int
+    expected: float
+    sd: float
+    p_value: float
+    first_copy: int | None  # index of a batch document with a twin, for the evidence
+
+
+def shared_documents_test(
+    batch_hashes: np.ndarray, ref_hashes: np.ndarray, rng: np.random.Generator, draws: int = 200
+) -> SharedDocuments:
+    """How many batch documents (given by content hashes) repeat a reference document, against
+    ``draws`` random splits of the pooled documents; the p-value is a normal tail with continuity
+    correction on the draws' mean and sd (exact 0 or 1 when the draws do not vary)."""
+    batch_hashes = np.asarray(batch_hashes, dtype=np.uint64)
+    ref_hashes = np.asarray(ref_hashes, dtype=np.uint64)
+    n_b = len(batch_hashes)
+    has_twin = np.isin(batch_hashes, ref_hashes)
+    observed = int(has_twin.sum())
+    first = int(np.flatnonzero(has_twin)[0]) if observed else None
+    pooled = np.concatenate([batch_hashes, ref_hashes])
+    _, content, multiplicity = np.unique(pooled, return_inverse=True, return_counts=True)
+    repeated = np.flatnonzero(multiplicity[content] > 1)
+    if n_b == 0 or repeated.size == 0:
+        return SharedDocuments(observed, n_b, 0.0, 0.0, 1.0 if observed == 0 else 0.0, first)
+    # relabel the repeated documents' contents 0..k-1
+    _, rep_content = np.unique(content[repeated], return_inverse=True)
+    copies_of = np.bincount(rep_content)
+    pool, r = len(pooled), repeated.size
+    counts = np.empty(draws)
+    for i in range(draws):
+        on_batch_side = int(rng.hypergeometric(r, pool - r, n_b))
+        picked = rep_content[rng.choice(r, on_batch_side, replace=False)]
+        in_batch = np.bincount(picked, minlength=copies_of.size)
+        counts[i] = in_batch[in_batch < copies_of].sum()  # a twin stayed on the reference side
+    expected, sd = float(counts.mean()), float(counts.std(ddof=1)) if draws > 1 else 0.0
+    if sd > 0:
+        p = float(norm_sf((observed - 0.5 - expected) / sd))
+    else:
+        p = 0.0 if observed > expected else 1.0
+    return SharedDocuments(observed, n_b, expected, sd, p, first)
