@@ -295,3 +295,20 @@ def test_csv_profile_equals_the_parquet_profile(tmp_path: Path) -> None:
                 assert a.pop(key) == pytest.approx(b.pop(key), rel=1e-12, abs=0), (a["name"], key)
         assert a == b  # names, kinds, counts, nulls, min, max, category counts
     assert from_csv["sample"] == from_parquet["sample"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_an_unclosed_quote_is_an_error_naming_its_line_not_one_huge_value(
+    tmp_path: Path, suffix: str
+) -> None:
+    body = "id,text\n" + "".join(f'{i},"short text {i}"\n' for i in range(99)) + '99,"oops\n'
+    body += "".join(f"{i},short text {i}\n" for i in range(100, 3_000))
+    path = tmp_path / f"unclosed{suffix}"
+    path.write_bytes(gzip.compress(body.encode()) if suffix.endswith(".gz") else body.encode())
+    with pytest.raises(InputError, match=r"a quote opened on line 101 is never closed, so the 2,900 lines"):
+        tables(path)
+    # A properly quoted multi-line value at the end of the file is data, with or without a final newline.
+    for end in ("\n", ""):
+        good = tmp_path / "good.csv"
+        good.write_text('id,text\n1,plain\n2,"two\nlines"' + end)
+        assert frame(good)["text"].tolist() == ["plain", "two\nlines"]

@@ -414,6 +414,8 @@ class _WholeCRLF(io.RawIOBase):
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
         self._held = b""
+        self.newlines = 0  # line feeds read so far
+        self.tail = b""  # the last bytes read, for _unclosed_quote
 
     def readable(self) -> bool:
         return True
@@ -424,6 +426,9 @@ class _WholeCRLF(io.RawIOBase):
         if len(data) > 1 and data.endswith(b"\r"):
             data, self._held = data[:-1], b"\r"
         buffer[: len(data)] = data
+        self.newlines += data.count(b"\n")
+        if data:
+            self.tail = (self.tail + data)[-64:]
         return len(data)
 
     def close(self) -> None:
@@ -431,6 +436,30 @@ class _WholeCRLF(io.RawIOBase):
             self._stream.close()
         finally:
             super().close()
+
+
+def _unclosed_quote(path: Path, last: pa.Table | None, source: _WholeCRLF) -> InputError | None:
+    """The error for a file that ends inside a quoted value, or None.
+
+    pyarrow reads everything after an unclosed quote as one value up to the end of the file and
+    says nothing: thousands of rows would silently become one. A last row whose last value holds
+    a line break is how that looks; a value quoted properly would make the file end in a quote.
+    """
+    if last is None or last.num_rows == 0 or last.num_columns == 0:
+        return None
+    column = last.column(last.num_columns - 1)
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return None
+    value = column[last.num_rows - 1].as_py()
+    if value is None or "\n" not in value or source.tail.rstrip(b"\r\n").endswith(b'"'):
+        return None
+    lines = value.rstrip("\r\n").count("\n")  # line breaks inside; pyarrow may keep the last one
+    start = source.newlines - lines + (0 if source.tail.endswith(b"\n") else 1)
+    return InputError(
+        f"{path}: a quote opened on line {start:,} is never closed, so the {lines:,} lines after it "
+        f"were read as one value of column {last.column_names[-1]!r}; close the quote, or double a "
+        'quote that is part of a value ("")'
+    )
 
 
 def _straddles(exc: Exception) -> bool:
@@ -566,9 +595,15 @@ class CsvReader(BuiltinReader):
                 try:
                     with _WholeCRLF(open_binary(path, limits)) as source:
                         reader = self._open(source, types, block, use_threads=True)
+                        last: pa.Table | None = None
                         for table in _rechunk(reader, rows, min(chunk_rows, CSV_CHUNK_ROWS)):
                             yield normalize_table(table, path)
                             rows += table.num_rows
+                            last = table
+                        # After the last chunk: the run fails, so nothing read is kept.
+                        unclosed = _unclosed_quote(path, last, source)
+                        if unclosed is not None:
+                            raise unclosed
                     break
                 except pa.ArrowInvalid as exc:
                     if _straddles(exc):
