@@ -154,10 +154,16 @@ FORMAT_BY_SUFFIX = {
 
 def report_format(fmt: str | None, output: str | None) -> str:
     """``--format`` if given, else the one ``--output``'s suffix implies, else text."""
+    if output is not None and output.lower().endswith(".gz"):
+        # Reports are written plain; a text report named .json.gz poisoned the folder it was in.
+        raise UserError(f"--output {output}: reports are not compressed; drop the .gz suffix")
     if fmt is not None:
         return fmt
     if output is not None:
-        return FORMAT_BY_SUFFIX.get(Path(output).suffix.lower(), "text")
+        name = Path(output).name.lower()
+        if name.endswith(".sarif.json"):  # SARIF's usual file name
+            return "sarif"
+        return FORMAT_BY_SUFFIX.get(Path(name).suffix, "text")
     return "text"
 
 

@@ -23,12 +23,15 @@ def own_output_kind(path: Path) -> str | None:
 
 
 def _is_json_report(path: Path) -> bool:
-    """True when the file starts like a JSON report of `check` or `scan` (schema_version, then
-    the tool's name, within the first few hundred bytes)."""
+    """True when the file starts like a JSON or SARIF report of `check` or `scan`: the report's
+    opening key, then the tool's name, within the first few hundred bytes."""
     try:
         with path.open("rb") as fh:
             head = fh.read(400)
     except OSError:
         return False
     compact = b"".join(head.split())
-    return compact.startswith(b'{"schema_version":') and b'"name":"collapse-guard"' in compact
+    opening = compact.startswith(b'{"schema_version":') or (
+        compact.startswith(b'{"$schema":') and b"sarif" in compact[:80]
+    )
+    return opening and b'"name":"collapse-guard"' in compact

@@ -256,6 +256,10 @@ def test_the_output_suffix_picks_the_format_unless_format_is_given(
     assert not explicit.read_text().startswith("{")  # --format wins over the suffix
     assert run_cli("scan", batch, "-o", tmp_path / "scan.json")[0] == 0
     assert json.loads((tmp_path / "scan.json").read_text())["files"]
+    assert run_cli("check", batch, "-r", example_reference, "-o", tmp_path / "r.sarif.json")[0] == 0
+    assert json.loads((tmp_path / "r.sarif.json").read_text())["version"] == "2.1.0"
+    code, _, err = run_cli("check", batch, "-r", example_reference, "-o", tmp_path / "r.json.gz")
+    assert code == 2 and "reports are not compressed" in err and not (tmp_path / "r.json.gz").exists()
 
 
 def test_a_data_folder_may_keep_its_reference_and_reports(run_cli, tmp_path: Path) -> None:

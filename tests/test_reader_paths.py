@@ -239,7 +239,7 @@ def test_utf16_and_utf32_files_suggest_the_right_iconv(
 def test_latin1_file_keeps_the_latin1_hint(run_cli: Run, reference: Path, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("x,c\n1.5,café\n".encode("latin1"))
-    assert_one_line_error(run(run_cli, "profile", reference, path), str(path), "iconv -f latin1")
+    assert_one_line_error(run(run_cli, "profile", reference, path), str(path), "iconv -f cp1252")
 
 
 def test_latin1_header_is_located_not_a_decoder_message(
@@ -248,7 +248,7 @@ def test_latin1_header_is_located_not_a_decoder_message(
     path = tmp_path / "header.csv"
     path.write_bytes("café,x\na,1\n".encode("latin1"))
     err = assert_one_line_error(
-        run(run_cli, "profile", reference, path), str(path), "line 1", "iconv -f latin1"
+        run(run_cli, "profile", reference, path), str(path), "line 1", "iconv -f cp1252"
     )
     assert "codec" not in err
 

@@ -223,6 +223,10 @@ def test_data_folder_passes_over_collapse_guards_own_files(tmp_path: Path) -> No
         '{\n  "schema_version": "1.0",\n  "tool": {"name": "collapse-guard", "version": "0"}\n}'
     )
     (folder / "records.json").write_text('[{"v": 4}]')  # ordinary JSON data stays data
+    (folder / "report.sarif.json").write_text(
+        '{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",\n'
+        '"runs": [{"tool": {"driver": {"name": "collapse-guard"}}}]}'
+    )
     names = [p.name for p in iter_data_files(folder, READERS)]
     assert names == ["a.csv", "records.json"]
     assert "reference file, not data" in error_of(folder / "reference.json.gz")

@@ -503,3 +503,14 @@ def test_text_output_shows_brackets_in_paths_and_messages_as_they_are(tmp_path: 
     assert main(["scan", str(folder), "-o", str(out), *SEL]) in (0, 1)
     text = out.read_text()
     assert f"collapse-guard scan of {folder}" in text and "[b]atch.csv" in text
+
+
+def test_exit_2_names_the_file_that_could_not_be_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "good.csv").write_text("v\n" + "\n".join(str(i % 7) for i in range(60)) + "\n")
+    (tmp_path / "empty.csv").write_text("")
+    capsys.readouterr()
+    assert main(["scan", str(tmp_path), "--format", "json", *SEL]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "empty.csv" in err[0] and "empty" in err[0]

@@ -288,7 +288,13 @@ def make_command() -> click.Command:
                 output=output,
             )
         _emit(report, reporter, output, verbose)
-        sys.exit(exit_code(report, cfg.fail_on))
+        code = exit_code(report, cfg.fail_on)
+        if code == 2:
+            # Exit 2 comes with one line on stderr, as from every command: which file, and why.
+            errors = [f for f in report.files if f.status == "error"]
+            more = f" (and {len(errors) - 1} more; the report lists them)" if len(errors) > 1 else ""
+            click.echo(f"collapse-guard: error: {errors[0].reason}{more}", err=True)
+        sys.exit(code)
 
     return scan
 

@@ -84,7 +84,7 @@ def save_profile(prof: Profile, path: Path) -> str:
     )
     raw = header[:-1].encode() + b', "content": ' + body + b"}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.name.endswith(".gz"):
+    if path.name.lower().endswith(".gz"):
         buf = io.BytesIO()
         # mtime=0 and no file name keep the gzip bytes identical across runs.
         with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0) as gz:

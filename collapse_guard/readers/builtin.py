@@ -67,10 +67,12 @@ RATIO_GUARD_AFTER_BYTES = 16 * MiB
 CHUNK_BYTE_BUDGET = 64 * MiB
 
 TEXT_SUFFIXES = (".txt", ".md")
-ICONV_HINT = "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 IN > OUT`"
+# cp1252, not latin1: Windows text is the usual non-UTF-8 file, and latin1 turns its dashes and
+# curly quotes into invisible control characters.
+ICONV_HINT = "re-save it as UTF-8, e.g. `iconv -f cp1252 -t utf-8 IN > OUT` (or its real encoding)"
 
 # A byte-order mark at the very start names a file's encoding reliably, and for these files the
-# latin1 guess of ICONV_HINT is the wrong fix. UTF-32 comes first: its little-endian mark starts
+# cp1252 guess of ICONV_HINT is the wrong fix. UTF-32 comes first: its little-endian mark starts
 # with UTF-16's.
 UNICODE_BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
