@@ -207,7 +207,7 @@ def refuse_overwriting_inputs(output: str | None, inputs: Sequence[str | None]) 
 
 def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
     """Render the report with the chosen reporter to stdout or a file."""
-    from .plugins import get_reporters
+    from .plugins import get_reporters, render_report
 
     reporters = get_reporters()
     if fmt not in reporters:
@@ -223,7 +223,7 @@ def emit(report: Report, fmt: str, output: str | None, verbose: bool) -> None:
         return
     if fmt == "text":
         reporter.verbose = verbose  # type: ignore[attr-defined]
-    text = reporter.render(report)
+    text = render_report(reporter, report)
     if output is None:
         write_to_stdout(text)
     else:

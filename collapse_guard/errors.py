@@ -24,8 +24,9 @@ class PluginError(CollapseGuardError):
 
 
 class PluginCrashError(PluginError):
-    """A plugin's code (a reader) raised an unexpected exception. The message names the reader,
-    its plugin and the file; the original exception is the ``__cause__``."""
+    """A plugin's code (a reader or a report format) raised an unexpected exception. The message
+    names the reader or format, its plugin and the file; the original exception is the
+    ``__cause__``."""
 
 
 class CheckFailed(CollapseGuardError):

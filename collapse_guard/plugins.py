@@ -25,7 +25,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .errors import CollapseGuardWarning, PluginError
+from .errors import CollapseGuardError, CollapseGuardWarning, PluginCrashError, PluginError
 from .protocols import Check, Reader, Reporter
 
 ENTRY_POINT_GROUP = "collapse_guard"
@@ -206,6 +206,24 @@ def registered_by(obj: object) -> str | None:
     no registry built in this process has it."""
     entry = _REGISTERED_BY.get(id(obj))
     return entry[1] if entry is not None and entry[0] is obj else None
+
+
+def render_report(reporter: Any, report: Any) -> str:
+    """``reporter.render(report)``; a third-party reporter's crash becomes a ``PluginCrashError``
+    naming the format and its plugin (exit 2), not an internal error of collapse-guard."""
+    owner = registered_by(reporter)
+    if owner is None or owner in DEFAULT_PLUGINS:
+        return str(reporter.render(report))
+    try:
+        return str(reporter.render(report))
+    except CollapseGuardError:
+        raise
+    except Exception as exc:
+        name = getattr(reporter, "name", type(reporter).__name__)
+        raise PluginCrashError(
+            f"report format {name!r} (plugin {plugin_label(owner)}) crashed: {type(exc).__name__}: {exc}; "
+            "report it to the plugin's authors, choose another --format, or rerun with --traceback"
+        ) from exc
 
 
 def call_each_plugin(

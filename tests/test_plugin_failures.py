@@ -58,9 +58,23 @@ class Crashy:
         raise ZeroDivisionError("boom")
 
 
+class Broken:
+    name = "broken"
+    description = "a report format that crashes"
+    supports_scan = True
+
+    def render(self, report):
+        raise RuntimeError("boom in reporter")
+
+
 @cg.hookimpl
 def register_readers(register):
     register(Feather())
+
+
+@cg.hookimpl
+def register_reporters(register):
+    register(Broken())
 
 
 @cg.hookimpl
@@ -340,3 +354,15 @@ def test_unknown_check_from_the_python_api_names_the_argument(human: pd.DataFram
         cg.check(human.iloc[:2000], ref, ignore="nope")
     with pytest.raises(ConfigError, match=r"unknown check 'nope' in ignore \(the config passed"):
         cg.check(human.iloc[:2000], ref, config={"ignore": ["nope"]}, ignore="nope")
+
+
+@pytest.mark.parametrize("command", ["check", "scan"])
+def test_a_crashing_plugin_report_format_is_named_with_its_plugin(
+    site: Path, data: Path, command: str
+) -> None:
+    args = ["batch.csv", "-r", "ref.json"] if command == "check" else ["batch.csv"]
+    line = _one_line(_cli(site, data, command, *args, "--format", "broken"))
+    assert line == (
+        "collapse-guard: error: report format 'broken' (plugin cg-feather) crashed: RuntimeError: boom in "
+        "reporter; report it to the plugin's authors, choose another --format, or rerun with --traceback"
+    )

@@ -169,7 +169,9 @@ def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool) ->
             return
         text = render_text(scan, verbose)
     else:
-        text = reporter.render(scan)
+        from ..plugins import render_report
+
+        text = render_report(reporter, scan)
     if output is None:
         write_to_stdout(text)
     else:
