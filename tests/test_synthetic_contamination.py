@@ -420,3 +420,14 @@ print(sorted(m for m in sys.modules if m == "scipy.stats" or m.startswith("sklea
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_documents_without_words_are_named_as_such(text_reference: cg.Profile) -> None:
+    report = cg.check(
+        pd.DataFrame({"text": ["\u2014\u2014\u2014", "!!! ???", "..."] * 100}), text_reference, select=[NAME]
+    )
+    head = _headline(report)
+    assert (
+        "has 300 documents, none with a word (only punctuation, digits or spaces) (need 30 with words)"
+        in head.message
+    )

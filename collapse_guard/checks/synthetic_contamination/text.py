@@ -27,7 +27,10 @@ def _text_column(run: _Run, column: str) -> None:
     assert isinstance(bcol, TextProfile)
     batch = bcol.sample
     if batch.n_docs < MIN_DOCS or batch.n_tokens == 0:
-        run.reasons.append(f"text column {column!r} has {batch.n_docs} documents (need {MIN_DOCS})")
+        words = "" if batch.n_tokens else ", none with a word (only punctuation, digits or spaces)"
+        run.reasons.append(
+            f"text column {column!r} has {batch.n_docs:,} documents{words} (need {MIN_DOCS} with words)"
+        )
         return
     _markers(run, column, batch)
     if ctx.reference is None:
