@@ -61,3 +61,14 @@ def test_honest_splits_of_repetitive_text_rarely_alarm() -> None:
         res = shared_documents_test(leaked, ref, rng, draws=100)
         caught += res.p_value < 0.05 and effect(res) >= 0.01
     assert 5 <= significant <= 25 and alarms < 6 and caught >= 285
+
+
+def test_a_rare_twin_gets_the_draws_own_tail_not_a_normal_one() -> None:
+    """One batch document of 30 repeats one of 5,000 reference documents: by chance about 1.2% of
+    the time (the exact chance that document lands on the other side). A normal tail on a count
+    that is almost always 0 said p ~ 1e-7, or 0."""
+    rng = np.random.default_rng(3)
+    ref = np.arange(5_000, dtype=np.uint64)
+    batch = np.r_[np.arange(10**6, 10**6 + 29), [7]].astype(np.uint64)
+    p_values = [shared_documents_test(batch, ref, rng).p_value for _ in range(20)]
+    assert min(p_values) >= 1 / 201 and np.median(p_values) > 0.005

@@ -287,3 +287,16 @@ def test_dropping_rare_categories_and_inventing_new_ones_is_flagged(reference: c
     new = found[("category", "new_categories")]
     assert new.status.value == "fail" and "10 categories the reference never had" in new.message
     assert "'zz0'" in new.message
+
+
+def test_a_vanished_large_category_is_seen_despite_invented_ones() -> None:
+    """40 typo categories in the batch raise the count's null expectation (each could have been
+    a reference category), but one category holding 20% of the reference vanishing is still a
+    failure: the largest vanished category has its own bound."""
+    ref = pd.DataFrame({"c": ["a"] * 500 + ["b"] * 300 + ["c"] * 200})
+    batch = pd.DataFrame({"c": ["a"] * 200 + ["b"] * 100 + [f"typo{i}" for i in range(40)]})
+    report = cg.check(batch, cg.profile(ref, columns={"c": "categorical"}), select=["tail-shrinkage"])
+    present = next(f for f in report.findings if f.metric == "reference_categories_present")
+    assert present.status.value == "fail", present.message
+    assert present.measurement.evidence["p_largest_vanishes_by_chance"] < 1e-20
+    assert 2.5 < present.measurement.expected <= 3.0  # about all 3 expected present

@@ -17,6 +17,9 @@ import numpy as np
 
 from .distributions import norm_sf
 
+# Expected copies from which the null count is treated as normal (else the draws' own tail).
+NORMAL_FROM = 20.0
+
 
 @dataclass(frozen=True)
 class SharedDocuments:
@@ -35,8 +38,9 @@ def shared_documents_test(
     batch_hashes: np.ndarray, ref_hashes: np.ndarray, rng: np.random.Generator, draws: int = 200
 ) -> SharedDocuments:
     """How many batch documents (given by content hashes) repeat a reference document, against
-    ``draws`` random splits of the pooled documents; the p-value is a normal tail with continuity
-    correction on the draws' mean and sd (exact 0 or 1 when the draws do not vary)."""
+    ``draws`` random splits of the pooled documents. The p-value is the draws' own tail, or, when
+    at least ``NORMAL_FROM`` copies are expected, a normal tail with continuity correction on
+    their mean and sd."""
     batch_hashes = np.asarray(batch_hashes, dtype=np.uint64)
     ref_hashes = np.asarray(ref_hashes, dtype=np.uint64)
     n_b = len(batch_hashes)
@@ -59,8 +63,12 @@ def shared_documents_test(
         in_batch = np.bincount(picked, minlength=copies_of.size)
         counts[i] = in_batch[in_batch < copies_of].sum()  # a twin stayed on the reference side
     expected, sd = float(counts.mean()), float(counts.std(ddof=1)) if draws > 1 else 0.0
-    if sd > 0:
+    # The draws' own tail: valid whatever the null's shape, never 0.
+    p_draws = float((1 + np.count_nonzero(counts >= observed)) / (draws + 1))
+    if sd > 0 and expected >= NORMAL_FROM:
+        # A count with many repeated documents behind it is near normal, and its far tail (the
+        # reference's own data: every document a copy) is beyond what the draws can show.
         p = float(norm_sf((observed - 0.5 - expected) / sd))
     else:
-        p = 0.0 if observed > expected else 1.0
+        p = p_draws  # few twins: a skewed count, where a normal tail understates p
     return SharedDocuments(observed, n_b, expected, sd, p, first)

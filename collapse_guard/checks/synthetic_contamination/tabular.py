@@ -246,36 +246,30 @@ def _tabular(run: _Run) -> None:
 def equalise_missingness(
     ref: pd.DataFrame, batch: pd.DataFrame, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, tuple[float, float]]]:
-    """Both frames with each column's missing share raised, on the side with fewer, to the other's
-    by blanking values picked at random; also the shares before, per column with any missing.
+    """Both frames with the same law of missing cells, and each column's missing shares before
+    (for the columns with any).
 
-    Missing at random on both sides after this, a classifier cannot separate rows by their empty
-    cells (a rise in nulls is a data-quality change, not a sign of generated rows); values that
-    go missing in a pattern still change what remains observed, which it can see. Frames are
-    copied only when a column changes.
+    Every row also takes the missing cells of a random row of the other side, so the pattern of
+    empty cells in a row is, on both sides, the union of one reference pattern and one batch
+    pattern. Masking columns one by one was not enough: an upstream join that blanks three
+    columns together gave rows no reference row had, and they read as 99% machine-generated. A
+    classifier then cannot separate rows by their empty cells (a data-quality change, not a sign
+    of generated rows); values that go missing in a pattern still change what stays observed.
+    Frames are copied only when something is masked.
     """
-    shares: dict[str, tuple[float, float]] = {}
-    out = {"ref": ref, "batch": batch}
-    for c in ref.columns:
-        missing = {"ref": ref[c].isna().to_numpy(), "batch": batch[c].isna().to_numpy()}
-        r, b = float(missing["ref"].mean()), float(missing["batch"].mean())
-        if r == 0.0 and b == 0.0:
-            continue
-        shares[c] = (r, b)
-        side, target = ("ref", b) if r < b else ("batch", r)
-        mask = missing[side]
-        extra = round(target * len(mask)) - int(mask.sum())
-        if extra <= 0:
-            continue
-        frame = out[side]
-        if frame is (ref if side == "ref" else batch):
-            frame = frame.copy()
-        blank = rng.choice(np.flatnonzero(~mask), extra, replace=False)
-        column = frame[c].to_numpy(copy=True)
-        column[blank] = np.nan if column.dtype.kind == "f" else None
-        frame[c] = column
-        out[side] = frame
-    return out["ref"], out["batch"], shares
+    ref_missing, batch_missing = ref.isna().to_numpy(), batch.isna().to_numpy()
+    shares = {
+        str(c): (float(ref_missing[:, k].mean()), float(batch_missing[:, k].mean()))
+        for k, c in enumerate(ref.columns)
+        if ref_missing[:, k].any() or batch_missing[:, k].any()
+    }
+    if not shares or not len(ref) or not len(batch):
+        return ref, batch, shares
+    ref_mask = ref_missing | batch_missing[rng.integers(0, len(batch), len(ref))]
+    batch_mask = batch_missing | ref_missing[rng.integers(0, len(ref), len(batch))]
+    masked_ref = ref.mask(ref_mask) if (ref_mask != ref_missing).any() else ref
+    masked_batch = batch.mask(batch_mask) if (batch_mask != batch_missing).any() else batch
+    return masked_ref, masked_batch, shares
 
 
 def _row_features(

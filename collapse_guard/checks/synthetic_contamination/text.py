@@ -107,7 +107,11 @@ def _reference_copies(run: _Run, column: str, batch: TokenSample, ref: TokenSamp
                 f"{res.observed:,} of {res.batch_docs:,} {column!r} documents repeat reference documents "
                 f"word for word where random splits of the same documents give {res.expected:,.0f} "
                 f"(95% of them under {res.expected + 1.645 * res.sd:,.0f})"
-                + (f"{example}; a generator may be reproducing its training text" if excess > 0.01 else "")
+                + (
+                    f"{example}; a generator may be reproducing its training text"
+                    if excess > 0.01 and res.p_value < 0.05
+                    else ""
+                )
             ),
             evidence={
                 "copies": res.observed,

@@ -164,7 +164,13 @@ def _coverage(column: str, names: list[str], x: np.ndarray, y: np.ndarray) -> It
     gone = [names[i] for i in vanished]
     # Exact: all of them vanish together when all their combined rows are reference rows.
     chance = float(absent_given_combined(np.array([z[vanished].sum()]), big_n, n)[0])
-    expected_present = n_ref - test.expected
+    # The count alone misses one large category gone among many small ones, and invented batch
+    # categories (which could have been reference ones) raise its expectation; so also a bound
+    # for the largest one: P(a category at least that large vanishes) <= sum of their q, Bonferroni x2.
+    p_largest = min(1.0, float(q[z >= z[vanished].max()].sum())) if missing else 1.0
+    p_value = min(1.0, 2.0 * min(test.p_value, p_largest))
+    # Reference categories present in the batch: neither all rows reference nor all batch.
+    expected_present = float(np.sum(1.0 - q - new_given_combined(z, big_n, n)))
     if missing:
         message = (
             f"{column}: {missing:,} of {n_ref:,} reference categories are missing from a "
@@ -187,6 +193,7 @@ def _coverage(column: str, names: list[str], x: np.ndarray, y: np.ndarray) -> It
             for i in vanished[:50]
         ],
         "p_all_vanish_by_chance": chance,
+        "p_largest_vanishes_by_chance": p_largest,
         "expected_missing": test.expected,
         "sd_missing": test.sd,
         "vanished_reference_mass": vanished_mass,
@@ -200,7 +207,7 @@ def _coverage(column: str, names: list[str], x: np.ndarray, y: np.ndarray) -> It
         value=float(n_ref - missing),
         expected=expected_present,
         interval=(expected_present - 1.96 * test.sd, expected_present + 1.96 * test.sd),
-        p_value=test.p_value,
+        p_value=p_value,
         effect=effect,
         message=message,
         evidence=evidence,
