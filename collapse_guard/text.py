@@ -138,7 +138,7 @@ _EM_DASH_LAST = 0x94
 _CURLY_QUOTE_LAST = (0x98, 0x99, 0x9C, 0x9D)
 
 
-def surface_counts(texts: Sequence[str | None] | pa.Array) -> dict[str, int]:
+def surface_counts(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> dict[str, int]:
     """Characters that the tokenizer drops: em dashes and curly quotes, with document counts.
 
     Profiles count them over all of a text column's documents (the tokens they keep have no
@@ -150,6 +150,8 @@ def surface_counts(texts: Sequence[str | None] | pa.Array) -> dict[str, int]:
     "marker_docs", "docs"}`` (``marker_docs``: documents with either); these add up over chunks,
     so a profile can store them and merge exactly.
     """
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
     if not isinstance(texts, pa.Array):
         texts = pa.array(list(texts), type=pa.large_string())
     arr = pc.fill_null(texts.cast(pa.large_string()), "")

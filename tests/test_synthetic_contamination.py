@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import collapse_guard as cg
@@ -338,6 +339,12 @@ def test_marker_list_cites_sources_and_surface_counts() -> None:
         assert "source" in data[section] and len(data[section]["source"]) > 40
     assert "delve" in data["style_words"]["words"]
     counts = surface_counts(["a \u2014 b \u201cquoted\u201d", None, "plain"])
+    chunked = pa.chunked_array([["a \u2014 b \u201cquoted\u201d", None], ["plain"]])
+    assert (
+        surface_counts(chunked)
+        == counts
+        == surface_counts(pa.array([None, "a \u2014 b \u201cquoted\u201d", None, "plain"])[1:])
+    )
     assert counts == {
         "docs": 3,
         "chars": 19,
