@@ -211,14 +211,14 @@ def registered_by(obj: object) -> str | None:
 def render_report(reporter: Any, report: Any) -> str:
     """``reporter.render(report)``; a third-party reporter's crash becomes a ``PluginCrashError``
     naming the format and its plugin (exit 2), not an internal error of collapse-guard."""
-    owner = registered_by(reporter)
-    if owner is None or owner in DEFAULT_PLUGINS:
-        return str(reporter.render(report))
     try:
         return str(reporter.render(report))
     except CollapseGuardError:
         raise
     except Exception as exc:
+        owner = registered_by(reporter)
+        if owner is None or owner in DEFAULT_PLUGINS:
+            raise  # collapse-guard's own reporter: an internal error
         name = getattr(reporter, "name", type(reporter).__name__)
         raise PluginCrashError(
             f"report format {name!r} (plugin {plugin_label(owner)}) crashed: {type(exc).__name__}: {exc}; "

@@ -77,3 +77,20 @@ def example_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def python() -> str:
     return sys.executable
+
+
+class CrashingCheck:
+    """A check plugin object whose run always raises (for the runner's crash handling)."""
+
+    name = "crashy"
+    description = "always crashes"
+    default_enabled = True
+    options: dict[str, object] = {}
+
+    def __init__(self) -> None:
+        import collapse_guard as cg
+
+        self.metrics = {"x": cg.MetricSpec("x", worse="lower", warn=0.5, fail=0.2)}
+
+    def run(self, ctx: object) -> list[object]:
+        raise ZeroDivisionError("boom")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CrashingCheck
 
 import collapse_guard as cg
 from collapse_guard.config import Config
@@ -223,29 +224,18 @@ def test_traceback_flag_completes_the_run_and_prints_the_checks_traceback(site: 
     assert traced.stderr.rstrip().endswith("ZeroDivisionError: boom")
 
 
-class _Crashy:
-    name = "crashy"
-    description = "always crashes"
-    default_enabled = True
-    metrics = {"x": cg.MetricSpec("x", worse="lower", warn=0.5, fail=0.2)}
-    options: dict = {}
-
-    def run(self, ctx: Any) -> Iterable[cg.Measurement]:
-        raise ZeroDivisionError("boom")
-
-
 @pytest.mark.parametrize("threads", [1, 3])
 def test_runner_in_traceback_mode_reports_and_writes_tracebacks_in_check_order(
     human: pd.DataFrame, capsys: pytest.CaptureFixture[str], threads: int
 ) -> None:
-    class OtherCrash(_Crashy):
+    class OtherCrash(CrashingCheck):
         name = "another-crash"
 
         def run(self, ctx: Any) -> Iterable[cg.Measurement]:
             raise RuntimeError("second")
 
     registry = build_registry(get_plugin_manager(load_entry_points=False))
-    checks = {**registry.checks, "crashy": _Crashy(), "another-crash": OtherCrash()}
+    checks = {**registry.checks, "crashy": CrashingCheck(), "another-crash": OtherCrash()}
     ref, batch = cg.profile(human.iloc[2000:]), cg.profile(human.iloc[:2000])
     config = Config(select=("crashy", "another-crash", "tail-shrinkage"), threads=threads)
     capsys.readouterr()

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, CrashingCheck
 
 import collapse_guard as cg
 from collapse_guard.config import Config
@@ -76,20 +76,9 @@ def test_incomplete_object_is_refused() -> None:
         build_registry(pm)
 
 
-class _Crashy:
-    name = "crashy"
-    description = "always crashes"
-    default_enabled = True
-    metrics = {"x": cg.MetricSpec("x", worse="lower", warn=0.5, fail=0.2)}
-    options: dict = {}
-
-    def run(self, ctx: Any) -> Iterable[cg.Measurement]:
-        raise ZeroDivisionError("boom")
-
-
 def test_a_crashing_check_becomes_an_error_finding(human: pd.DataFrame) -> None:
     registry = build_registry(get_plugin_manager(load_entry_points=False))
-    checks = {**registry.checks, "crashy": _Crashy()}
+    checks = {**registry.checks, "crashy": CrashingCheck()}
     ref = cg.profile(human)
     batch = cg.profile(human.iloc[:3000])
     report = run_checks(ref, batch, checks, Config(select=("crashy", "tail-shrinkage")))

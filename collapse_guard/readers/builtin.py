@@ -416,7 +416,6 @@ class _WholeCRLF(io.RawIOBase):
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
         self._held = b""
-        self.newlines = 0  # line feeds read so far
         self.tail = b""  # the last bytes read, for _unclosed_quote
 
     def readable(self) -> bool:
@@ -428,9 +427,8 @@ class _WholeCRLF(io.RawIOBase):
         if len(data) > 1 and data.endswith(b"\r"):
             data, self._held = data[:-1], b"\r"
         buffer[: len(data)] = data
-        self.newlines += data.count(b"\n")
         if data:
-            self.tail = (self.tail + data)[-64:]
+            self.tail = (self.tail + data[-64:])[-64:]
         return len(data)
 
     def close(self) -> None:
@@ -440,7 +438,9 @@ class _WholeCRLF(io.RawIOBase):
             super().close()
 
 
-def _unclosed_quote(path: Path, last: pa.Table | None, source: _WholeCRLF) -> InputError | None:
+def _unclosed_quote(
+    path: Path, last: pa.Table | None, source: _WholeCRLF, limits: ReadLimits
+) -> InputError | None:
     """The error for a file that ends inside a quoted value, or None.
 
     pyarrow reads everything after an unclosed quote as one value up to the end of the file and
@@ -456,7 +456,10 @@ def _unclosed_quote(path: Path, last: pa.Table | None, source: _WholeCRLF) -> In
     if value is None or "\n" not in value or source.tail.rstrip(b"\r\n").endswith(b'"'):
         return None
     lines = value.rstrip("\r\n").count("\n")  # line breaks inside; pyarrow may keep the last one
-    start = source.newlines - lines + (0 if source.tail.endswith(b"\n") else 1)
+    # Counted only now, reading the file again: the line number is needed on this path alone.
+    with open_binary(path, limits) as stream:
+        newlines = sum(block.count(b"\n") for block in iter(lambda: stream.read(MiB), b""))
+    start = newlines - lines + (0 if source.tail.endswith(b"\n") else 1)
     return InputError(
         f"{path}: a quote opened on line {start:,} is never closed, so the {lines:,} lines after it "
         f"were read as one value of column {last.column_names[-1]!r}; close the quote, or double a "
@@ -603,7 +606,7 @@ class CsvReader(BuiltinReader):
                             rows += table.num_rows
                             last = table
                         # After the last chunk: the run fails, so nothing read is kept.
-                        unclosed = _unclosed_quote(path, last, source)
+                        unclosed = _unclosed_quote(path, last, source, limits)
                         if unclosed is not None:
                             raise unclosed
                     break

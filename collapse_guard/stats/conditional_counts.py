@@ -146,16 +146,12 @@ def hypergeom_cdf(k: int, total: int, successes: int, draws: int) -> float:
 
 
 def hypergeom_sf(k: int, total: int, successes: int, draws: int) -> float:
-    """``P(K > k)`` (``scipy.stats.hypergeom.sf``); ``hypergeom_sf(k - 1, ...)`` is ``P(K >= k)``."""
+    """``P(K > k)`` (``scipy.stats.hypergeom.sf``); ``hypergeom_sf(k - 1, ...)`` is ``P(K >= k)``.
+
+    ``K > k`` is "at most ``draws - k - 1`` failures", the same law with the two kinds swapped.
+    """
     k = math.floor(k)
-    lo, hi = max(0, draws - (total - successes)), min(successes, draws)
-    if k < lo:
-        return 1.0
-    if k >= hi:
-        return 0.0
-    if k >= draws * successes / total:
-        return min(1.0, _hypergeom_sum(k + 1, hi, total, successes, draws))
-    return max(0.0, 1.0 - _hypergeom_sum(lo, k, total, successes, draws))
+    return hypergeom_cdf(draws - k - 1, total, total - successes, draws)
 
 
 def rarest_combined(combined: np.ndarray, rare_mass: float, tiebreak: np.ndarray) -> np.ndarray:

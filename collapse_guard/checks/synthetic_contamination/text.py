@@ -91,7 +91,8 @@ def _reference_copies(run: _Run, column: str, batch: TokenSample, ref: TokenSamp
     share, expected = res.observed / n, res.expected / n
     # Beyond what 95% of random splits give: text repeats stock documents, and with heavy
     # boilerplate the honest count varies by a point or more of the batch.
-    excess = max(share - (res.expected + 1.645 * res.sd) / n, 0.0)
+    honest_most = res.expected + 1.645 * res.sd
+    excess = max(share - honest_most / n, 0.0)
     example = ""
     if res.first_copy is not None and batch.texts is not None:
         example = f'; e.g. "{shorten(batch.texts[int(b_keep[res.first_copy])], 80)}"'
@@ -106,7 +107,7 @@ def _reference_copies(run: _Run, column: str, batch: TokenSample, ref: TokenSamp
             message=(
                 f"{res.observed:,} of {res.batch_docs:,} {column!r} documents repeat reference documents "
                 f"word for word where random splits of the same documents give {res.expected:,.0f} "
-                f"(95% of them under {res.expected + 1.645 * res.sd:,.0f})"
+                f"(95% of them under {honest_most:,.0f})"
                 + (
                     f"{example}; a generator may be reproducing its training text"
                     if excess > 0.01 and res.p_value < 0.05

@@ -39,12 +39,7 @@ def _typography(run: _Run, column: str, batch: TokenSample, ref: TextProfile | N
     share_b, share_r = k_b / n_b, k_r / n_r
     p_value = fisher_exact_greater([[k_b, n_b - k_b], [k_r, n_r - k_r]]) if k_b else 1.0
     ratio_low = mk.rate_ratio_lower(k_b, n_b, k_r, n_r)
-    rates = mk.rate_excess(
-        b["em_dash"] + b["curly_quote"],
-        max(b["chars"], 1),
-        r["em_dash"] + r["curly_quote"],
-        max(r["chars"], 1),
-    )
+    per_1000_b, per_1000_r = (1000.0 * (c["em_dash"] + c["curly_quote"]) / max(c["chars"], 1) for c in (b, r))
     run.out.append(
         Measurement(
             column,
@@ -57,7 +52,7 @@ def _typography(run: _Run, column: str, batch: TokenSample, ref: TextProfile | N
                 f"{share_b:.1%} of {column!r} documents have em dashes or curly quotes vs "
                 f"{share_r:.1%} in the reference ("
                 + (f"at least {ratio_low:.1f}x at 95% confidence; " if ratio_low > 1.0 else "")
-                + f"{rates.rate_batch:.2f} vs {rates.rate_reference:.2f} per 1,000 characters; "
+                + f"{per_1000_b:.2f} vs {per_1000_r:.2f} per 1,000 characters; "
                 "weak evidence on its own)"
             ),
             evidence={
@@ -65,8 +60,8 @@ def _typography(run: _Run, column: str, batch: TokenSample, ref: TextProfile | N
                 "reference": r,
                 "share_ratio": share_b / share_r if share_r else None,
                 "share_ratio_lower_95": ratio_low,
-                "chars_per_1000_batch": rates.rate_batch,
-                "chars_per_1000_reference": rates.rate_reference,
+                "chars_per_1000_batch": per_1000_b,
+                "chars_per_1000_reference": per_1000_r,
                 "source": load_markers()["characters"]["source"],
             },
         )
