@@ -71,6 +71,7 @@ import json, os, resource, sys, time
 from pathlib import Path
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 from collapse_guard import entry
+entry.single_threaded_blas()
 entry.limit_malloc_arenas()
 entry.defer_unused_numpy_submodules()
 marks = []

@@ -72,6 +72,39 @@ def test_the_console_script_uses_the_system_allocator_unless_told_otherwise() ->
     assert chosen.stdout.strip().splitlines()[-1] == "mimalloc"
 
 
+def test_the_console_script_starts_blas_single_threaded_unless_told_otherwise() -> None:
+    show = (
+        "def show():\n"
+        "    from threadpoolctl import threadpool_info\n"
+        "    blas = [i for i in threadpool_info() if i['internal_api'] == 'openblas']\n"
+        "    print(sorted({i['num_threads'] for i in blas}))\n"
+    )
+    console = (
+        f"import atexit, sys\n{show}atexit.register(show)\n"
+        "sys.argv = ['collapse-guard', 'checks']\n"
+        "from collapse_guard.entry import run\n"
+        "run()\n"
+    )
+    plain = f"{show}import numpy, scipy.linalg\nshow()\n"
+    unset = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+    }
+
+    def last_line(code: str, env: dict[str, str]) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    assert last_line(console, unset) == "[1]"
+    # A count the user set is left to OpenBLAS, as in any other process.
+    told = unset | {"OMP_NUM_THREADS": "2"}
+    assert last_line(console, told) == last_line(plain, told)
+
+
 def test_a_library_process_keeps_arrows_default_allocator() -> None:
     show = "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
     plain = _python(show)
