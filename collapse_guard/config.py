@@ -9,6 +9,7 @@ the file and the fix. Check-level keys are validated against the registered chec
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -284,12 +285,49 @@ READ_INT_RANGES: dict[str, tuple[int, int | None, str]] = {
 }
 
 
-def _integer_in_range(value: Any, key: str, bounds: tuple[int, int | None, str], where: str) -> int:
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])i?)?b?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+SIZE_EXAMPLES = "500M or 10G"
+
+
+def parse_size(text: str) -> int:
+    """Bytes in a size such as ``4096``, ``512K``, ``4M``, ``1.5G``, ``10GiB`` or ``64kb``.
+
+    Units are binary (K = 1024) and case-insensitive; a trailing ``B`` or ``iB`` is optional.
+    The one parser of sizes: ``scan --max-line-bytes``/``--max-decompressed-bytes`` and the
+    config's ``[read]`` sizes both use it. Raises ValueError (saying what a size looks like).
+    """
+    from decimal import Decimal
+
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a size such as {SIZE_EXAMPLES}")
+    unit = _SIZE_UNITS[(match.group(2) or "").lower()]
+    return int(Decimal(match.group(1)) * unit)  # exact: no float rounding of large sizes
+
+
+def _integer_in_range(
+    value: Any, key: str, bounds: tuple[int, int | None, str], where: str, size: bool = False
+) -> int:
+    """``value`` as an integer within ``bounds``; with ``size``, a size string such as "4M"
+    (``parse_size``) is accepted too."""
     lo, hi, unit = bounds
     allowed = f"from {lo:,} to {hi:,}" if hi is not None else f"of at least {lo:,}"
-    if not _is_int(value) or value < lo or (hi is not None and value > hi):
-        raise ConfigError(f"{key} must be an integer {allowed} ({unit}), {_got(value)} ({where})")
-    return int(value)
+    expect = f"{key} must be an integer {allowed} ({unit})"
+    if size:
+        expect += ' or a size such as "4M"'
+    got = _got(value)
+    number = value
+    if size and isinstance(value, str):
+        try:
+            number = parse_size(value)
+        except ValueError:
+            number = None
+        else:
+            got = f"got {value!r} ({number:,} bytes)"
+    if not _is_int(number) or number < lo or (hi is not None and number > hi):
+        raise ConfigError(f"{expect}, {got} ({where})")
+    return int(number)
 
 
 def parse_config(table: Mapping[str, Any], source: str) -> Config:
@@ -346,11 +384,12 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
             raise ConfigError(
                 f"unknown key {key!r} in [read] ({source}); known keys: " + ", ".join(sorted(READ_KEYS))
             )
-        if key in READ_INT_RANGES:
-            _integer_in_range(value, f"read.{key}", READ_INT_RANGES[key], source)
+        if key in READ_INT_RANGES:  # sizes in bytes: an integer or "4M", as on the command line
+            cfg.read[key] = _integer_in_range(value, f"read.{key}", READ_INT_RANGES[key], source, size=True)
         elif not _is_number(value) or not value > 1:  # max_compression_ratio (NaN fails too)
             raise ConfigError(f"read.{key} must be a number greater than 1, {_got(value)} ({source})")
-    cfg.read = dict(read)
+        else:
+            cfg.read[key] = value
     checks = table.get("checks", {})
     for name, sub in checks.items():
         if not isinstance(sub, Mapping):

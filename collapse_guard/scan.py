@@ -29,6 +29,7 @@ from .results import SCHEMA_VERSION, Finding, Report, Status, jsonable
 if TYPE_CHECKING:
     from .config import Config
     from .images import ImageMarkers, ImageSummary
+    from .kinds import Kind
     from .plugins import Registry
     from .profile import Profile
     from .readers import ReadLimits
@@ -693,7 +694,14 @@ def _scan_documents(
         if batch:
             yield Path(display), pd.DataFrame({"text": pd.Series(batch, dtype="str")})
 
-    result = _check_chunks(display, chunks(), reference, cfg, reg, raise_errors, reader="text")
+    # The documents' column is text by definition: inferred, a single short document (or a
+    # folder of one-word notes) would read as a categorical column, and the text checks would
+    # say "the batch has no text column". A kind configured for `text` still wins.
+    from .kinds import Kind
+
+    result = _check_chunks(
+        display, chunks(), reference, cfg, reg, raise_errors, reader="text", kinds={"text": Kind.TEXT}
+    )
     if readable == 0 and errors:
         return errors
     label = f"{readable} document{'s' if readable != 1 else ''}"
@@ -718,7 +726,11 @@ def _check_chunks(
     reg: Registry,
     raise_errors: bool,
     reader: str | None,
+    kinds: Mapping[str, Kind] | None = None,
 ) -> FileResult:
+    """Profile and check one batch. ``kinds`` are column kinds known from the file's format,
+    used unless the config gives the column a kind (and ignored with a reference, whose kinds
+    a batch is always read with)."""
     from .errors import CollapseGuardError
     from .profile import build_profile
     from .runner import run_checks
@@ -748,7 +760,7 @@ def _check_chunks(
         batch = build_profile(
             itertools.chain([first], chunks),
             settings=cfg.batch_settings(),
-            kinds=None if reference is not None else cfg.column_kinds(),
+            kinds=None if reference is not None else {**(kinds or {}), **cfg.column_kinds()},
             reference=reference,
             ignore=cfg.ignored_columns(),
         )

@@ -90,15 +90,26 @@ def test_profile_values_that_cannot_work(key: str, value: object, message: str) 
         (
             "max_line_bytes",
             0,
-            "read.max_line_bytes must be an integer from 1 to 2,147,483,647 (bytes), got 0",
+            'read.max_line_bytes must be an integer from 1 to 2,147,483,647 (bytes) or a size such as "4M", '
+            "got 0",
         ),
         ("max_line_bytes", 2**31, "read.max_line_bytes must be an integer from 1 to 2,147,483,647"),
         (
             "max_line_bytes",
-            "4M",
-            "read.max_line_bytes must be an integer from 1 to 2,147,483,647 (bytes), got '4M' (a string)",
+            "lots",
+            'read.max_line_bytes must be an integer from 1 to 2,147,483,647 (bytes) or a size such as "4M", '
+            "got 'lots' (a string)",
         ),
+        (
+            "max_line_bytes",
+            "4G",
+            'read.max_line_bytes must be an integer from 1 to 2,147,483,647 (bytes) or a size such as "4M", '
+            "got '4G' (4,294,967,296 bytes)",
+        ),
+        ("max_line_bytes", "0K", "read.max_line_bytes must be an integer from 1"),
+        ("max_line_bytes", "4 MB extra", "read.max_line_bytes must be an integer from 1"),
         ("max_decompressed_bytes", 0, "read.max_decompressed_bytes must be an integer of at least 1 (bytes)"),
+        ("max_decompressed_bytes", "-1G", "read.max_decompressed_bytes must be an integer of at least 1"),
         ("max_decompressed_bytes", 1e9, "read.max_decompressed_bytes must be an integer of at least 1"),
         ("max_compression_ratio", 1, "read.max_compression_ratio must be a number greater than 1, got 1"),
         ("max_compression_ratio", float("nan"), "read.max_compression_ratio must be a number greater than 1"),
@@ -107,6 +118,30 @@ def test_profile_values_that_cannot_work(key: str, value: object, message: str) 
 )
 def test_read_values_that_cannot_work(key: str, value: object, message: str) -> None:
     assert refused({"read": {key: value}}).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1M", 2**20),
+        ("64K", 64 * 2**10),
+        ("64kb", 64 * 2**10),
+        ("1.5MiB", 3 * 2**19),
+        (" 2 m ", 2 * 2**20),
+        ("4096", 4096),
+        (4096, 4096),
+    ],
+)
+def test_read_sizes_accept_the_command_line_syntax(value: object, expected: int) -> None:
+    """[read] sizes take what --max-line-bytes and --max-decompressed-bytes take (one parser)."""
+    from collapse_guard.commands.scan import parse_size as cli_parse_size
+
+    cfg = validated({"read": {"max_line_bytes": value, "max_decompressed_bytes": value}})
+    limits = cfg.read_limits()
+    assert limits.max_line_bytes == limits.max_decompressed_bytes == expected
+    assert cfg.read == {"max_line_bytes": expected, "max_decompressed_bytes": expected}
+    if isinstance(value, str):
+        assert cli_parse_size(value) == expected
 
 
 def test_boundary_values_are_accepted() -> None:
@@ -208,7 +243,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
         ('alpha = "0.01"\n', ("alpha must be a number", "(a string)")),
         ('select = "tail-shrinkage"\n', ('e.g. select = ["tail-shrinkage"]',)),
         ("[profile]\nmax_categories = 0\n", ("profile.max_categories", "at least 1")),
-        ('[read]\nmax_line_bytes = "4M"\n', ("read.max_line_bytes must be an integer",)),
+        (
+            '[read]\nmax_line_bytes = "lots"\n',
+            ("read.max_line_bytes must be an integer", 'size such as "4M"'),
+        ),
         ('[columns.category]\nignore = "no"\n', ("columns.category.ignore must be true or false",)),
     ],
 )

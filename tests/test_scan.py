@@ -432,6 +432,14 @@ def test_max_line_bytes_option(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["scan", str(tmp_path), "--config", str(config), "--format", "json", *SEL]) == 2
     (f,) = json.loads(capsys.readouterr().out)["files"]
     assert "max_line_bytes" in f["reason"]
+    # ... and takes the sizes the option takes ("1K" was refused there: "must be an integer").
+    config.write_text('[read]\nmax_line_bytes = "1K"\n')
+    assert main(["scan", str(tmp_path), "--config", str(config), "--format", "json", *SEL]) == 2
+    (f,) = json.loads(capsys.readouterr().out)["files"]
+    assert "longer than 1 KiB" in f["reason"] and "max_line_bytes" in f["reason"]
+    config.write_text('[read]\nmax_line_bytes = "1M"\n')
+    assert main(["scan", str(tmp_path), "--config", str(config), "--format", "json", *SEL]) in (0, 1)
+    capsys.readouterr()
 
 
 def test_progress_bar_draws_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -514,3 +522,58 @@ def test_exit_2_names_the_file_that_could_not_be_read(
     assert main(["scan", str(tmp_path), "--format", "json", *SEL]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "empty.csv" in err[0] and "empty" in err[0]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows file names cannot hold a newline")
+def test_a_file_name_with_a_newline_stays_on_one_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text table shows the name escaped (one row, one line); JSON keeps the real name; the
+    exit-2 line on stderr stays one line."""
+    data = "v\n" + "\n".join(str(i % 7) for i in range(60)) + "\n"
+    (tmp_path / "bad\nname.csv").write_text(data)
+    (tmp_path / "ok.csv").write_text(data)
+    out = tmp_path.parent / f"{tmp_path.name}-scan.txt"
+    monkeypatch.chdir(tmp_path)  # relative paths: the table's file column is not truncated
+    assert main(["scan", ".", "-o", str(out), *SEL]) in (0, 1)
+    lines = out.read_text().splitlines()
+    (row,) = [line for line in lines if "name.csv" in line and "│" in line]
+    assert row.startswith("bad\\nname.csv ") and row.split("│")[1].strip() in ("pass", "warn", "fail")
+    assert not any(line.startswith("name.csv") for line in lines)
+    capsys.readouterr()
+    assert main(["scan", ".", "--format", "json", *SEL]) in (0, 1)
+    paths = [Path(f["path"]).name for f in json.loads(capsys.readouterr().out)["files"]]
+    assert paths == ["bad\nname.csv", "ok.csv"]
+    (tmp_path / "empty\nfile.csv").write_text("")
+    assert main(["scan", ".", *SEL]) == 2
+    result = capsys.readouterr()
+    err = result.err.strip().splitlines()
+    assert len(err) == 1 and "empty\\nfile.csv: the file is empty" in err[0], err
+    assert any(line.startswith("empty\\nfile.csv ") and "error" in line for line in result.out.splitlines())
+
+
+def test_one_line_escapes_only_unprintable_names() -> None:
+    from collapse_guard.commands.scan import one_line
+
+    assert one_line("runs[2024]/a b\\c.csv") == "runs[2024]/a b\\c.csv"  # printable: unchanged
+    assert one_line("a\nb\tc\x1b[31m\u2028\udcff.csv") == "a\\nb\\tc\\x1b[31m\\u2028\\udcff.csv"
+    # Once escaping, a real backslash is doubled so that "a\\n" cannot pass for a newline.
+    assert one_line("a\\n\nb") == "a\\\\n\\nb"
+
+
+def test_a_folder_of_one_short_document_is_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder's documents are a text column even when one short document would be inferred a
+    category: the scan says the column has too few documents, not that there is no text column."""
+    (tmp_path / "note.txt").write_text("hello world\n")
+    capsys.readouterr()
+    assert main(["scan", str(tmp_path), "--format", "json"]) == 0
+    (f,) = json.loads(capsys.readouterr().out)["files"]
+    messages = [x["message"] for x in f["findings"]]
+    assert not any("no text column" in m for m in messages), messages
+    assert any("text column 'text' has 1 document (need 30 with words)" in m for m in messages), messages
+    assert f["reason"].startswith("1 document: no finding could be tested")
+    assert "no text column" not in f["reason"]
+    # A kind given in the config still wins over the format's.
+    assert main(["scan", str(tmp_path), "--format", "json", "--column", "text=categorical"]) == 0
+    (f,) = json.loads(capsys.readouterr().out)["files"]
+    assert any("no text column" in x["message"] for x in f["findings"])

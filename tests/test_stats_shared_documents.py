@@ -32,6 +32,16 @@ def test_nothing_repeated_and_everything_copied() -> None:
     assert copied.observed == 400 and copied.expected < 300 and copied.p_value < 1e-12
 
 
+def test_share_is_of_the_documents_tested() -> None:
+    """``share`` divides by the documents given to the test, the same population the copies were
+    counted in (a caller that drops empty documents first must not divide by all of them)."""
+    docs = np.arange(100, dtype=np.uint64)
+    res = shared_documents_test(docs[:30], docs, np.random.default_rng(0))
+    assert (res.observed, res.batch_docs, res.share) == (30, 30, 1.0)
+    empty = shared_documents_test(np.array([], dtype=np.uint64), docs, np.random.default_rng(0))
+    assert (empty.batch_docs, empty.share) == (0, 0.0)
+
+
 def test_honest_splits_of_repetitive_text_rarely_alarm() -> None:
     """Documents drawn from one pool with heavy boilerplate (Zipf over 300 stock documents for
     half of them): p-values are uniform, and the check's effect (the excess over the splits' 95th

@@ -179,11 +179,42 @@ def test_the_reference_data_checked_against_itself_is_not_called_machine_generat
     report = cg.check(pd.DataFrame({"text": docs[:500]}), reference, select=[NAME], config=FAST)
     text = _findings(report)[("text", "unexplained_share")]
     assert text.status.value == "insufficient-data"
-    assert "500 of the batch's 500 'text' documents repeat reference documents word for word" in text.message
+    assert (
+        "500 of the batch's 500 'text' documents with words repeat reference documents word for word"
+        in text.message
+    )
     assert _headline(report).status.value != "fail"
     copies = _findings(report)[("text", "reference_copies")]
     assert copies.status.value == "fail" and copies.measurement.value == 1.0
     assert "a generator may be reproducing its training text" in copies.message
+
+
+@pytest.mark.parametrize("empty", ["", None])
+def test_the_copy_share_ignores_empty_documents(empty: str | None) -> None:
+    """Copies are searched among the documents with words, so the "is this the reference's own
+    data?" gate divides by those too: 200 copies and 300 empty documents are all copies (it once
+    divided by all 500, saw 40%, and called the reference's own data 47% machine-generated)."""
+    docs = _human(800, 51)
+    reference = cg.profile(pd.DataFrame({"text": docs}))
+    batch = pd.DataFrame({"text": docs[:200] + [empty] * 300})
+    report = cg.check(batch, reference, select=[NAME], config=FAST)
+    text = _findings(report)[("text", "unexplained_share")]
+    assert text.status.value == "insufficient-data", text.message
+    assert "200 of the batch's 200 'text' documents with words repeat reference documents" in text.message
+    assert _headline(report).status.value == "pass"
+
+
+def test_the_copy_note_counts_documents_with_words(text_reference: cg.Profile) -> None:
+    """The 5% note uses the same population: 12 copies among 200 documents with words (6%) is
+    noted even when 300 empty documents would make it 2.4% of all of them."""
+    docs = _human(1500, 1)  # text_reference's own documents
+    batch = pd.DataFrame({"text": docs[:12] + _human(188, 61) + [""] * 300})
+    report = cg.check(batch, text_reference, select=[NAME], config=FAST)
+    copies = _findings(report)[("text", "reference_copies")]
+    assert copies.measurement.evidence["batch_documents"] == 200
+    assert copies.measurement.evidence["copies"] >= 12
+    notes = _headline(report).measurement.evidence["not_measured"]
+    assert any("of the batch's 200 'text' documents with words repeat reference" in n for n in notes), notes
 
 
 def test_marker_vocabulary_and_assistant_phrases(text_reference: cg.Profile) -> None:

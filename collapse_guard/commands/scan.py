@@ -7,7 +7,6 @@ a terminal, render the :class:`~collapse_guard.scan.ScanReport`, map it to an ex
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,17 +20,16 @@ from ..hookspecs import hookimpl
 if TYPE_CHECKING:
     from ..scan import Progress, ScanReport
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-
 
 def parse_size(text: str, option: str = "--max-decompressed-bytes") -> int:
-    """Parse a size such as ``4096``, ``512K``, ``4M``, ``10GiB`` into bytes (binary units)."""
-    match = _SIZE.match(text)
-    if not match:
-        raise click.BadParameter(f"{text!r} is not a size such as 500M or 10G", param_hint=option)
-    unit = (match.group(2) or "").lower().rstrip("b").rstrip("i")
-    return int(float(match.group(1)) * _UNITS[unit])
+    """Parse a size such as ``4096``, ``512K``, ``4M``, ``10GiB`` into bytes (binary units), with
+    the parser the config's ``[read]`` sizes use (:func:`collapse_guard.config.parse_size`)."""
+    from ..config import parse_size as parse
+
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def exit_code(scan: ScanReport, fail_on: str) -> int:
@@ -43,6 +41,17 @@ def exit_code(scan: ScanReport, fail_on: str) -> int:
     if counts["fail"] or (fail_on == "warn" and counts["warn"]):
         return 1
     return 0
+
+
+def one_line(text: str) -> str:
+    """``text`` safe for one line of a terminal or log: unchanged when every character is
+    printable; otherwise backslashes and the unprintable characters (a newline or tab in a file
+    name, escape codes, U+2028, undecodable bytes) are escaped as Python writes them (``\\n``,
+    ``\\x1b``, ``\\u2028``, ``\\udcff``), so that a file name cannot split a row of the table or
+    the error line. The JSON report keeps the real name."""
+    if text.isprintable():
+        return text
+    return "".join("\\\\" if ch == "\\" else ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def render_text(scan: ScanReport, verbose: bool = False, width: int | None = None) -> str:
@@ -65,7 +74,9 @@ def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
 
     def message(text: str) -> Text:
         # On a terminal code spans are styled, as in check's report; in a file the backticks stay.
-        # Never rich markup: paths and reasons quote the data, brackets included.
+        # Never rich markup: paths and reasons quote the data, brackets included. Paths and
+        # column names with a newline are escaped: one row, one line.
+        text = one_line(text)
         return styled(text) if console.is_terminal else Text(text)
 
     styles = {
@@ -82,20 +93,22 @@ def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
         "reason",
         show_edge=False,
         pad_edge=False,
-        title=Text(f"collapse-guard scan of {scan.root}"),
+        title=Text(f"collapse-guard scan of {one_line(scan.root)}"),
         title_justify="left",
     )
     for f in scan.files:
         if f.status == "pass" and not verbose and len(scan.files) > 20:
             continue
         rows = "" if f.rows is None else f"{f.rows:,}"
-        table.add_row(Text(f.path), Text(f.status, style=styles.get(f.status, "")), rows, message(f.reason))
+        table.add_row(
+            Text(one_line(f.path)), Text(f.status, style=styles.get(f.status, "")), rows, message(f.reason)
+        )
     console.print(table)
     for f in scan.files:
         bad = [x for x in f.findings if x.status.value != "pass" or verbose]
         if not bad:
             continue
-        console.print(Text("\n").append(f.path, style="bold").append(f": {f.status}"))
+        console.print(Text("\n").append(one_line(f.path), style="bold").append(f": {f.status}"))
         for x in bad:
             where = f" `{x.column}`" if x.column else ""
             line = message(f"  {x.status.value:<17} {x.check}{where} {x.metric}: {x.display_message()}")
@@ -131,7 +144,7 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
         task = bar.add_task("", total=None)
 
         def update(done: int, total: int | None, path: str) -> None:
-            bar.update(task, completed=done, total=total, description=path[-60:])
+            bar.update(task, completed=done, total=total, description=one_line(path)[-60:])
 
         yield update
 
@@ -295,7 +308,7 @@ def make_command() -> click.Command:
             # Exit 2 comes with one line on stderr, as from every command: which file, and why.
             errors = [f for f in report.files if f.status == "error"]
             more = f" (and {len(errors) - 1} more; the report lists them)" if len(errors) > 1 else ""
-            click.echo(f"collapse-guard: error: {errors[0].reason}{more}", err=True)
+            click.echo(f"collapse-guard: error: {one_line(errors[0].reason)}{more}", err=True)
         sys.exit(code)
 
     return scan

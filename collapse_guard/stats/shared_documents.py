@@ -33,6 +33,13 @@ class SharedDocuments:
     p_value: float
     first_copy: int | None  # index of a batch document with a twin, for the evidence
 
+    @property
+    def share(self) -> float:
+        """``observed`` over ``batch_docs``: the share of the documents tested (0 when none).
+        Callers that drop documents before the test (empty ones) must compare this share, not
+        ``observed`` over a count that includes the dropped documents."""
+        return self.observed / self.batch_docs if self.batch_docs else 0.0
+
 
 def shared_documents_test(
     batch_hashes: np.ndarray, ref_hashes: np.ndarray, rng: np.random.Generator, draws: int = 200

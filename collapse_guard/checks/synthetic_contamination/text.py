@@ -7,7 +7,7 @@ import numpy as np
 from ...profile.text import TextProfile, TokenSample
 from ...results import Measurement
 from ...stats import mixture
-from ...stats.shared_documents import shared_documents_test
+from ...stats.shared_documents import SharedDocuments, shared_documents_test
 from ...stats.text_diversity import document_hashes
 from ..formatting import shorten
 from ._common import (
@@ -29,7 +29,8 @@ def _text_column(run: _Run, column: str) -> None:
     if batch.n_docs < MIN_DOCS or batch.n_tokens == 0:
         words = "" if batch.n_tokens else ", none with a word (only punctuation, digits or spaces)"
         run.reasons.append(
-            f"text column {column!r} has {batch.n_docs:,} documents{words} (need {MIN_DOCS} with words)"
+            f"text column {column!r} has {batch.n_docs:,} document{'' if batch.n_docs == 1 else 's'}"
+            f"{words} (need {MIN_DOCS} with words)"
         )
         return
     _markers(run, column, batch)
@@ -42,18 +43,21 @@ def _text_column(run: _Run, column: str) -> None:
         run.reasons.append(f"the reference holds {ref.n_docs} documents of {column!r} (need {2 * MIN_DOCS})")
         return
     copies = _reference_copies(run, column, batch, ref)
-    if copies >= MAX_COPY_SHARE * batch.n_docs:
+    # Copies are counted among the documents with words, so the shares are of those too: empty
+    # documents can be no one's copy and must not dilute the share (DESIGN: one population).
+    tested = f"{copies.batch_docs:,} {column!r} documents with words"
+    if copies.share >= MAX_COPY_SHARE:
         why = (
-            f"{copies:,} of the batch's {batch.n_docs:,} {column!r} documents repeat reference documents "
+            f"{copies.observed:,} of the batch's {tested} repeat reference documents "
             "word for word, and models trained on the reference would score those copies as too "
             "typical (machine-like): is this the reference's own data?"
         )
         run.out.append(Measurement(column, "unexplained_share", message=why, insufficient=why))
         return
-    if copies >= NOTE_COPY_SHARE * batch.n_docs:
+    if copies.share >= NOTE_COPY_SHARE:
         run.reasons.append(
-            f"{copies:,} {column!r} batch documents repeat reference documents word for word; such "
-            "copies look more typical than human text to the likelihood models"
+            f"{copies.observed:,} of the batch's {tested} repeat reference documents word for word; "
+            "such copies look more typical than human text to the likelihood models"
         )
     synth = _synthetic_sample(run, column, ref)
     scored = _score_folds(run, column, batch, ref, synth)
@@ -70,9 +74,10 @@ MAX_COPY_SHARE = 0.5
 NOTE_COPY_SHARE = 0.05
 
 
-def _reference_copies(run: _Run, column: str, batch: TokenSample, ref: TokenSample) -> int:
-    """The ``reference_copies`` finding of a text column; returns how many batch documents repeat
-    a sampled reference document word for word.
+def _reference_copies(run: _Run, column: str, batch: TokenSample, ref: TokenSample) -> SharedDocuments:
+    """The ``reference_copies`` finding of a text column; returns the test's result: how many of
+    the batch's documents with words (``batch_docs``) repeat a sampled reference document word for
+    word (``observed``, ``share``).
 
     Copies matter twice: a generator may be reproducing its training documents (this finding),
     and the likelihood comparison cannot judge them (cross-fitting keeps a document away from the
@@ -88,7 +93,7 @@ def _reference_copies(run: _Run, column: str, batch: TokenSample, ref: TokenSamp
     r_hash = document_hashes(ref.tokens, ref.offsets)[ref.lengths > 0]
     res = shared_documents_test(b_hash, r_hash, run.ctx.rng("reference-copies", column))
     n = max(res.batch_docs, 1)
-    share, expected = res.observed / n, res.expected / n
+    share, expected = res.share, res.expected / n
     # Beyond what 95% of random splits give: text repeats stock documents, and with heavy
     # boilerplate the honest count varies by a point or more of the batch.
     honest_most = res.expected + 1.645 * res.sd
@@ -123,7 +128,7 @@ def _reference_copies(run: _Run, column: str, batch: TokenSample, ref: TokenSamp
             },
         )
     )
-    return res.observed
+    return res
 
 
 def _synthetic_sample(run: _Run, column: str, ref: TokenSample) -> TokenSample | None:
