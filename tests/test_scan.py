@@ -522,6 +522,12 @@ def test_exit_2_names_the_file_that_could_not_be_read(
     assert main(["scan", str(tmp_path), "--format", "json", *SEL]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "empty.csv" in err[0] and "empty" in err[0]
+    # With -o, where the report went is part of that one line, not a line of its own.
+    out = tmp_path.parent / f"{tmp_path.name}-scan.json"
+    assert main(["scan", str(tmp_path), "-o", str(out), *SEL]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "empty.csv" in err[0] and err[0].endswith(f"report written to {out}")
+    assert json.loads(out.read_text())["files"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows file names cannot hold a newline")
@@ -544,6 +550,8 @@ def test_a_file_name_with_a_newline_stays_on_one_row(
     assert main(["scan", ".", "--format", "json", *SEL]) in (0, 1)
     paths = [Path(f["path"]).name for f in json.loads(capsys.readouterr().out)["files"]]
     assert paths == ["bad\nname.csv", "ok.csv"]
+    assert main(["scan", ".", "--format", "markdown", *SEL]) in (0, 1)
+    assert "| `bad\\nname.csv` |" in capsys.readouterr().out  # escaped, not turned into a space
     (tmp_path / "empty\nfile.csv").write_text("")
     assert main(["scan", ".", *SEL]) == 2
     result = capsys.readouterr()
@@ -553,7 +561,7 @@ def test_a_file_name_with_a_newline_stays_on_one_row(
 
 
 def test_one_line_escapes_only_unprintable_names() -> None:
-    from collapse_guard.commands.scan import one_line
+    from collapse_guard.reporters import one_line
 
     assert one_line("runs[2024]/a b\\c.csv") == "runs[2024]/a b\\c.csv"  # printable: unchanged
     assert one_line("a\nb\tc\x1b[31m\u2028\udcff.csv") == "a\\nb\\tc\\x1b[31m\\u2028\\udcff.csv"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..hookspecs import hookimpl
+from ..reporters import one_line
 
 if TYPE_CHECKING:
     from ..scan import Progress, ScanReport
@@ -41,17 +42,6 @@ def exit_code(scan: ScanReport, fail_on: str) -> int:
     if counts["fail"] or (fail_on == "warn" and counts["warn"]):
         return 1
     return 0
-
-
-def one_line(text: str) -> str:
-    """``text`` safe for one line of a terminal or log: unchanged when every character is
-    printable; otherwise backslashes and the unprintable characters (a newline or tab in a file
-    name, escape codes, U+2028, undecodable bytes) are escaped as Python writes them (``\\n``,
-    ``\\x1b``, ``\\u2028``, ``\\udcff``), so that a file name cannot split a row of the table or
-    the error line. The JSON report keeps the real name."""
-    if text.isprintable():
-        return text
-    return "".join("\\\\" if ch == "\\" else ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def render_text(scan: ScanReport, verbose: bool = False, width: int | None = None) -> str:
@@ -170,7 +160,9 @@ def _reporter(fmt: str) -> Any:
     return reporter
 
 
-def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool) -> None:
+def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool, announce: bool = True) -> None:
+    """Write the report to stdout or ``output``; with ``announce``, say on stderr where it went
+    (off when exit 2's one error line will say it)."""
     from ..cli import refuse_closed_stdout, write_to_stdout
 
     refuse_closed_stdout(output)
@@ -189,7 +181,8 @@ def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool) ->
         write_to_stdout(text)
     else:
         Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"collapse-guard: {scan.status}; report written to {output}", err=True)
+        if announce:
+            click.echo(f"collapse-guard: {scan.status}; report written to {one_line(output)}", err=True)
 
 
 def make_command() -> click.Command:
@@ -302,13 +295,15 @@ def make_command() -> click.Command:
                 raise_errors=traceback,
                 output=output,
             )
-        _emit(report, reporter, output, verbose)
         code = exit_code(report, cfg.fail_on)
+        _emit(report, reporter, output, verbose, announce=code != 2)
         if code == 2:
-            # Exit 2 comes with one line on stderr, as from every command: which file, and why.
+            # Exit 2 comes with one line on stderr, as from every command: which file, and why
+            # (and where the report went, which is otherwise a line of its own).
             errors = [f for f in report.files if f.status == "error"]
             more = f" (and {len(errors) - 1} more; the report lists them)" if len(errors) > 1 else ""
-            click.echo(f"collapse-guard: error: {one_line(errors[0].reason)}{more}", err=True)
+            written = f"; report written to {one_line(output)}" if output is not None else ""
+            click.echo(f"collapse-guard: error: {one_line(errors[0].reason)}{more}{written}", err=True)
         sys.exit(code)
 
     return scan

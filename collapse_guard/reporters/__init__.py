@@ -26,3 +26,14 @@ def code_spans(text: str) -> list[tuple[str, bool]]:
     if pos < len(text):
         parts.append((text[pos:], False))
     return parts
+
+
+def one_line(text: str) -> str:
+    """``text`` safe for one line of a terminal or log: unchanged when every character is
+    printable; otherwise backslashes and the unprintable characters (a newline or tab in a file
+    name, escape codes, U+2028, undecodable bytes) are escaped as Python writes them (``\\n``,
+    ``\\x1b``, ``\\u2028``, ``\\udcff``), so that a file name cannot split a row of the table or
+    the error line. The JSON report keeps the real name."""
+    if text.isprintable():
+        return text
+    return "".join("\\\\" if ch == "\\" else ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)

@@ -15,6 +15,7 @@ from ..hookspecs import hookimpl
 from ..images import MARKERS
 from ..results import Finding, Report, Status
 from ..scan import FileResult, ScanReport
+from . import one_line
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ICON = {
@@ -70,12 +71,12 @@ def _scan(scan: ScanReport) -> str:
         ordered = sorted(scan.files, key=lambda f: (_ORDER.get(f.status, 9), f.path))
         for f in ordered:
             rows = "" if f.rows is None else f"{f.rows:,}"
-            lines.append(f"| `{_cell(f.path)}` | {ICON[f.status]} | {rows} | {_cell(f.reason)} |")
+            lines.append(f"| `{_cell(one_line(f.path))}` | {ICON[f.status]} | {rows} | {_cell(f.reason)} |")
         lines.append("")
     for f in sorted(scan.files, key=lambda f: f.path):
         bad = [x for x in f.findings if x.status is not Status.PASS]
         if bad:
-            lines += [f"### `{_cell(f.path)}`: {ICON[f.status]}", ""]
+            lines += [f"### `{_cell(one_line(f.path))}`: {ICON[f.status]}", ""]
             lines += _table(bad)
             lines.append("")
     if scan.images is not None and (scan.images.images or scan.images.unreadable):
@@ -88,7 +89,7 @@ def _scan(scan: ScanReport) -> str:
 
 
 def _header(report: Report, fr: FileResult) -> str:
-    parts = [f"`{_cell(fr.path)}`"]
+    parts = [f"`{_cell(one_line(fr.path))}`"]
     if fr.rows is not None:
         parts.append(f"{fr.rows:,} rows")
     ref: Mapping[str, Any] = report.reference or {}
