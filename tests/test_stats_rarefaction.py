@@ -62,28 +62,6 @@ def test_absence_probability_of_a_singleton_is_closed_form() -> None:
     assert q[1] == pytest.approx(0.0, abs=1e-300)
 
 
-def test_poisson_binomial_against_binomial_and_enumeration() -> None:
-    assert rf.poisson_binomial_sf(np.full(10, 0.3), 4) == pytest.approx(stats.binom.sf(3, 10, 0.3))
-    assert rf.poisson_binomial_cdf(np.full(10, 0.3), 4) == pytest.approx(stats.binom.cdf(4, 10, 0.3))
-    p = [0.1, 0.5, 0.9, 0.25]
-    brute = [0.0] * 5
-    for bits in itertools.product([0, 1], repeat=4):
-        brute[sum(bits)] += math.prod(pi if b else 1 - pi for pi, b in zip(p, bits, strict=True))
-    assert rf.poisson_binomial_pmf(np.array(p)) == pytest.approx(brute)
-    # Sure indicators shift the law; tiny tails keep their precision.
-    assert rf.poisson_binomial_sf(np.array([1.0, 1.0, 0.5]), 3) == pytest.approx(0.5)
-    assert rf.poisson_binomial_sf(np.full(40, 1e-3), 10) == pytest.approx(
-        stats.binom.sf(9, 40, 1e-3), rel=1e-6
-    )
-
-
-def test_poisson_binomial_normal_branch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rf, "EXACT_POISSON_BINOMIAL_MAX", 5)
-    assert rf.poisson_binomial_sf(np.full(400, 0.5), 220) == pytest.approx(
-        stats.binom.sf(219, 400, 0.5), rel=0.05
-    )
-
-
 def test_missing_categories_test_both_ways() -> None:
     counts = np.array([1000, 500, 100, 50, 20, 10])
     q = rf.absence_probabilities(counts, 2000)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import human_frame
+from scipy import stats
 
 import collapse_guard as cg
 from collapse_guard.profile import NumericProfile
@@ -228,6 +229,11 @@ def test_a_small_reference_of_a_long_tailed_column_passes_honest_batches_and_fai
 
 def _statuses_of_counts(ref: dict[str, int], bat: dict[str, int]) -> list[str]:
     """The categorical tail findings' statuses of one column, from counts (no profiling)."""
+    return [f.status.value for f in _findings_of_counts(ref, bat).values()]
+
+
+def _findings_of_counts(ref: dict[str, int], bat: dict[str, int]) -> dict[str, Finding]:
+    """The categorical tail findings of one column by metric, from counts (no profiling)."""
     from collapse_guard.checks.tail_shrinkage import TailShrinkage, categorical
     from collapse_guard.config import Config
     from collapse_guard.context import CheckContext
@@ -244,7 +250,7 @@ def _statuses_of_counts(ref: dict[str, int], bat: dict[str, int]) -> list[str]:
     check, config = TailShrinkage(), Config()
     ctx = CheckContext(reference=_Counts(ref), batch=_Counts(bat), config=config, check=check)  # type: ignore[arg-type]
     found = decide([(check.name, m) for m in categorical.measure(ctx, "cat")], {check.name: check}, config)
-    return [f.status.value for f in found]
+    return {f.metric: f for f in found}
 
 
 def _counts(names: np.ndarray, counts: np.ndarray) -> dict[str, int]:
@@ -300,3 +306,39 @@ def test_a_vanished_large_category_is_seen_despite_invented_ones() -> None:
     assert present.status.value == "fail", present.message
     assert present.measurement.evidence["p_largest_vanishes_by_chance"] < 1e-20
     assert 2.5 < present.measurement.expected <= 3.0  # about all 3 expected present
+
+
+def test_rare_category_excess_tests_only_the_rows_its_effect_counts() -> None:
+    """Invented categories fall in the rare set (it is chosen on the combined counts). The set's
+    effect leaves their rows to new_categories, but its p-value counted them: 100 invented
+    categories next to unchanged rare ones read "p = 1e-65" beside "0.93x". Effect, value and
+    p-value now all describe the reference categories' rows; the invented ones are reported apart."""
+    ref = {f"a{i:02d}": 490 for i in range(20)} | {f"r{i}": 20 for i in range(10)}
+    invented = {f"new{i:03d}": 3 for i in range(100)}
+    found = _findings_of_counts(
+        ref, {f"a{i:02d}": 98 for i in range(20)} | {f"r{i}": 5 for i in range(10)} | invented
+    )
+    assert found["new_categories"].status.value == "fail"
+    excess = found["rare_category_excess"]
+    m = excess.measurement
+    assert excess.status.value == "pass"
+    assert m.evidence["batch_rows_in_rare_new_categories"] == 300
+    k_ref = m.evidence["batch_rows_in_rare_reference_categories"]
+    assert k_ref + 300 == m.evidence["batch_rows_in_rare"]
+    assert m.effect == pytest.approx(0.93, abs=0.005) and m.value == k_ref / m.evidence["batch_rows"]
+    assert m.value < m.expected and m.p_value == 1.0  # was 1.4e-65 with the invented rows counted
+    assert "(0.93x; 12.99% of the batch in categories the reference never had, not counted)" in m.message
+    # Rare reference categories that did grow, next to invented ones: the p-value is the set's upper
+    # hypergeometric tail at the reference categories' rows alone (an upper bound for their law).
+    grown = {f"a{i:02d}": 8 for i in range(20)} | {f"r{i}": 2 for i in range(10)}
+    found = _findings_of_counts(ref, grown | {f"new{i}": 3 for i in range(10)})
+    m = found["rare_category_excess"].measurement
+    ev = m.evidence
+    total = sum(ref.values()) + ev["batch_rows"]
+    k_ref = ev["batch_rows_in_rare_reference_categories"]
+    assert ev["batch_rows_in_rare_new_categories"] == 30
+    p_set = stats.hypergeom.sf(k_ref - 1, total, ev["combined_rows"], ev["batch_rows"])
+    assert ev["p_value_rare_set"] == pytest.approx(p_set, rel=1e-9)
+    assert m.p_value == pytest.approx(2 * p_set, rel=1e-9)
+    assert m.effect == pytest.approx(1.93, abs=0.005)
+    assert found["rare_category_excess"].status.value == "warn"

@@ -31,7 +31,8 @@ import math
 import numpy as np
 from scipy import special
 
-from .rarefaction import CountTest, poisson_binomial_sf
+from .poisson_binomial import poisson_binomial_sf
+from .rarefaction import CountTest
 
 __all__ = [
     "absent_given_combined",

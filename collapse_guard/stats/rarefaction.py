@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .distributions import betabinom_mean_sd, betabinom_pmf, betabinom_sf, norm_cdf, norm_sf
+from .distributions import betabinom_mean_sd, betabinom_pmf, betabinom_sf
+from .poisson_binomial import poisson_binomial_cdf, poisson_binomial_sf
 
 __all__ = [
     "CountTest",
@@ -22,9 +23,6 @@ __all__ = [
     "absence_probabilities",
     "good_turing_missing_mass",
     "missing_categories_test",
-    "poisson_binomial_cdf",
-    "poisson_binomial_pmf",
-    "poisson_binomial_sf",
     "rarefaction",
     "share_excess_test",
     "singleton_probabilities",
@@ -34,9 +32,6 @@ __all__ = [
 # Above this many categories the pairwise covariance sum of the rarefaction variance is
 # approximated in O(K) (see ``rarefaction``); below it is computed exactly in O(K^2).
 EXACT_PAIRS_MAX = 3000
-# Above this many non-negligible indicators the Poisson-binomial law is approximated by a
-# normal with continuity correction (the exact recursion is O(K^2)).
-EXACT_POISSON_BINOMIAL_MAX = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,64 +140,6 @@ def singleton_probabilities(counts: np.ndarray, n: int) -> np.ndarray:
     c = np.asarray(counts, dtype=float)
     total = float(c.sum())
     return np.asarray(betabinom_pmf(1, int(n), c, total - c + 1.0), dtype=float)
-
-
-def poisson_binomial_pmf(probs: np.ndarray) -> np.ndarray:
-    """Exact law of a sum of independent Bernoulli(``probs``) variables (the classic recursion)."""
-    p = np.asarray(probs, dtype=float)
-    pmf = np.zeros(len(p) + 1)
-    pmf[0] = 1.0
-    for i, pi in enumerate(p.tolist()):
-        # pmf[1:i+2] depends on the old pmf[0:i+1]; compute right-hand side before assigning.
-        upd = pmf[: i + 1] * pi
-        pmf[: i + 1] *= 1.0 - pi
-        pmf[1 : i + 2] += upd
-    return pmf
-
-
-def _pruned(probs: np.ndarray) -> tuple[np.ndarray, int]:
-    """Drop indicators that are (almost) surely 0, count those that are (almost) surely 1."""
-    p = np.asarray(probs, dtype=float)
-    sure = int(np.sum(p >= 1.0 - 1e-15))
-    keep = p[(p > 1e-15) & (p < 1.0 - 1e-15)]
-    return keep, sure
-
-
-def poisson_binomial_sf(probs: np.ndarray, k: int) -> float:
-    """``P(M >= k)`` for ``M`` a sum of independent Bernoulli(``probs``).
-
-    Exact (summing the pmf, so tiny tails keep their precision) up to
-    ``EXACT_POISSON_BINOMIAL_MAX`` non-degenerate indicators; a continuity-corrected normal
-    approximation above.
-    """
-    keep, sure = _pruned(probs)
-    k = int(k) - sure
-    if k <= 0:
-        return 1.0
-    if k > len(keep):
-        return 0.0
-    if len(keep) <= EXACT_POISSON_BINOMIAL_MAX:
-        pmf = poisson_binomial_pmf(keep)
-        return float(min(1.0, np.sum(pmf[k:])))
-    mu = float(keep.sum())
-    sd = math.sqrt(float(np.sum(keep * (1 - keep))))
-    return float(norm_sf((k - 0.5 - mu) / sd))
-
-
-def poisson_binomial_cdf(probs: np.ndarray, k: int) -> float:
-    """``P(M <= k)`` for ``M`` a sum of independent Bernoulli(``probs``)."""
-    keep, sure = _pruned(probs)
-    k = int(k) - sure
-    if k < 0:
-        return 0.0
-    if k >= len(keep):
-        return 1.0
-    if len(keep) <= EXACT_POISSON_BINOMIAL_MAX:
-        pmf = poisson_binomial_pmf(keep)
-        return float(min(1.0, np.sum(pmf[: k + 1])))
-    mu = float(keep.sum())
-    sd = math.sqrt(float(np.sum(keep * (1 - keep))))
-    return float(norm_cdf((k + 0.5 - mu) / sd))
 
 
 @dataclass(frozen=True, slots=True)

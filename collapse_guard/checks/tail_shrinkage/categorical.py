@@ -259,7 +259,6 @@ def _rare_mass(
     shown_ratio = "no reference share" if math.isinf(ratio) else f"{ratio:.0%} of their reference share"
     label = f"the {len(rare):,} rarest categories ({z_rare / total:.1%} of reference and batch rows together)"
     lo_p = hypergeom_cdf(k, total, z_rare, n)
-    hi_p = hypergeom_sf(k - 1, total, z_rare, n)
     # A category's expected batch rows given its combined count: n Z_c / (N + n).
     expected_c = n * z / total
     common = {
@@ -306,12 +305,17 @@ def _rare_mass(
     candidates = np.union1d(_reference_rare(x, float(ctx.option("rare_mass", column))), rare)
     candidates = candidates[x[candidates] > 0]
     worst, p_single = most_overrepresented(z, y, candidates, n)
-    single = worst >= 0 and p_single < hi_p
-    # The set's effect counts only the categories the reference has: invented ones in the set are
-    # new_categories' finding, not over-represented rare ones. (A smaller effect than the test's
-    # own statistic can only make the finding rarer, so the test stays calibrated.)
+    # The set counts only the batch rows of categories the reference has, in its effect and in its
+    # test alike: invented ones are new_categories' finding, and a test driven by them next to an
+    # effect blind to them read as "p = 1e-12, 1.00x". Those rows K_ref never exceed the set's
+    # rows K, so P(K >= k_ref), K hypergeometric, is a valid (conservative) p-value for K_ref.
     k_new = int(y[rare][x[rare] == 0].sum())
-    set_ratio = _share_ratio((k - k_new) / n, ref_rows / big_n) if ref_rows else 1.0
+    k_ref = k - k_new
+    hi_p = hypergeom_sf(k_ref - 1, total, z_rare, n)
+    # E[Y_c 1(X_c >= 1) | Z_c] = n Z_c / (N + n) - Z_c P(X_c = 0 | Z_c): a new category has Y_c = Z_c.
+    expected_ref = expected - float(np.sum(z[rare] * new_given_combined(z[rare], big_n, n)))
+    single = worst >= 0 and p_single < hi_p
+    set_ratio = _share_ratio(k_ref / n, ref_rows / big_n) if ref_rows else 1.0
     effect = float(y[worst] / n / (x[worst] / big_n)) if single else set_ratio
     p_value = min(1.0, 2.0 * (p_single if single else hi_p))
     over = candidates[np.argsort(-(y[candidates] - expected_c[candidates]), kind="stable")]
@@ -324,28 +328,32 @@ def _rare_mass(
     if k_new:
         times += f"; {k_new / n:.2%} of the batch in categories the reference never had, not counted"
     message = (
-        f"{column}: {label} make up {(k - k_new) / n:.2%} of the batch against "
+        f"{column}: {label} make up {k_ref / n:.2%} of the batch against "
         f"{ref_rows / big_n:.2%} of the reference ({times})"
     )
     if single:  # one category decided: say so first
         message = (
             f"{column}: {names[worst]!r} makes up {y[worst] / n:.2%} of the batch against "
             f"{x[worst] / big_n:.2%} of the reference ({effect:.2f}x), more than chance allows for "
-            f"any category; {label} make up {(k - k_new) / n:.2%} of the batch ({times})"
+            f"any category; {label} make up {k_ref / n:.2%} of the batch ({times})"
         )
     if grown and effect > 1:
         message += f"; most over-represented: {', '.join(grown)}"
     yield Measurement(
         column,
         "rare_category_excess",
-        value=k / n,
-        expected=z_rare / total,
-        interval=_cp(k, n),
+        value=k_ref / n,
+        expected=expected_ref / n,
+        interval=_cp(k_ref, n),
         p_value=p_value,
         effect=effect,
         message=message,
         evidence={
             **common,
+            "batch_rows_in_rare_reference_categories": k_ref,
+            "expected_rows_in_rare_reference_categories": expected_ref,
+            "batch_rows_in_rare_new_categories": k_new,
+            "p_value_rare_set": hi_p,
             "most_overrepresented": None
             if worst < 0
             else {
