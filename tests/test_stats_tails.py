@@ -11,6 +11,7 @@ from scipy import stats
 
 from collapse_guard.stats import distributions as d
 from collapse_guard.stats import normal_scores as ns
+from collapse_guard.stats import tails
 from collapse_guard.stats.tails import (
     HillIndex,
     QuantileSpread,
@@ -530,3 +531,27 @@ def test_normal_scores_with_ties_match_brute_force_at_scale(decimals: int | None
     assert t.null_sd**2 == pytest.approx(n * (total - n) / (total - 1) * scores.var(), rel=1e-9)
     third = n * (total - n) * (total - 2 * n) / ((total - 1) * (total - 2)) * np.mean((scores - 1) ** 3)
     assert t.null_skewness * t.null_sd**3 == pytest.approx(third, rel=1e-7)
+
+
+def test_statistics_on_rows_equal_the_statistics_of_each_row() -> None:
+    rng = np.random.default_rng(7)
+    rows = np.sort(rng.pareto(2.0, size=(40, 301)) + 1.0, axis=1)
+    for statistic in (tails.QuantileSpread(0.01, 0.99), tails.QuantileSpread(0.25, 0.75), tails.HillIndex()):
+        assert np.array_equal(statistic.rows(rows), [statistic(row) for row in rows])
+    rows[3] -= rows[3, -5]  # the (k+1)-th largest value is negative: Hill is undefined there
+    hill = tails.HillIndex().rows(rows)
+    assert np.isnan(hill[3]) and np.isnan(tails.HillIndex()(rows[3])) and not np.isnan(hill[2])
+
+
+def test_permutation_nulls_are_the_same_with_and_without_row_methods() -> None:
+    """A statistic without ``rows`` (any callable) gets the same permutations, one row at a time."""
+    rng = np.random.default_rng(3)
+    ref, batch = rng.standard_t(3, 400), 0.8 * rng.standard_t(3, 300)
+    iqr = tails.QuantileSpread(0.25, 0.75)
+
+    def plain(sorted_values: np.ndarray) -> float:
+        return iqr(sorted_values)
+
+    fast = tails.permutation_ratio_tests(ref, batch, {"s": iqr}, np.random.default_rng(1), draws=500)["s"]
+    slow = tails.permutation_ratio_tests(ref, batch, {"s": plain}, np.random.default_rng(1), draws=500)["s"]
+    assert fast == slow and fast.p_value < 0.05

@@ -460,6 +460,11 @@ class QuantileSpread:
     def __call__(self, sorted_values: np.ndarray) -> float:
         return spread(sorted_values, self.lo, self.hi)
 
+    def rows(self, sorted_rows: np.ndarray) -> np.ndarray:
+        """The spread of each row of a 2-D array of rows sorted ascending (``spread`` per row)."""
+        q = np.quantile(sorted_rows, [self.lo, self.hi], axis=1)
+        return np.asarray(q[1] - q[0], dtype=float)
+
     def simulate(self, population: np.ndarray, size: int, draws: int, rng: np.random.Generator) -> np.ndarray:
         """``draws`` values of the spread of ``size`` draws from the sorted ``population``.
 
@@ -486,6 +491,18 @@ class HillIndex:
 
     def __call__(self, sorted_values: np.ndarray) -> float:
         return hill_xi(sorted_values, self.k)
+
+    def rows(self, sorted_rows: np.ndarray) -> np.ndarray:
+        """``hill_xi`` of each row of a 2-D array of rows sorted ascending."""
+        n = sorted_rows.shape[1]
+        k = hill_k(n) if self.k is None else int(self.k)
+        if n < k + 1 or k < 1:
+            return np.full(len(sorted_rows), math.nan)
+        top = sorted_rows[:, n - k - 1 :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.log(top)
+            xi = logs[:, 1:].mean(axis=1) - logs[:, 0]
+        return np.where(top[:, 0] > 0, xi, math.nan)
 
     def simulate(self, population: np.ndarray, size: int, draws: int, rng: np.random.Generator) -> np.ndarray:
         """``draws`` Hill estimates of ``size`` draws from the sorted ``population``.
@@ -640,6 +657,18 @@ def permutation_ratio_test(
     return permutation_ratio_tests(reference, batch, {"s": statistic}, rng, draws, cap)["s"]
 
 
+# Values permuted at once by ``permutation_ratio_tests`` (8 MiB of float64 per block).
+PERMUTATION_BLOCK_VALUES = 1 << 20
+
+
+def _on_rows(statistic: Callable[[np.ndarray], float], sorted_rows: np.ndarray) -> np.ndarray:
+    """``statistic`` of each sorted row: its own ``rows`` method if it has one, else row by row."""
+    rows = getattr(statistic, "rows", None)
+    if callable(rows):
+        return np.asarray(rows(sorted_rows), dtype=float)
+    return np.array([statistic(row) for row in sorted_rows], dtype=float)
+
+
 def permutation_ratio_tests(
     reference: np.ndarray,
     batch: np.ndarray,
@@ -664,13 +693,16 @@ def permutation_ratio_tests(
     if usable:
         pooled = np.concatenate([bat, ref])
         nb = len(bat)
-        for i in range(draws):
-            perm = rng.permutation(pooled)
-            part_b, part_r = np.sort(perm[:nb]), np.sort(perm[nb:])
+        # Permutations a block of rows at a time, each statistic computed on all rows of a block
+        # at once: one call per permutation and statistic took 8.5 s for 30 columns of 285 rows.
+        block = max(1, PERMUTATION_BLOCK_VALUES // len(pooled))
+        for start in range(0, draws, block):
+            perms = rng.permuted(np.broadcast_to(pooled, (min(block, draws - start), len(pooled))), axis=1)
+            part_b, part_r = np.sort(perms[:, :nb], axis=1), np.sort(perms[:, nb:], axis=1)
             for name in usable:
-                a, b = statistics[name](part_b), statistics[name](part_r)
-                if b > 0 and a >= 0:
-                    nulls[name][i] = a / b
+                a, b = _on_rows(statistics[name], part_b), _on_rows(statistics[name], part_r)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    nulls[name][start : start + len(perms)] = np.where((b > 0) & (a >= 0), a / b, math.nan)
     return {
         name: _ratio_test(s_bat, s_ref, nulls.get(name, np.zeros(0)), name in usable)
         for name, (s_bat, s_ref) in observed.items()
