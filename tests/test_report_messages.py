@@ -24,7 +24,7 @@ from collapse_guard.reporters.json import JsonReporter
 from collapse_guard.reporters.junit import JUnitReporter
 from collapse_guard.reporters.markdown import MarkdownReporter
 from collapse_guard.reporters.sarif import SarifReporter
-from collapse_guard.reporters.text import CODE_STYLE, TextReporter, styled
+from collapse_guard.reporters.text import CODE_STYLE, GROUP_INSUFFICIENT_ABOVE, TextReporter, styled
 from collapse_guard.results import Finding, Measurement, Report, Status
 
 # A plugin check that keeps its reason out of its message, and a built-in style one that repeats it.
@@ -257,3 +257,31 @@ def test_cli_prints_one_warning_line_per_run(
     )
     assert code in (0, 1)
     assert err.count("collapse-guard: warning:") == 1 and expected in err
+
+
+def _rows_of(plain: str, status: Status) -> int:
+    return sum(line.startswith(f"{status.value} ") for line in plain.splitlines())
+
+
+def test_text_report_groups_many_insufficient_findings_by_metric() -> None:
+    """A small batch of a wide table: one row per check and metric, not one per column, unless
+    --verbose; warnings and failures stay one row each."""
+    many = [
+        _finding(
+            "tails", f"c{i}", f"c{i}: 3 rows", f"a batch of 12 rows cannot detect c{i}", Status.INSUFFICIENT
+        )
+        for i in range(12)
+    ]
+    warned = _finding("tails", "c3", "c3: p99 fell from 9 to 5", None, Status.WARN)
+    report = _report(warned, *many)
+    quiet = TextReporter()
+    plain = quiet.render(report)
+    assert _rows_of(plain, Status.INSUFFICIENT) == 1 and "tails | 12 columns | negative_share" in plain
+    assert "`c0`: a batch of 12 rows cannot detect c0 (and 11 more; --verbose lists each)" in plain
+    assert "warn              tails | c3 | negative_share" in plain
+    console = Console(record=True, width=400, color_system=None)
+    quiet.write(report, console)
+    assert "12 columns" in console.export_text() and "c11" not in console.export_text()
+    assert _rows_of(_text(report), Status.INSUFFICIENT) == 12  # --verbose: every finding
+    few = _report(warned, *many[:GROUP_INSUFFICIENT_ABOVE])
+    assert _rows_of(quiet.render(few), Status.INSUFFICIENT) == GROUP_INSUFFICIENT_ABOVE

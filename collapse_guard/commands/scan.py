@@ -60,7 +60,7 @@ def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ..reporters.text import styled
+    from ..reporters.text import report_rows, styled
 
     def message(text: str) -> Text:
         # On a terminal code spans are styled, as in check's report; in a file the backticks stay.
@@ -99,9 +99,11 @@ def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
         if not bad:
             continue
         console.print(Text("\n").append(one_line(f.path), style="bold").append(f": {f.status}"))
-        for x in bad:
-            where = f" `{x.column}`" if x.column else ""
-            line = message(f"  {x.status.value:<17} {x.check}{where} {x.metric}: {x.display_message()}")
+        for row in report_rows(bad, verbose):
+            where = (
+                f" ({row.column})" if row.grouped else f" `{row.column}`" if row.column != "(table)" else ""
+            )
+            line = message(f"  {row.status.value:<17} {row.check}{where} {row.metric}: {row.message}")
             console.print(line, highlight=False)
     if scan.images is not None and scan.images.counts:
         console.print(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..checks.formatting import SCIENTIFIC_ABOVE
@@ -55,6 +57,58 @@ def _num(x: float | None) -> str:
     return f"{x:.3g}"
 
 
+# Above this many insufficient-data findings the report groups them by check and metric (one row
+# each, with one column's reason): a small batch of a wide table otherwise buries the warnings
+# and failures under hundreds of "cannot detect ..." rows. --verbose lists every one.
+GROUP_INSUFFICIENT_ABOVE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of the report: a finding, or several insufficient-data findings of one metric."""
+
+    status: Status
+    check: str
+    column: str
+    metric: str
+    effect: float | None
+    p_adjusted: float | None
+    message: str
+    grouped: int = 0  # how many insufficient-data findings the row stands for (0: one, not grouped)
+
+
+def report_rows(findings: Iterable[Finding], verbose: bool) -> list[Row]:
+    """The findings to show, most severe first; passing ones only with ``verbose``, and many
+    insufficient-data ones grouped by check and metric unless ``verbose``."""
+    findings = sorted(findings, key=lambda f: (ORDER[f.status], f.check, f.column or "", f.metric))
+    shown = findings if verbose else [f for f in findings if f.status is not Status.PASS]
+    insufficient = [f for f in shown if f.status is Status.INSUFFICIENT]
+    group = not verbose and len(insufficient) > GROUP_INSUFFICIENT_ABOVE
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    rows: list[Row] = []
+    for f in shown:
+        if group and f.status is Status.INSUFFICIENT:
+            if (f.check, f.metric) not in groups:
+                groups[f.check, f.metric] = []
+                rows.append(Row(f.status, f.check, "", f.metric, None, None, ""))  # filled below
+            groups[f.check, f.metric].append(f)
+            continue
+        row = Row(f.status, f.check, f.column or "(table)", f.metric, f.measurement.effect, f.p_adjusted, "")
+        rows.append(dataclasses.replace(row, message=f.display_message()))
+    return [_grouped(row, groups[row.check, row.metric]) if group and not row.column else row for row in rows]
+
+
+def _grouped(row: Row, findings: list[Finding]) -> Row:
+    if len(findings) == 1:
+        f = findings[0]
+        return dataclasses.replace(row, column=f.column or "(table)", message=f.display_message())
+    first = findings[0]
+    reason = first.insufficient or first.display_message()
+    where = f"`{first.column}`: " if first.column else ""
+    message = f"{where}{reason} (and {len(findings) - 1} more; --verbose lists each)"
+    return dataclasses.replace(row, column=f"{len(findings)} columns", message=message, grouped=len(findings))
+
+
 class TextReporter:
     name = "text"
     description = "readable table for terminals (default on a terminal)"
@@ -64,11 +118,6 @@ class TextReporter:
         from rich.table import Table
         from rich.text import Text
 
-        findings = sorted(report.findings, key=lambda f: (ORDER[f.status], f.check, f.column or "", f.metric))
-        if not verbose:
-            shown = [f for f in findings if f.status is not Status.PASS]
-        else:
-            shown = findings
         table = Table(show_lines=False, expand=False, pad_edge=False)
         table.add_column("status", no_wrap=True)
         table.add_column("check", no_wrap=True)
@@ -77,15 +126,15 @@ class TextReporter:
         table.add_column("effect", justify="right", no_wrap=True)
         table.add_column("p adj", justify="right", no_wrap=True)
         table.add_column("evidence")
-        for f in shown:
+        for row in report_rows(report.findings, verbose):
             table.add_row(
-                Text(f.status.value, style=STYLES[f.status]),
-                Text(f.check),
-                Text(f.column or "(table)"),
-                Text(f.metric),
-                _num(f.measurement.effect),
-                _num(f.p_adjusted),
-                styled(f.display_message()),
+                Text(row.status.value, style=STYLES[row.status]),
+                Text(row.check),
+                Text(row.column),
+                Text(row.metric),
+                _num(row.effect),
+                _num(row.p_adjusted),
+                styled(row.message),
             )
         return table
 
@@ -135,15 +184,12 @@ class TextReporter:
             + ", ".join(f"{len(report.by_status(s))} {s.value}" for s in Status if report.by_status(s))
             + ("" if self.verbose else "  (passing findings hidden; --verbose shows all)"),
         ]
-        findings = sorted(report.findings, key=lambda f: (ORDER[f.status], f.check, f.column or "", f.metric))
-        for f in findings:
-            if f.status is Status.PASS and not self.verbose:
-                continue
+        for row in report_rows(report.findings, self.verbose):
             lines.append(
-                f"{f.status.value:<17} {f.check} | {f.column or '(table)'} | {f.metric}"
-                f"  effect {_num(f.measurement.effect)}, p adj {_num(f.p_adjusted)}"
+                f"{row.status.value:<17} {row.check} | {row.column} | {row.metric}"
+                f"  effect {_num(row.effect)}, p adj {_num(row.p_adjusted)}"
             )
-            lines.append(f"{'':<18}{f.display_message()}")
+            lines.append(f"{'':<18}{row.message}")
         lines.extend(f"note: {note}" for note in report.notes)
         return "\n".join(lines) + "\n"
 
