@@ -368,3 +368,17 @@ def test_a_float_column_with_nan_values_declared_text_counts_them_as_missing(tmp
     col = prof.columns["t"]
     assert col.kind is Kind.TEXT
     assert (col.docs, col.nulls) == (257, 43)  # it crashed with an IndexError
+
+
+def test_a_column_the_reference_skipped_is_noted_with_the_references_reason() -> None:
+    rng = np.random.default_rng(0)
+
+    def frame(n: int) -> pd.DataFrame:
+        days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+        return pd.DataFrame({"amount": rng.lognormal(size=n), "day": days.strftime("%Y-%m-%d")})
+
+    reference = cg.profile(frame(2_000))
+    assert "day" in reference.skipped and "day" not in reference.columns
+    notes = cg.check(frame(1_000), reference, select=["tail-shrinkage"]).notes
+    (note,) = [n for n in notes if "'day'" in n]
+    assert f"the reference skipped it too: {reference.skipped['day']}" in note

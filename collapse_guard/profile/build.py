@@ -148,7 +148,9 @@ class _Builder:
             self.kinds = {c: self.reference.columns[c].kind for c in self.columns}
             extra = [c for c in names if c not in self.reference.columns and c not in self.ignore]
             for c in extra:
-                self.skipped[c] = "not in the reference"
+                # A column the reference skipped (dates, ids) says why, not just that it is missing.
+                why = self.reference.skipped.get(c)
+                self.skipped[c] = f"the reference skipped it too: {why}" if why else "not in the reference"
         else:
             self.columns = [c for c in names if c not in self.ignore]
             for c in self.columns:
