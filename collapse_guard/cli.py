@@ -90,7 +90,12 @@ def common_options(f: F) -> F:
 
 def report_options(f: F) -> F:
     """Options shared by commands that produce a report (check, scan)."""
-    f = click.option("--verbose", "-v", is_flag=True, help="Text format: also list passing findings, and insufficient-data ones one by one.")(f)
+    f = click.option(
+        "--verbose",
+        "-v",
+        is_flag=True,
+        help="Text format: also list passing findings, and insufficient-data ones one by one.",
+    )(f)
     f = click.option(
         "--ignore",
         "ignore",

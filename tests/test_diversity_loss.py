@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import cast
 
 import numpy as np
@@ -16,6 +17,7 @@ from collapse_guard.profile.settings import ProfileSettings
 from collapse_guard.protocols import Check
 from collapse_guard.results import Report, Status
 from collapse_guard.runner import run_checks
+from collapse_guard.stats.entropy import rarefied_hill
 
 WORDS = np.array([f"w{i}" for i in range(3000)])
 CONFIG = {"checks": {"diversity-loss": {"null_draws": 25, "coverage_draws": 12}}}
@@ -201,13 +203,24 @@ def test_one_hot_width_explosion_is_refused_with_a_clear_message() -> None:
     batch = frame(500, 15)
     batch["comment"] = [f"note {i} from a customer" for i in range(len(batch))]
     report = run(batch, ref, columns={"comment": "categorical"})
-    refused = finding(report, "comment", "coverage")
-    assert refused.status is Status.INSUFFICIENT
-    assert "'comment' has 1,500 distinct values" in refused.message
-    assert "--column comment=text" in refused.message
+    # Named in the coverage finding, not one insufficient-data finding per wide column per run.
+    assert not [f for f in report.findings if f.metric == "coverage" and f.column == "comment"]
     table = finding(report, None, "coverage")
     assert table.status is Status.PASS
+    assert "Left out: `comment` (1,500 categories), more than the 100" in table.message
     assert "comment" not in table.measurement.evidence["categorical_columns"]
+    assert table.measurement.evidence["left_out_columns"] == {"comment": 1500}
+
+
+def test_coverage_with_every_column_too_wide_is_insufficient_data_naming_them() -> None:
+    rng = np.random.default_rng(0)
+    ref = cg.profile(
+        pd.DataFrame({"sku": [f"s{i}" for i in rng.integers(0, 900, 1500)]}), columns={"sku": "categorical"}
+    )
+    batch = pd.DataFrame({"sku": [f"s{i}" for i in rng.integers(0, 900, 500)]})
+    cov = finding(run(batch, ref, columns={"sku": "categorical"}), None, "coverage")
+    assert cov.status is Status.INSUFFICIENT and "no column is left to compare rows on" in cov.message
+    assert "`sku`" in cov.message
 
 
 def test_large_batch_duplicates_use_whole_batch_against_a_scaled_null() -> None:
@@ -248,3 +261,126 @@ def test_batch_larger_than_the_reference_is_matched_down_and_passes(
     assert "subsampled to match" in d2.message
     near = finding(report, "text", "near_duplicate_share")
     assert near.measurement.evidence["null_scaled_by"] > 1
+
+
+def test_split_null_matches_exact_enumeration_on_a_tiny_pool() -> None:
+    # Reference counts (2, 1, 1), batch (1, 1, 0): N = 4, n = 2, m = 2. Under H0 the batch is a
+    # uniformly random 2 of the 6 pooled rows; enumerate all 15 and compare the Hill q0 / q2
+    # log-ratio laws and the permutation p-value with the sampler's.
+    import itertools
+    import math
+
+    from collapse_guard.checks.diversity_loss.categorical import (
+        _differences,
+        _matched,
+        _observed_and_split_null,
+    )
+
+    r, b = np.array([2, 1, 1]), np.array([1, 1, 0])
+    pool = r + b
+    rows = np.repeat(np.arange(3), pool)
+    exact = []
+    for pick in itertools.combinations(range(len(rows)), 2):
+        bat = np.bincount(rows[list(pick)], minlength=3)
+        d = _differences(*_matched(pool - bat, bat, 2, np.random.default_rng(0), "count"))
+        exact.append((round(d[1], 9), round(d[2], 9)))
+    (ref_s, bat_s), null = _observed_and_split_null(r, b, 6000, np.random.default_rng(3))
+    assert ref_s[1] == pytest.approx(rarefied_hill(r, 2, 0)) and ref_s[2] == pytest.approx(
+        rarefied_hill(r, 2, 2)
+    )
+    assert bat_s[1] == 2 and bat_s[2] == 2
+    sampled = [(round(a, 9), round(c, 9)) for a, c in null[:, 1:]]
+    for value in set(exact):
+        assert sampled.count(value) / len(sampled) == pytest.approx(exact.count(value) / 15, abs=0.02)
+    observed = _differences(ref_s, bat_s)
+    # exact holds values rounded to 9 decimals: compare with a tolerance above that rounding
+    p_exact = sum(e[1] <= observed[2] + 1e-8 for e in exact) / 15
+    assert np.mean(null[:, 2] <= observed[2] + 1e-8) == pytest.approx(p_exact, abs=0.02)
+    assert math.isfinite(observed[0])
+
+
+def _near_unique(n: int, seed: int) -> pd.DataFrame:
+    """Product-title-like column: about 95% distinct values, a few repeated ones."""
+    rng = np.random.default_rng(seed)
+    common = rng.choice(40, size=n, p=np.r_[np.full(20, 0.04), np.full(20, 0.01)] / 1.0)
+    unique = rng.random(n) < 0.93
+    return pd.DataFrame(
+        {
+            "title": [
+                f"t{seed}-{i}" if u else f"c{c}" for i, (u, c) in enumerate(zip(unique, common, strict=True))
+            ]
+        }
+    )
+
+
+@pytest.mark.parametrize(("ref_rows", "batch_rows"), [(2000, 2000), (600, 3000)])
+def test_honest_splits_of_a_near_unique_column_do_not_fail_or_reach_tiny_p(
+    ref_rows: int, batch_rows: int
+) -> None:
+    pool = _near_unique(ref_rows + batch_rows, 0)
+    ps = []
+    for seed in range(6):
+        order = np.random.default_rng(seed).permutation(len(pool))
+        ref = cg.profile(pool.iloc[order[:ref_rows]], columns={"title": "categorical"})
+        report = cg.check(
+            pool.iloc[order[ref_rows:]], ref, select=["diversity-loss"], columns={"title": "categorical"}
+        )
+        for f in report.findings:
+            if f.metric in ("entropy", "hill_q0", "hill_q2"):
+                # Exact p-values: an honest split warns at about the policy's warn level (its
+                # effect gate does not hold back a column this noisy), never fails.
+                assert f.status is not Status.FAIL, f.message
+                ps.append(f.measurement.p_value)
+                lo, hi = f.measurement.interval
+                assert lo <= f.measurement.expected <= hi
+    assert min(ps) > 1e-3  # the multinomial null gave p down to 1e-36 here
+
+
+def _zipf_column(
+    n: int, rng: np.random.Generator, sharpen: float = 1.0, drop_rare_half: bool = False
+) -> pd.DataFrame:
+    p = 1.0 / np.arange(1, 61) ** sharpen
+    if drop_rare_half:
+        p[30:] = 0.0
+    return pd.DataFrame({"category": rng.choice([f"c{i:02d}" for i in range(60)], size=n, p=p / p.sum())})
+
+
+@pytest.mark.parametrize(("ref_rows", "batch_rows"), [(3000, 600), (400, 6000)])
+def test_collapsed_categories_fail_both_ways_of_sizes(ref_rows: int, batch_rows: int) -> None:
+    rng = np.random.default_rng(11)
+    ref = cg.profile(_zipf_column(ref_rows, rng))
+    sharp = cg.check(_zipf_column(batch_rows, rng, sharpen=1.6), ref, select=["diversity-loss"])
+    assert finding(sharp, "category", "entropy").status is Status.FAIL
+    assert finding(sharp, "category", "hill_q2").status is Status.FAIL
+    dropped = cg.check(_zipf_column(batch_rows, rng, drop_rare_half=True), ref, select=["diversity-loss"])
+    assert finding(dropped, "category", "hill_q0").status is Status.FAIL
+    honest = cg.check(_zipf_column(batch_rows, rng), ref, select=["diversity-loss"])
+    assert all(
+        finding(honest, "category", m).status is Status.PASS for m in ("entropy", "hill_q0", "hill_q2")
+    )
+
+
+def test_messages_say_which_side_each_number_is_and_list_only_present_categories() -> None:
+    rng = np.random.default_rng(12)
+    ref = cg.profile(_zipf_column(500, rng))
+    large = cg.check(_zipf_column(4000, rng, sharpen=1.6), ref, select=["diversity-loss"])
+    msg = finding(large, "category", "entropy").message
+    assert msg.startswith("`category`: the batch, rarefied to the reference's 500 rows, has ")
+    assert "an honest batch of 500 rows next to this reference would have about" in msg
+    assert "the reference at 500 rows:" in msg
+    # Chao-Shen effective numbers above the row count are said to be population estimates.
+    pool = _near_unique(1000, 1)
+    unique_ref = cg.profile(pool.iloc[:500], columns={"title": "categorical"})
+    near = cg.check(pool.iloc[500:], unique_ref, select=["diversity-loss"], columns={"title": "categorical"})
+    ent = finding(near, "title", "entropy")
+    assert math.exp(ent.measurement.value) > 500
+    assert (
+        "estimates the effective number of the population sampled, which can exceed the 500 rows"
+        in ent.message
+    )
+    # A single-category batch lists that category only.
+    single = cg.check(pd.DataFrame({"category": ["c03"] * 200}), ref, select=["diversity-loss"])
+    ent = finding(single, "category", "entropy")
+    assert ent.measurement.evidence["top_categories"] == ["c03"]
+    assert "its only category holds 100% of the batch" in ent.message
+    assert ent.status is Status.FAIL

@@ -13,12 +13,14 @@ from collapse_guard.stats.entropy import (
     as_counts,
     chao_shen_entropy,
     compare_with_null,
+    compare_with_split_null,
     entropy_estimates,
     finite_population_inflation,
     hill_number,
     miller_madow_entropy,
     plugin_entropy,
     rarefied_hill,
+    tail_p_value,
     top_share,
 )
 
@@ -161,3 +163,59 @@ def test_compare_with_null_inflation_and_floor() -> None:
     assert finite_population_inflation(0.0) == 1.0
     with pytest.raises(ValueError):
         compare_with_null(1.0, [1.0], worse="lower")
+
+
+def test_compare_with_null_degenerate_null_gives_the_permutation_p_never_zero() -> None:
+    # Coverage of 100-row batches: 20 draws all equal 1.0. Nothing to extrapolate from.
+    low = compare_with_null(0.99, np.ones(20), worse="lower")
+    assert low.p_value == pytest.approx(1 / 21)
+    assert compare_with_null(1.0, np.ones(20), worse="lower").p_value == 1.0
+    assert compare_with_null(1.5, np.ones(20), worse="higher").p_value == pytest.approx(1 / 21)
+
+
+def test_tail_p_value_permutation_inside_and_guarded_tail_beyond() -> None:
+    null = np.arange(100, dtype=float)
+    p, _ = tail_p_value(9.5, null, worse="lower")
+    assert p >= 11 / 101
+    p_hi, _ = tail_p_value(89.5, null, worse="higher")
+    assert p_hi >= 11 / 101
+    # Beyond the draws: Student t with B - 1 df on the wider of sd and worse-side semi-deviation.
+    rng = np.random.default_rng(0)
+    draws = rng.normal(0.0, 1.0, 40)
+    p, z = tail_p_value(-6.0, draws, worse="lower")
+    below = draws[draws < draws.mean()] - draws.mean()
+    sd = max(draws.std(ddof=1), math.sqrt(np.mean(below**2)))
+    assert z == pytest.approx((-6.0 - draws.mean()) / sd)
+    # at least the t tail (an exponential envelope on the worse quarter may widen it)
+    assert p >= sps.t.cdf(z / math.sqrt(1 + 1 / 40), 39)
+    assert 0 < p < 1 / 41
+    # A null skewed toward the worse side is not extrapolated: the permutation p-value.
+    skewed = -(rng.exponential(1.0, 40) ** 2)
+    assert tail_p_value(-100.0, skewed, worse="lower")[0] == pytest.approx(1 / 41)
+    assert tail_p_value(3.0, np.zeros(10), worse="higher")[0] == pytest.approx(1 / 11)
+
+
+def test_tail_p_value_is_calibrated_against_a_large_simulation() -> None:
+    # Observed and draws exchangeable (one normal and one moderately skewed law): the rejection
+    # rate at 1% and 0.1% must not exceed the level by more than simulation noise.
+    rng = np.random.default_rng(1)
+    for law in (lambda s: rng.standard_normal(s), lambda s: -rng.gamma(9.0, size=s)):
+        ps = np.array([tail_p_value(d[0], d[1:], worse="lower")[0] for d in (law(41) for _ in range(6000))])
+        assert np.mean(ps < 0.01) <= 0.0135
+        assert np.mean(ps < 0.001) <= 0.002
+        assert np.mean(ps < 0.05) <= 0.055
+
+
+def test_split_null_comparison_is_on_the_statistic_scale() -> None:
+    diffs = np.linspace(-0.2, 0.2, 41)
+    res = compare_with_split_null(9.0, 10.0, diffs, worse="lower", log_scale=True)
+    assert res.expected == pytest.approx(10.0)
+    lo, hi = res.interval
+    assert lo == pytest.approx(10.0 * math.exp(np.quantile(diffs, 0.025)))
+    assert hi == pytest.approx(10.0 * math.exp(np.quantile(diffs, 0.975)))
+    # log(0.9) = -0.105: 11 of 41 draws are at or below it.
+    assert res.p_value == pytest.approx(max(11 / 42, res.p_value))
+    assert res.p_value < 0.35
+    additive = compare_with_split_null(2.0, 2.5, diffs, worse="lower")
+    assert additive.expected == pytest.approx(2.5)
+    assert additive.p_value == pytest.approx(1 / 42, rel=0.5) or additive.p_value < 1 / 42

@@ -469,3 +469,43 @@ def test_documents_without_words_are_named_as_such(text_reference: cg.Profile) -
         "has 300 documents, none with a word (only punctuation, digits or spaces) (need 30 with words)"
         in head.message
     )
+
+
+_POOL_RNG = np.random.default_rng(99)
+_POOL = pd.DataFrame(
+    {"x": np.round(_POOL_RNG.normal(size=200), 2), "c": "common", "n": _POOL_RNG.integers(0, 5, 200)}
+)
+
+
+def _orders(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Mostly unique rows; a fifth repeat one of 200 standard orders (natural exact duplicates)."""
+    own = pd.DataFrame(
+        {
+            "x": np.round(rng.normal(size=n), 4),
+            "c": rng.choice(["x1", "x2", "x3"], n),
+            "n": rng.integers(0, 5, n),
+        }
+    )
+    pick = rng.random(n) < 0.2
+    own.loc[pick, :] = _POOL.iloc[rng.integers(0, 200, int(pick.sum()))].to_numpy()
+    return own.astype({"x": float, "n": int})
+
+
+def test_reference_copies_with_natural_duplicates_both_ways() -> None:
+    """A fifth of honest rows are exact duplicates, so the hold-out's 1% distance quantile is 0
+    and "near" once meant "exact" on 750 rows: an honest batch read "a generator may be leaking
+    its training rows", and 10% of rows copied from the reference went unflagged (p = 0.21).
+    Exact copies are now hashed over all rows and compared with held-out rows' rate."""
+    rng = np.random.default_rng(0)
+    human = _orders(8000, rng)
+    ref = cg.profile(human)
+    honest = _findings(cg.check(_orders(2000, rng), ref, select=[NAME], config=FAST))[
+        (None, "reference_copies")
+    ]
+    assert honest.status.value == "pass" and "leaking" not in honest.message, honest.message
+    assert honest.measurement.evidence["expected_exact_share"] > 0.15
+    leaked = pd.concat([_orders(1800, rng), human.sample(200, random_state=1)], ignore_index=True)
+    copies = _findings(cg.check(leaked, ref, select=[NAME], config=FAST))[(None, "reference_copies")]
+    assert copies.status.value in ("warn", "fail") and "leaking" in copies.message, copies.message
+    ev = copies.measurement.evidence
+    assert ev["exact_share"] - ev["expected_exact_share"] > 0.03 and ev["exact_p_value"] < 0.01

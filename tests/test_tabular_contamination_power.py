@@ -277,3 +277,46 @@ def test_many_level_category_encoding_does_not_separate_a_clean_batch() -> None:
     evidence = rows["unexplained_share"].measurement.evidence
     assert abs(evidence["auc"] - 0.5) < 0.02, evidence["auc"]
     assert rows["unexplained_share"].status.value == "pass"
+
+
+def test_row_message_claims_only_what_the_tests_show() -> None:
+    """A shifted batch of independent columns: the share reads as an estimate with its 95% lower
+    bound, as rows unlike the reference (not as machine generation); the copula contrast is not
+    named without its own significance, the "clearly human region" only when the batch holds
+    materially less of it, and a 22% vs 20% missing share in 300 rows is not quoted."""
+    rng = np.random.default_rng(21)
+
+    def table(n: int, shift: float) -> pd.DataFrame:
+        x = rng.normal(shift, 1, n)
+        x[rng.random(n) < 0.2] = np.nan
+        return pd.DataFrame({"x": x, "y": rng.normal(size=n), "z": rng.choice(list("abcd"), n)})
+
+    ref = cg.profile(table(6000, 0.0))
+    batch = table(300, 0.6)
+    batch.loc[rng.random(300) < 0.03, "x"] = np.nan
+    rows = _rows(cg.check(batch, ref, select=[NAME], config=FAST))
+    m = rows["unexplained_share"].measurement
+    msg = rows["unexplained_share"].message
+    assert m.value > 0 and m.interval[1] == 1.0
+    assert f"an estimated {m.value:.0%}" in msg.replace(".0%", "%") or "an estimated" in msg
+    assert (
+        "95% lower bound" in msg and "or a shift in the data" in msg and "at least" not in msg.split(":")[0]
+    )
+    assert "break dependence" not in msg, msg
+    assert "holds only 100%" not in msg
+    assert "missing values differ" not in msg and m.evidence["missing_shares_differ"] == []
+
+
+def test_tail_hint_compares_with_the_references_own_share_beyond_p1_p99() -> None:
+    """Ratings 1-5: p1 is the minimum, so no row can lie below it; the hint must not expect 2%."""
+    from collapse_guard.checks.synthetic_contamination.tabular import _region_hints
+    from collapse_guard.kinds import Kind
+
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"amount": rng.lognormal(size=4_000), "stars": rng.integers(1, 6, 4_000)})
+    honest = pd.DataFrame({"amount": rng.lognormal(size=1_000), "stars": rng.integers(1, 6, 1_000)})
+    kinds = {"amount": Kind.NUMERIC, "stars": Kind.NUMERIC}
+    assert not [h for h in _region_hints(ref, honest, kinds) if "p1/p99" in h]
+    clipped = honest.assign(amount=honest["amount"].clip(*np.quantile(ref["amount"], [0.02, 0.98])))
+    (hint,) = [h for h in _region_hints(ref, clipped, kinds) if "p1/p99" in h]
+    assert hint.startswith("`amount` has 0.0% of rows beyond") and "where the reference has 2.0%" in hint

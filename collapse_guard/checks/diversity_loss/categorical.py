@@ -1,25 +1,119 @@
-"""Categorical columns: Chao-Shen entropy and Hill numbers q = 0, 2 against a size-matched reference null."""
+"""Categorical columns: Chao-Shen entropy and Hill numbers q = 0, 2 against random splits of the pool.
+
+Under H0 the reference's ``N`` rows and the batch's ``n`` rows are exchangeable given their pooled
+counts ``r + b`` (as in ``stats.conditional_counts``), so an honest (reference, batch) pair is a
+uniformly random split of the pool into ``N`` and ``n`` rows (``multivariate_hypergeometric``). The
+test statistic is two-sample, at the matched size ``m = min(n, N)``: ``D = S(batch at m) -
+S(reference at m)`` for the Chao-Shen entropy, and the log ratio for the Hill numbers q = 0, 2 (the
+larger side rarefied to ``m``: closed form for the Hill numbers, the mean over a few size-``m``
+subsamples for Chao-Shen). The same ``D`` on random splits of the pool is its exact null, whatever
+the column's shares are and however little of it the reference has seen; a one-sample statistic of
+the batch alone would lose its power when ``n >> N``, the difference keeps it both ways.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+from scipy.special import gammaln
 
 from ...context import CheckContext
 from ...profile import CategoricalProfile
 from ...results import Measurement
 from ...stats.entropy import (
     chao_shen_entropy,
-    compare_with_null,
-    hill_number,
+    compare_with_split_null,
     miller_madow_entropy,
     plugin_entropy,
-    rarefied_hill,
 )
 from .common import MIN_ROWS, _fmt, _measure, _pct
+
+Method = Literal["count", "marginals"]
+
+# Size-m subsamples whose mean Chao-Shen entropy stands for a side larger than the matched size.
+CS_SUBSAMPLES = 3
+
+
+def _frequencies(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(k, f_k)``: the distinct positive counts and how many categories have each."""
+    f = np.bincount(x)
+    k = np.flatnonzero(f)
+    k = k[k > 0]
+    return k.astype(np.float64), f[k].astype(np.float64)
+
+
+def _chao_shen(x: np.ndarray) -> float:
+    """``chao_shen_entropy`` from the count frequencies (the estimator depends on nothing else)."""
+    k, f = _frequencies(x)
+    n = float(np.dot(k, f))
+    f1 = float(f[0]) if len(k) and k[0] == 1 else 0.0
+    if f1 == n:
+        f1 = n - 1
+    pa = (1.0 - f1 / n) * k / n
+    return float(-np.sum(f * pa * np.log(pa) / (1.0 - (1.0 - pa) ** n)))
+
+
+def _hill_at(x: np.ndarray, m: int) -> tuple[float, float]:
+    """Hill numbers q = 0, 2 of ``x`` at size ``m``: plug-in at its own size, rarefied above it."""
+    k, f = _frequencies(x)
+    total = float(np.dot(k, f))
+    if total <= m:
+        return float(f.sum()), total**2 / float(np.dot(f, k * k))
+    # Chao et al. (2014): S(m) = sum_i 1 - C(N - X_i, m) / C(N, m); the q = 2 interpolation.
+    rest = total - k
+    with np.errstate(invalid="ignore"):
+        log_absent = gammaln(rest + 1) - gammaln(rest - m + 1) - gammaln(total + 1) + gammaln(total - m + 1)
+    absent = np.where(rest >= m, np.exp(log_absent), 0.0)
+    q0 = float(np.dot(f, 1.0 - absent))
+    simpson = float(np.dot(f, k * (k - 1.0))) / (total * (total - 1.0))
+    return q0, 1.0 / (1.0 / m + (m - 1.0) / m * simpson)
+
+
+def _at_size(x: np.ndarray, m: int, rng: np.random.Generator, method: Method) -> tuple[float, float, float]:
+    """(Chao-Shen entropy, Hill q0, Hill q2) of counts ``x`` matched to ``m`` rows."""
+    q0, q2 = _hill_at(x, m)
+    if int(x.sum()) <= m:
+        return _chao_shen(x), q0, q2
+    subs = [rng.multivariate_hypergeometric(x, m, method=method) for _ in range(CS_SUBSAMPLES)]
+    return float(np.mean([_chao_shen(s) for s in subs])), q0, q2
+
+
+def _matched(
+    ref: np.ndarray, bat: np.ndarray, m: int, rng: np.random.Generator, method: Method
+) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    return _at_size(ref, m, rng, method), _at_size(bat, m, rng, method)
+
+
+def _differences(ref: tuple[float, float, float], bat: tuple[float, float, float]) -> tuple[float, ...]:
+    """``D``: batch minus reference Chao-Shen entropy, log ratios of the Hill numbers q = 0, 2."""
+    return (bat[0] - ref[0], math.log(bat[1] / ref[1]), math.log(bat[2] / ref[2]))
+
+
+def _observed_and_split_null(
+    r: np.ndarray, b: np.ndarray, draws: int, rng: np.random.Generator
+) -> tuple[tuple[tuple[float, float, float], tuple[float, float, float]], np.ndarray]:
+    """The statistics of both sides at ``m = min(N, n)`` and ``D`` on ``draws`` random splits.
+
+    ``r`` and ``b`` are the reference and batch counts of the same categories (none zero in
+    both). Each split draws the smaller side's rows from the pooled counts without replacement
+    (``multivariate_hypergeometric``); the larger side is the rest. Returns
+    ``((reference, batch), null)`` with each side as (Chao-Shen entropy, Hill q0, Hill q2) and
+    ``null`` of shape ``(draws, 3)`` holding ``_differences`` of each split.
+    """
+    n_ref, n = int(r.sum()), int(b.sum())
+    m = min(n, n_ref)
+    pool = r + b
+    method: Method = "count" if pool.sum() <= 10 * len(pool) else "marginals"
+    obs = _matched(r, b, m, rng, method)
+    null = np.empty((draws, 3))
+    for j in range(draws):
+        x = rng.multivariate_hypergeometric(pool, m, method=method)
+        ref_j, bat_j = (x, pool - x) if n_ref <= n else (pool - x, x)
+        null[j] = _differences(*_matched(ref_j, bat_j, m, rng, method))
+    return obs, null
 
 
 def _categorical(ctx: CheckContext, column: str) -> Iterator[Measurement]:
@@ -43,46 +137,29 @@ def _categorical(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     m = min(n, n_ref)
     draws = int(ctx.option("null_draws"))
     rng = ctx.rng("categorical", column)
-    p_ref = r / n_ref
-    inflate = math.sqrt(1.0 + m / n_ref)
-    mult = rng.multinomial(m, p_ref, size=draws)
-    # Expected values come from rarefying the reference (unbiased for m <= n_ref); the spread of
-    # an honest size-m batch comes from multinomial draws, inflated for the reference's own error.
-    hyper = [rng.multivariate_hypergeometric(r, m, method="marginals") for _ in range(draws)]
+    keep = (r + b) > 0
+    r, b = r[keep], b[keep]
+    labels = [x for x, k in zip(labels, keep.tolist(), strict=True) if k]
+    obs, null = _observed_and_split_null(r, b, draws, rng)
+    (ref_cs, ref_q0, ref_q2), (obs_cs, obs_q0, obs_q2) = obs
+    cs = compare_with_split_null(obs_cs, ref_cs, null[:, 0], worse="lower")
+    q0 = compare_with_split_null(obs_q0, ref_q0, null[:, 1], worse="lower", log_scale=True)
+    q2 = compare_with_split_null(obs_q2, ref_q2, null[:, 2], worse="lower", log_scale=True)
     if n > m:
-        b_sub = [rng.multivariate_hypergeometric(b, m, method="marginals") for _ in range(10)]
-        obs_cs = float(np.mean([chao_shen_entropy(x) for x in b_sub]))
-        obs_q0, obs_q2 = rarefied_hill(b, m, 0), rarefied_hill(b, m, 2)
-        scope = f"the batch rarefied to the reference's {m:,} rows"
+        scope = f"the batch, rarefied to the reference's {m:,} rows,"
     else:
-        obs_cs = chao_shen_entropy(b)
-        obs_q0, obs_q2 = hill_number(b, 0), hill_number(b, 2)
-        scope = f"an honest batch of {m:,} rows"
-    exp_cs = float(np.mean([chao_shen_entropy(x) for x in hyper]))
-    null_cs = [chao_shen_entropy(x) for x in mult]
-    cs = compare_with_null(obs_cs, null_cs, worse="lower", expected=exp_cs, inflate=inflate)
-    q0 = compare_with_null(
-        obs_q0,
-        [hill_number(x, 0) for x in mult],
-        worse="lower",
-        expected=rarefied_hill(r, m, 0),
-        inflate=inflate,
-        min_sd=0.5,
-    )
-    q2 = compare_with_null(
-        obs_q2,
-        [hill_number(x, 2) for x in mult],
-        worse="lower",
-        expected=rarefied_hill(r, m, 2),
-        inflate=inflate,
-    )
+        scope = "the batch"
+    honest = f"an honest batch of {m:,} rows next to this reference"
 
-    top = np.argsort(-b, kind="stable")[:5]
+    top = [i for i in np.argsort(-b, kind="stable")[:5].tolist() if b[i] > 0]
     top_b = float(b[top].sum() / n)
     top_r = float(r[top].sum() / n_ref)
     top_names = [labels[i] for i in top]
+    holders = f"top {len(top)} categories hold" if len(top) > 1 else "its only category holds"
+    if 1 < len(top) == int(np.count_nonzero(b)):
+        holders = f"its {len(top)} categories hold"
     concentration = (
-        f"top {len(top)} categories hold {_pct(top_b)} of the batch vs {_pct(top_r)} of the "
+        f"{holders} {_pct(top_b)} of the batch vs {_pct(top_r)} of the "
         f"reference ({', '.join(repr(x) for x in top_names)})"
     )
     show = np.argsort(-(r / n_ref + b / n), kind="stable")[:20]
@@ -90,6 +167,8 @@ def _categorical(ctx: CheckContext, column: str) -> Iterator[Measurement]:
         "batch_rows": n,
         "reference_rows": n_ref,
         "matched_rows": m,
+        "null": "random splits of the pooled reference + batch counts (exact under exchangeability)",
+        "null_draws": draws,
         "top_categories": top_names,
         "top_share_batch": top_b,
         "top_share_reference": top_r,
@@ -109,15 +188,27 @@ def _categorical(ctx: CheckContext, column: str) -> Iterator[Measurement]:
         },
     }
     eff = math.exp(cs.observed - cs.expected)
+    population = ""
+    if max(math.exp(cs.observed), math.exp(cs.expected)) > m:
+        population = (
+            f"; Chao-Shen estimates the effective number of the population sampled, which can "
+            f"exceed the {m:,} rows"
+        )
     yield _measure(
         column,
         "entropy",
         cs,
         eff,
-        f"`{column}` has {_fmt(math.exp(cs.observed))} effective categories where {scope} has "
-        f"{_fmt(math.exp(cs.expected))} (Chao-Shen entropy {cs.observed:.3f} vs "
-        f"{cs.expected:.3f} nats); {concentration}.",
-        {**shared, "hill_q1": math.exp(cs.observed), "hill_q1_expected": math.exp(cs.expected)},
+        f"`{column}`: {scope} has {_fmt(math.exp(cs.observed))} effective categories where "
+        f"{honest} would have about {_fmt(math.exp(cs.expected))} (Chao-Shen entropy "
+        f"{cs.observed:.3f} vs {cs.expected:.3f} nats; the reference at {m:,} rows: "
+        f"{ref_cs:.3f}{population}); {concentration}.",
+        {
+            **shared,
+            "hill_q1": math.exp(cs.observed),
+            "hill_q1_expected": math.exp(cs.expected),
+            "reference_at_matched_rows": ref_cs,
+        },
     )
     present = set(np.flatnonzero(b > 0).tolist())
     missing = [labels[i] for i in np.argsort(-r, kind="stable") if r[i] > 0 and i not in present]
@@ -126,17 +217,23 @@ def _categorical(ctx: CheckContext, column: str) -> Iterator[Measurement]:
         "hill_q0",
         q0,
         q0.observed / q0.expected if q0.expected > 0 else 1.0,
-        f"`{column}` shows {_fmt(q0.observed)} distinct categories where {scope} shows "
-        f"{_fmt(q0.expected)} by rarefaction; most common absent: "
-        f"{', '.join(repr(x) for x in missing[:5]) or 'none'}.",
-        {**shared, "absent_categories": missing[:20], "absent_count": len(missing)},
+        f"`{column}`: {scope} shows {_fmt(q0.observed)} distinct categories where {honest} "
+        f"would show about {_fmt(q0.expected)} (the reference at {m:,} rows: {_fmt(ref_q0)}); "
+        f"most common absent: {', '.join(repr(x) for x in missing[:5]) or 'none'}.",
+        {
+            **shared,
+            "absent_categories": missing[:20],
+            "absent_count": len(missing),
+            "reference_at_matched_rows": ref_q0,
+        },
     )
     yield _measure(
         column,
         "hill_q2",
         q2,
         q2.observed / q2.expected if q2.expected > 0 else 1.0,
-        f"`{column}` has an inverse Simpson index of {_fmt(q2.observed)} vs {_fmt(q2.expected)} "
-        f"expected: {concentration}.",
-        shared,
+        f"`{column}`: {scope} has an inverse Simpson index of {_fmt(q2.observed)} where "
+        f"{honest} would have about {_fmt(q2.expected)} (the reference at {m:,} rows: "
+        f"{_fmt(ref_q2)}): {concentration}.",
+        {**shared, "reference_at_matched_rows": ref_q2},
     )

@@ -68,18 +68,27 @@ def _coverage(ctx: CheckContext) -> Iterator[Measurement]:
     numeric = [c for c in ctx.columns(Kind.NUMERIC) if c in ref_df and c in bat_df]
     categorical = [c for c in ctx.columns(Kind.CATEGORICAL) if c in ref_df and c in bat_df]
     max_cats = int(ctx.option("max_categories"))
+    # Columns with too many categories to one-hot encode (cities, SKUs, ids) are left out and named
+    # in the coverage finding: one insufficient-data finding per such column, on every run, buried
+    # the report in advice to retype columns that are fine as they are.
+    left_out: dict[str, int] = {}
     while True:
         try:
             space = fit_feature_space(ref_df, numeric, categorical, max_categories=max_cats)
             break
         except FeatureWidthError as err:
             categorical.remove(err.column)
-            reason = (
-                f"`{err.column}` was left out of the coverage feature space: {err}; or raise "
-                f"diversity-loss max_categories (now {max_cats})"
-            )
-            yield Measurement(err.column, "coverage", insufficient=reason, message=reason)
+            left_out[err.column] = err.n_categories
+    without = (
+        f" Left out: {', '.join(f'`{c}` ({n:,} categories)' for c, n in left_out.items())}, more than "
+        f"the {max_cats:,} a one-hot encoding allows (diversity-loss max_categories)."
+        if left_out
+        else ""
+    )
     if space.width == 0:
+        if left_out:
+            reason = f"no column is left to compare rows on.{without}"
+            yield Measurement(None, "coverage", insufficient=reason, message=reason)
         return
     rows = int(ctx.option("coverage_rows"))
     s = min(len(bat_df), len(ref_df) // 2, rows)
@@ -133,7 +142,8 @@ def _coverage(ctx: CheckContext) -> Iterator[Measurement]:
             f"uncovered reference rows are mostly {'; '.join(where)}."
             if where
             else f"{_pct(uncovered_share)} of reference rows have no batch row nearby."
-        ),
+        )
+        + without,
         {
             "rows_per_side": s,
             "batch_sample_rows": len(bat_df),
@@ -141,6 +151,7 @@ def _coverage(ctx: CheckContext) -> Iterator[Measurement]:
             "feature_width": space.width,
             "numeric_columns": list(space.numeric),
             "categorical_columns": [c for c, _ in space.categorical],
+            "left_out_columns": dict(left_out),
             "k": K,
             "density": float(np.mean(obs_den)),
             "density_expected": float(np.mean(null_den)),

@@ -9,7 +9,6 @@ amount of honest duplication).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -18,7 +17,7 @@ import pandas as pd
 from ...context import CheckContext
 from ...kinds import Kind
 from ...results import Measurement
-from ...stats.entropy import compare_with_null
+from ...stats.entropy import compare_with_split_null
 from .common import MIN_ROWS, _measure, _pct
 
 # Rows per side at which the shares are compared. A repeat is seen only when both copies land in
@@ -66,21 +65,14 @@ def _duplicate_rows(ctx: CheckContext) -> Iterator[Measurement]:
     batch_share = repeat_share(bat_codes[:m])
     reference_share = repeat_share(ref_codes[:m])
     pooled = np.concatenate([ref_codes, bat_codes])
-    # Null draws of the batch's share: the reference's share plus the difference between the two
-    # halves of a random 2m-row subset of the pooled rows (what a random split of the samples gives).
+    # The two halves of a random 2m-row subset of the pooled rows are what a random split of the
+    # samples gives at m rows each: their difference is one draw of the null.
     draws = int(ctx.option("null_draws"))
-    null = []
+    differences = []
     for _ in range(draws):
         pick = rng.choice(len(pooled), 2 * m, replace=False)
-        null.append(reference_share + repeat_share(pooled[pick[:m]]) - repeat_share(pooled[pick[m:]]))
-    rate = (repeat_share(pooled) * len(pooled) + 0.5) / (len(pooled) + 1)
-    cmp = compare_with_null(
-        batch_share,
-        null,
-        worse="higher",
-        expected=reference_share,
-        min_sd=math.sqrt(2 * rate * (1 - rate) / m),
-    )
+        differences.append(repeat_share(pooled[pick[:m]]) - repeat_share(pooled[pick[m:]]))
+    cmp = compare_with_split_null(batch_share, reference_share, differences, worse="higher")
     excess = batch_share - reference_share
     repeated = round(batch_share * m)
     yield _measure(

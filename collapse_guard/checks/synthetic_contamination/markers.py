@@ -65,7 +65,9 @@ def _markers(run: _Run, column: str, batch: TokenSample) -> None:
     msg = (
         f"{_pct(res.share_batch)} of {column!r} documents use LLM style words "
         f"({', '.join(repr(w) for w, _ in top[:5]) or 'none'}) where {_pct(res.share_baseline)} "
-        f"were expected from {baseline}: at least {_pct(delta)} of documents machine-written"
+        f"were expected from {baseline}: an excess of {_pct(delta)} of documents (95% interval "
+        f"{_pct(max(lo, 0.0))} to {_pct(max(hi, 0.0))}), which LLM-written or LLM-edited text "
+        "would explain"
     )
     run.out.append(
         Measurement(

@@ -75,10 +75,11 @@ def _signature(run: _Run, column: str, scored: _Scored) -> None:
     # cannot bound the share from above. The bound's own upper limit is in the evidence.
     interval = (res.alpha, 1.0)
     msg = (
-        f"at least {_pct(res.alpha)} of {column!r} documents "
-        f"are unlike anything in the reference: {_pct(res.reference_share)} of held-out human "
+        f"at least {_pct(res.alpha)} of {column!r} documents (95% lower confidence bound; point "
+        f"estimate {_pct(res.estimate)}) are unlike the reference, which is what machine-written "
+        f"text looks like, or a shift in topic or source: {_pct(res.reference_share)} of held-out human "
         f"documents score as clearly human by the {SCORES[res.score]}, only "
-        f"{_pct(res.batch_share)} of the batch (95% lower confidence bound; classifier AUC "
+        f"{_pct(res.batch_share)} of the batch (classifier AUC "
         f"{auc:.3f}, long-context gain median {gain_b:+.2f} vs {gain_r:+.2f} for human text)"
     )
     run.out.append(
@@ -120,7 +121,7 @@ def _signature(run: _Run, column: str, scored: _Scored) -> None:
             interval,
             res.p_value,
             "lower bound",
-            f"{column}: at least {_pct(res.alpha)} missing from human-like regions "
+            f"{column}: at least {_pct(res.alpha)} (95% lower bound) missing from human-like regions "
             f"({SCORES[res.score]}; classifier AUC {auc:.3f})",
         )
     )
