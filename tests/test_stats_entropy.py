@@ -219,3 +219,18 @@ def test_split_null_comparison_is_on_the_statistic_scale() -> None:
     additive = compare_with_split_null(2.0, 2.5, diffs, worse="lower")
     assert additive.expected == pytest.approx(2.5)
     assert additive.p_value == pytest.approx(1 / 42, rel=0.5) or additive.p_value < 1 / 42
+
+
+def test_guarded_tail_is_far_less_anti_conservative_on_a_skewed_null() -> None:
+    """Self-repetition-like nulls: mostly small, now and then a jump (exponential draws). The
+    observed value is one more draw of the same law. Measured: at the 0.001 level the Gaussian tail
+    rejects 1.9% (19x), the guarded one 0.5%; at 0.01, 2.4% and 1.5%."""
+    rng = np.random.default_rng(11)
+    trials, b = 4_000, 40
+    sets = rng.exponential(size=(trials, b + 1))
+    gaussian = np.array([compare_with_null(s[0], s[1:], worse="higher").p_value for s in sets])
+    guarded = np.array([compare_with_null(s[0], s[1:], worse="higher", guarded=True).p_value for s in sets])
+    assert np.mean(gaussian < 0.001) > 0.012 and np.mean(guarded < 0.001) < 0.007
+    assert np.mean(guarded < 0.01) < 0.02 < np.mean(gaussian < 0.01)
+    far = compare_with_null(30.0, sets[0, 1:], worse="higher", guarded=True)
+    assert far.p_value < 1e-4  # a real excess still reaches small p-values

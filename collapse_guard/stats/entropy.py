@@ -252,6 +252,7 @@ def compare_with_null(
     expected: float | None = None,
     inflate: float = 1.0,
     min_sd: float = 0.0,
+    guarded: bool = False,
 ) -> NullComparison:
     """One-sided test of an observed statistic against draws from a size-matched null.
 
@@ -264,8 +265,12 @@ def compare_with_null(
     The p-value is the permutation-style ``(1 + k) / (B + 1)`` (Phipson & Smyth 2010) while the
     observed value lies inside the null's range, and a Gaussian tail fitted to the null beyond it:
     ``B`` draws cannot resolve p-values below ``1 / (B + 1)``, which a multiple-testing correction
-    across many findings needs. A degenerate null (every draw equal and no ``min_sd``) has no tail
-    to fit: the p-value is then the permutation one, ``1 / (B + 1)`` at least, never 0.
+    across many findings needs. With ``guarded`` the tail is ``tail_p_value``'s instead (Student's
+    t on the wider of sd and worse-side semi-deviation, at least an exponential tail of the worse
+    quarter of the draws), for statistics whose null is skewed toward the worse side, unless
+    ``min_sd`` is larger than the draws' spread (that floor stands for a binomial-like null the
+    draws cannot show). A degenerate null (every draw equal and no ``min_sd``) has no tail to fit:
+    the p-value is then the permutation one, never 0.
 
     Parameters
     ----------
@@ -281,6 +286,8 @@ def compare_with_null(
         Factor for the null's spread (see above).
     min_sd
         Floor for the spread (for discrete statistics whose null can be degenerate).
+    guarded
+        Use the guarded tail beyond the draws (see above).
     """
     if worse not in ("lower", "higher"):
         raise ValueError(f"worse must be 'lower' or 'higher', got {worse!r}")
@@ -305,6 +312,10 @@ def compare_with_null(
     p_emp = (1 + k) / (len(adjusted) + 1)
     if sd <= 0:
         p = p_emp  # no spread to extrapolate from: B draws resolve no p-value below 1 / (B + 1)
+    elif guarded and float(adjusted.std(ddof=1)) >= min_sd:
+        # Without the skewness cut-off: at the 20-40 draws these nulls get, sample skewness is too
+        # noisy to switch on; the exponential envelope of the worse quarter follows a skewed tail.
+        p = tail_p_value(observed, adjusted, worse=worse, max_skew=math.inf)[0]
     else:
         p = p_gauss if k == 0 else max(p_gauss, p_emp)
     step = max(1, len(adjusted) // 50)

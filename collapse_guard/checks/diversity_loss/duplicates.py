@@ -139,7 +139,9 @@ def _document_findings(
     # Self-repetition of 4-grams (Shaib et al. 2024) at the matched document count.
     sr_obs = float(np.mean([self_repetition(*take_docs(b_tok, b_off, d)) for d in b_docs]))
     sr_null = [self_repetition(*take_docs(r_tok, r_off, d)) for d in r_docs]
-    sr = compare_with_null(sr_obs, sr_null, worse="higher", inflate=inflate)
+    # Guarded tail: a few stock phrases make this null skewed upward, and a Gaussian fitted to it
+    # failed 2% of small honest batches (200 reviews: p = 4e-7 for "good value for money" x 5).
+    sr = compare_with_null(sr_obs, sr_null, worse="higher", inflate=inflate, guarded=True)
     yield _measure(
         column,
         "self_repetition",
