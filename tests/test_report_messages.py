@@ -283,5 +283,11 @@ def test_text_report_groups_many_insufficient_findings_by_metric() -> None:
     quiet.write(report, console)
     assert "12 columns" in console.export_text() and "c11" not in console.export_text()
     assert _rows_of(_text(report), Status.INSUFFICIENT) == 12  # --verbose: every finding
+    named = [
+        _finding("d", f"c{i}", "x", f"`c{i}` has 20 non-null batch values", Status.INSUFFICIENT)
+        for i in range(12)
+    ]
+    grouped = quiet.render(_report(*named))
+    assert "`c0` has 20 non-null batch values (and 11 more" in grouped and "`c0`: `c0`" not in grouped
     few = _report(warned, *many[:GROUP_INSUFFICIENT_ABOVE])
     assert _rows_of(quiet.render(few), Status.INSUFFICIENT) == GROUP_INSUFFICIENT_ABOVE

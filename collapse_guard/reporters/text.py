@@ -104,9 +104,13 @@ def _grouped(row: Row, findings: list[Finding]) -> Row:
         return dataclasses.replace(row, column=f.column or "(table)", message=f.display_message())
     first = findings[0]
     reason = first.insufficient or first.display_message()
-    where = f"`{first.column}`: " if first.column else ""
+    # Name the example's column unless its reason already does ("`c0` has 20 values ...").
+    named = not first.column or f"`{first.column}`" in reason or reason.startswith(f"{first.column}:")
+    where = "" if named else f"`{first.column}`: "
     message = f"{where}{reason} (and {len(findings) - 1} more; --verbose lists each)"
-    return dataclasses.replace(row, column=f"{len(findings)} columns", message=message, grouped=len(findings))
+    columns = {f.column for f in findings}
+    label = f"{len(columns)} columns" if None not in columns else f"{len(findings)} findings"
+    return dataclasses.replace(row, column=label, message=message, grouped=len(findings))
 
 
 class TextReporter:

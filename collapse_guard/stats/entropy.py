@@ -218,7 +218,9 @@ class NullComparison:
     sd
         Spread of the null after inflation (see ``compare_with_null``).
     z
-        ``(observed - expected) / sd``.
+        ``(observed - expected) / sd``; from ``compare_with_split_null``, the standardised
+        difference the tail used instead (``tail_p_value``: on the difference's own scale, log
+        for ratios, over the wider of its sd and its worse-side semi-deviation).
     p_value
         One-sided p-value in the "worse" direction.
     null

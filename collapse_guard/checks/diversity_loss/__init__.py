@@ -9,8 +9,7 @@ the *same size* drawn from the reference gives (science.md sections 3 and 7):
   self-repetition and near-duplicate shares at a matched document count, against reference
   subsamples drawn from the hashed-token sample the reference profile stores;
 * tabular rows: Naeem et al. (2020) coverage of the reference by the batch in a standardised,
-  one-hot encoded feature space, against reference self-splits of equal size; and the share of
-  rows that repeat another row, against random splits of the pooled row samples.
+  one-hot encoded feature space, against reference self-splits of equal size.
 
 Without a reference (``scan`` without ``-r``) only the within-batch duplicate shares are reported,
 judged on their effect alone.
@@ -30,7 +29,6 @@ from ...results import Measurement
 from .categorical import _categorical
 from .coverage import _coverage
 from .duplicates import _duplicates_only
-from .rows import _duplicate_rows
 from .text import _text
 
 NAME = "diversity-loss"
@@ -96,14 +94,6 @@ METRICS: dict[str, MetricSpec] = {
         "self-splits of the same size",
         0.95,
         0.85,
-    ),
-    "duplicate_row_share": MetricSpec(
-        "share of sampled batch rows equal to another sampled row (numeric and categorical "
-        "columns), minus the reference's share at the same number of rows",
-        worse="higher",
-        warn=0.01,
-        fail=0.03,
-        bounds=(0.0, 1.0),
     ),
 }
 
@@ -171,7 +161,6 @@ class DiversityLoss:
         for column in ctx.columns(Kind.TEXT):
             yield from _text(ctx, column)
         yield from _coverage(ctx)
-        yield from _duplicate_rows(ctx)
 
 
 @hookimpl

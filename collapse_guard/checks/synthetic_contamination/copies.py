@@ -159,9 +159,9 @@ def _row_hashes(xn: np.ndarray, xc: np.ndarray) -> np.ndarray:
 
 
 def _near_threshold(holdout: np.ndarray) -> float:
-    """The largest distance that at most 1% of held-out rows (exact copies aside) come within,
-    and no less than 1e-9: ties at the smallest positive distance must not pull the threshold
-    up to a share of human rows far above 1%."""
+    """The largest distance that at most 1% of held-out rows (exact copies aside) come within, or
+    1e-9 when even the smallest positive distance is shared by more: ties there must not pull the
+    threshold up to a share of human rows far above 1%."""
     pos = np.sort(holdout[holdout > 0])
     if holdout.size == 0 or pos.size == 0:
         return 1e-9
