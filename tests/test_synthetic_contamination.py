@@ -120,6 +120,9 @@ def test_text_with_synthetic_reference_both_directions(text_reference: cg.Profil
     assert abs(head.measurement.value - 0.3) < 0.08
     assert head.status.value == "fail"
     assert "mixture MLE" in head.measurement.evidence["method"]
+    # Against a known machine sample the estimate is a share of machine text, with its interval.
+    assert head.message.startswith("an estimated ") and "(95% interval " in head.message
+    assert "of the batch is machine-generated (" in head.message
     clean = cg.check(
         _mixed(600, 0.0, 6),
         text_reference,
@@ -136,6 +139,9 @@ def test_text_without_synthetic_reference_both_directions(text_reference: cg.Pro
     head = _headline(dirty)
     assert head.status.value in ("warn", "fail")
     assert head.measurement.evidence["kind"] == "lower bound"
+    # Without one it is rows unlike the reference: machine text explains them, and so does a shift.
+    assert "of the batch is unlike the reference: machine-generated, or a data shift (" in head.message
+    assert "100%]" not in head.message and "is machine-generated (" not in head.message
     # a lower bound: not far above the truth
     assert head.measurement.value <= 0.3 + 0.05
     found = _findings(dirty)
