@@ -11,12 +11,14 @@ import pyarrow as pa
 
 from .config import Config, load_config, parse_config, with_overrides
 from .errors import ConfigError, InputError
+from .kinds import Kind
 from .plugins import Registry, default_registry
 from .profile import Profile, build_profile
 from .profile.build import separator_hint
 from .profile.io import is_profile_file
 from .readahead import read_ahead
-from .readers import iter_chunks
+from .readers import documents_only, iter_chunks
+from .readers.builtin import TextReader
 from .results import Report
 from .runner import run_checks
 
@@ -121,11 +123,14 @@ def profile_files(
     """Profile data files or folders as a reference."""
     cfg = with_overrides(resolve_config(config), columns=columns)
     registry = _registry(cfg)
+    files = _paths(paths)
+    # Text documents make a text column whatever inference would say of a few short ones.
+    by_format = {TextReader.column: Kind.TEXT} if documents_only(files) else {}
     return _with_columns(
         build_profile(
-            _read_files(_paths(paths), registry, cfg),
+            _read_files(files, registry, cfg),
             settings=cfg.reference_settings(),
-            kinds=cfg.column_kinds(),
+            kinds={**by_format, **cfg.column_kinds()},
             ignore=cfg.ignored_columns(),
             synthetic=synthetic,
             required=tuple(columns or ()),

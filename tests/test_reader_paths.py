@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import assert_one_line_error
 
+import collapse_guard as cg
 from collapse_guard.cli import main
 
 Run = Callable[..., tuple[int, str, str]]
@@ -274,3 +275,19 @@ def test_a_header_longer_than_max_line_bytes_is_named_not_called_empty(tmp_path:
     limits = ReadLimits(max_line_bytes=40)
     with pytest.raises(InputError, match=r"line 1 is longer than 40 bytes"):
         list(iter_chunks([data], get_readers(), limits=limits))
+
+
+def test_text_documents_profile_as_a_text_column_however_few(tmp_path: Path) -> None:
+    """One short note (or one-word notes) would be inferred categorical; documents are text."""
+    from collapse_guard.kinds import Kind
+    from collapse_guard.readers import documents_only
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("Just one short note.")
+    prof = cg.profile_files(notes)
+    assert prof.columns["text"].kind is Kind.TEXT
+    assert documents_only([notes]) and documents_only([notes / "a.txt"])
+    (tmp_path / "t.csv").write_text("text\nyes\nno\n")
+    assert not documents_only([tmp_path / "t.csv"]) and not documents_only([tmp_path])  # a csv among them
+    assert cg.profile_files(notes, columns={"text": "categorical"}).columns["text"].kind is Kind.CATEGORICAL

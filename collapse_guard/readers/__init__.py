@@ -204,6 +204,26 @@ def _expand(path: Path, readers: Readers) -> list[Path]:
     return data
 
 
+def documents_only(paths: Sequence[str | Path]) -> bool:
+    """True when every path is a text document or a folder of them (read as one ``text`` column).
+
+    Such a column is text by construction: inferred, a single short document or a folder of
+    one-word notes would read as categorical. Paths that do not exist are left to the reader's
+    own error.
+    """
+    if not paths:
+        return False
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = [p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)]
+            if not files or not all(is_text_file(p) for p in files):
+                return False
+        elif not is_text_file(path):
+            return False
+    return True
+
+
 def _files_read(target: Path) -> list[Path]:
     """The files a target stands for: itself, or the documents of a text folder."""
     return text_files(target) if target.is_dir() else [target]
