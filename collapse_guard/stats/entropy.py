@@ -44,6 +44,58 @@ def as_counts(counts: np.ndarray | list[int] | list[float]) -> np.ndarray:
     return arr
 
 
+def count_frequencies(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(k, f_k)``: the distinct positive counts and how many types have each, as float64.
+
+    Chao-Shen entropy and the rarefied Hill numbers q = 0, 2 depend on nothing else, and a
+    column's counts repeat (many types seen once, twice, ...): computed from the frequencies they
+    cost the number of distinct counts, not of types. ``counts`` are non-negative integers
+    (validate with ``as_counts`` first when they come from outside).
+    """
+    if len(counts) and int(counts.max()) > 4 * len(counts):
+        # Few types with large counts (5 categories of a million rows): a bincount as long as the
+        # largest count would cost more than sorting the counts.
+        k, f = np.unique(counts[counts > 0], return_counts=True)
+        return k.astype(np.float64), f.astype(np.float64)
+    f = np.bincount(counts)
+    k = np.flatnonzero(f)
+    k = k[k > 0]
+    return k.astype(np.float64), f[k].astype(np.float64)
+
+
+def chao_shen_from_frequencies(k: np.ndarray, f: np.ndarray) -> float:
+    """``chao_shen_entropy`` of the counts whose frequencies are ``(k, f)`` (``count_frequencies``)."""
+    n = float(np.dot(k, f))
+    if n == 0:
+        return 0.0
+    f1 = float(f[0]) if len(k) and k[0] == 1 else 0.0
+    if f1 == n:
+        f1 = n - 1
+    pa = (1.0 - f1 / n) * k / n
+    return float(-np.sum(f * pa * np.log(pa) / (1.0 - (1.0 - pa) ** n)))
+
+
+def hill_at_size(k: np.ndarray, f: np.ndarray, m: int) -> tuple[float, float]:
+    """Hill numbers q = 0, 2 of the counts with frequencies ``(k, f)`` at ``m`` observations.
+
+    Rarefied (``rarefied_hill``) when the counts hold more than ``m`` observations, plug-in at
+    their own size otherwise (where the two agree at ``m = n``).
+    """
+    total = float(np.dot(k, f))
+    if total <= m:
+        return float(f.sum()), total**2 / float(np.dot(f, k * k))
+    from scipy.special import gammaln
+
+    # Chao et al. (2014): S(m) = sum_i 1 - C(N - X_i, m) / C(N, m); the q = 2 interpolation.
+    rest = total - k
+    with np.errstate(invalid="ignore"):
+        log_absent = gammaln(rest + 1) - gammaln(rest - m + 1) - gammaln(total + 1) + gammaln(total - m + 1)
+    absent = np.where(rest >= m, np.exp(log_absent), 0.0)
+    q0 = float(np.dot(f, 1.0 - absent))
+    simpson = float(np.dot(f, k * (k - 1.0))) / (total * (total - 1.0))
+    return q0, 1.0 / (1.0 / m + (m - 1.0) / m * simpson)
+
+
 def plugin_entropy(counts: np.ndarray | list[int]) -> float:
     """Maximum-likelihood (plug-in) Shannon entropy ``-sum p log p`` in nats.
 
@@ -77,17 +129,7 @@ def chao_shen_entropy(counts: np.ndarray | list[int]) -> float:
     ``H = -sum p~ log p~ / (1 - (1 - p~)^n)``. As in the R package ``entropy``, when every
     observation is a singleton ``f1`` is set to ``n - 1`` so that coverage stays positive.
     """
-    c = as_counts(counts)
-    n = int(c.sum())
-    if n == 0:
-        return 0.0
-    f1 = int(np.sum(c == 1))
-    if f1 == n:
-        f1 = n - 1
-    coverage = 1.0 - f1 / n
-    pa = coverage * c / n
-    inclusion = 1.0 - (1.0 - pa) ** n
-    return float(-np.sum(pa * np.log(pa) / inclusion))
+    return chao_shen_from_frequencies(*count_frequencies(as_counts(counts)))
 
 
 def hill_number(counts: np.ndarray | list[int], q: float) -> float:
@@ -128,14 +170,7 @@ def rarefied_hill(counts: np.ndarray | list[int], m: int, q: int) -> float:
     if not 1 <= m <= n:
         raise ValueError(f"m must be between 1 and the number of observations ({n}), got {m}")
     if q == 0:
-        # log C(n - x, m) - log C(n, m), computed stably with gammaln.
-        from scipy.special import gammaln
-
-        x = c.astype(np.float64)
-        with np.errstate(invalid="ignore"):
-            log_ratio = gammaln(n - x + 1) - gammaln(n - x - m + 1) - gammaln(n + 1) + gammaln(n - m + 1)
-        absent = np.where(n - x >= m, np.exp(log_ratio), 0.0)
-        return float(np.sum(1.0 - absent))
+        return hill_at_size(*count_frequencies(c), m)[0]
     if q == 1:
         if m == n:
             return hill_number(c, 1)
@@ -152,10 +187,7 @@ def rarefied_hill(counts: np.ndarray | list[int], m: int, q: int) -> float:
             h -= w * float(np.sum(pmf * share * np.log(share)))
         return math.exp(h)
     if q == 2:
-        if n < 2:
-            return 1.0
-        simpson = float(np.sum(c * (c - 1.0))) / (n * (n - 1.0))
-        return 1.0 / (1.0 / m + (m - 1.0) / m * simpson)
+        return 1.0 if n < 2 else hill_at_size(*count_frequencies(c), m)[1]
     raise ValueError(f"rarefied Hill numbers are implemented for q in (0, 1, 2), got {q}")
 
 

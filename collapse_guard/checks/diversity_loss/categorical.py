@@ -18,14 +18,16 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 import numpy as np
-from scipy.special import gammaln
 
 from ...context import CheckContext
 from ...profile import CategoricalProfile
 from ...results import Measurement
 from ...stats.entropy import (
     chao_shen_entropy,
+    chao_shen_from_frequencies,
     compare_with_split_null,
+    count_frequencies,
+    hill_at_size,
     miller_madow_entropy,
     plugin_entropy,
 )
@@ -37,53 +39,14 @@ Method = Literal["count", "marginals"]
 CS_SUBSAMPLES = 3
 
 
-def _frequencies(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(k, f_k)``: the distinct positive counts and how many categories have each."""
-    if len(x) and int(x.max()) > 4 * len(x):
-        # Few categories with large counts (5 categories of a million rows): a bincount as long as
-        # the largest count would cost more than sorting the counts.
-        k, f = np.unique(x[x > 0], return_counts=True)
-        return k.astype(np.float64), f.astype(np.float64)
-    f = np.bincount(x)
-    k = np.flatnonzero(f)
-    k = k[k > 0]
-    return k.astype(np.float64), f[k].astype(np.float64)
-
-
-def _chao_shen(x: np.ndarray) -> float:
-    """``chao_shen_entropy`` from the count frequencies (the estimator depends on nothing else)."""
-    k, f = _frequencies(x)
-    n = float(np.dot(k, f))
-    f1 = float(f[0]) if len(k) and k[0] == 1 else 0.0
-    if f1 == n:
-        f1 = n - 1
-    pa = (1.0 - f1 / n) * k / n
-    return float(-np.sum(f * pa * np.log(pa) / (1.0 - (1.0 - pa) ** n)))
-
-
-def _hill_at(x: np.ndarray, m: int) -> tuple[float, float]:
-    """Hill numbers q = 0, 2 of ``x`` at size ``m``: plug-in at its own size, rarefied above it."""
-    k, f = _frequencies(x)
-    total = float(np.dot(k, f))
-    if total <= m:
-        return float(f.sum()), total**2 / float(np.dot(f, k * k))
-    # Chao et al. (2014): S(m) = sum_i 1 - C(N - X_i, m) / C(N, m); the q = 2 interpolation.
-    rest = total - k
-    with np.errstate(invalid="ignore"):
-        log_absent = gammaln(rest + 1) - gammaln(rest - m + 1) - gammaln(total + 1) + gammaln(total - m + 1)
-    absent = np.where(rest >= m, np.exp(log_absent), 0.0)
-    q0 = float(np.dot(f, 1.0 - absent))
-    simpson = float(np.dot(f, k * (k - 1.0))) / (total * (total - 1.0))
-    return q0, 1.0 / (1.0 / m + (m - 1.0) / m * simpson)
-
-
 def _at_size(x: np.ndarray, m: int, rng: np.random.Generator, method: Method) -> tuple[float, float, float]:
     """(Chao-Shen entropy, Hill q0, Hill q2) of counts ``x`` matched to ``m`` rows."""
-    q0, q2 = _hill_at(x, m)
+    frequencies = count_frequencies(x)
+    q0, q2 = hill_at_size(*frequencies, m)
     if int(x.sum()) <= m:
-        return _chao_shen(x), q0, q2
+        return chao_shen_from_frequencies(*frequencies), q0, q2
     subs = [rng.multivariate_hypergeometric(x, m, method=method) for _ in range(CS_SUBSAMPLES)]
-    return float(np.mean([_chao_shen(s) for s in subs])), q0, q2
+    return float(np.mean([chao_shen_from_frequencies(*count_frequencies(s)) for s in subs])), q0, q2
 
 
 def _matched(
