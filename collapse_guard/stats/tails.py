@@ -405,15 +405,20 @@ def hill_xi(sorted_values: np.ndarray, k: int | None = None) -> float:
     k
         Upper order statistics to use; default ``hill_k(len(sorted_values))``.
     """
-    n = len(sorted_values)
+    return float(hill_xi_rows(np.asarray(sorted_values, dtype=float)[None, :], k)[0])
+
+
+def hill_xi_rows(sorted_rows: np.ndarray, k: int | None = None) -> np.ndarray:
+    """``hill_xi`` of each row of a 2-D array of rows sorted ascending (NaN where undefined)."""
+    n = sorted_rows.shape[1]
     k = hill_k(n) if k is None else int(k)
     if n < k + 1 or k < 1:
-        return math.nan
-    top = np.asarray(sorted_values[n - k - 1 :], dtype=float)
-    if top[0] <= 0:
-        return math.nan
-    logs = np.log(top)
-    return float(np.mean(logs[1:]) - logs[0])
+        return np.full(len(sorted_rows), math.nan)
+    top = sorted_rows[:, n - k - 1 :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(top)
+        xi = logs[:, 1:].mean(axis=1) - logs[:, 0]
+    return np.where(top[:, 0] > 0, xi, math.nan)
 
 
 def spread(sorted_values: np.ndarray, lo: float, hi: float) -> float:
@@ -494,15 +499,7 @@ class HillIndex:
 
     def rows(self, sorted_rows: np.ndarray) -> np.ndarray:
         """``hill_xi`` of each row of a 2-D array of rows sorted ascending."""
-        n = sorted_rows.shape[1]
-        k = hill_k(n) if self.k is None else int(self.k)
-        if n < k + 1 or k < 1:
-            return np.full(len(sorted_rows), math.nan)
-        top = sorted_rows[:, n - k - 1 :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            logs = np.log(top)
-            xi = logs[:, 1:].mean(axis=1) - logs[:, 0]
-        return np.where(top[:, 0] > 0, xi, math.nan)
+        return hill_xi_rows(sorted_rows, self.k)
 
     def simulate(self, population: np.ndarray, size: int, draws: int, rng: np.random.Generator) -> np.ndarray:
         """``draws`` Hill estimates of ``size`` draws from the sorted ``population``.
