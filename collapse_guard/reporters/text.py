@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -82,27 +81,37 @@ def report_rows(findings: Iterable[Finding], verbose: bool) -> list[Row]:
     insufficient-data ones grouped by check and metric unless ``verbose``."""
     findings = sorted(findings, key=lambda f: (ORDER[f.status], f.check, f.column or "", f.metric))
     shown = findings if verbose else [f for f in findings if f.status is not Status.PASS]
-    insufficient = [f for f in shown if f.status is Status.INSUFFICIENT]
-    group = not verbose and len(insufficient) > GROUP_INSUFFICIENT_ABOVE
     groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in shown:
+        if f.status is Status.INSUFFICIENT:
+            groups.setdefault((f.check, f.metric), []).append(f)
+    if verbose or sum(map(len, groups.values())) <= GROUP_INSUFFICIENT_ABOVE:
+        return [_row(f) for f in shown]
     rows: list[Row] = []
     for f in shown:
-        if group and f.status is Status.INSUFFICIENT:
-            if (f.check, f.metric) not in groups:
-                groups[f.check, f.metric] = []
-                rows.append(Row(f.status, f.check, "", f.metric, None, None, ""))  # filled below
-            groups[f.check, f.metric].append(f)
-            continue
-        row = Row(f.status, f.check, f.column or "(table)", f.metric, f.measurement.effect, f.p_adjusted, "")
-        rows.append(dataclasses.replace(row, message=f.display_message()))
-    return [_grouped(row, groups[row.check, row.metric]) if group and not row.column else row for row in rows]
+        if f.status is not Status.INSUFFICIENT:
+            rows.append(_row(f))
+        elif f is groups[f.check, f.metric][0]:  # one row per group, where its first finding sorts
+            rows.append(_grouped(groups[f.check, f.metric]))
+    return rows
 
 
-def _grouped(row: Row, findings: list[Finding]) -> Row:
-    if len(findings) == 1:
-        f = findings[0]
-        return dataclasses.replace(row, column=f.column or "(table)", message=f.display_message())
+def _row(f: Finding) -> Row:
+    return Row(
+        f.status,
+        f.check,
+        f.column or "(table)",
+        f.metric,
+        f.measurement.effect,
+        f.p_adjusted,
+        f.display_message(),
+    )
+
+
+def _grouped(findings: list[Finding]) -> Row:
     first = findings[0]
+    if len(findings) == 1:
+        return _row(first)
     reason = first.insufficient or first.display_message()
     # Name the example's column unless its reason already does ("`c0` has 20 values ...").
     named = not first.column or f"`{first.column}`" in reason or reason.startswith(f"{first.column}:")
@@ -110,7 +119,7 @@ def _grouped(row: Row, findings: list[Finding]) -> Row:
     message = f"{where}{reason} (and {len(findings) - 1} more; --verbose lists each)"
     columns = {f.column for f in findings}
     label = f"{len(columns)} columns" if None not in columns else f"{len(findings)} findings"
-    return dataclasses.replace(row, column=label, message=message, grouped=len(findings))
+    return Row(first.status, first.check, label, first.metric, None, None, message, grouped=len(findings))
 
 
 class TextReporter:
