@@ -190,10 +190,10 @@ def _expand(path: Path, readers: Readers) -> list[Path]:
         raise InputError(f"{path}: no such file or folder; check the path")
     if not path.is_dir():
         return [path]
-    entries = [p for p in path.rglob("*") if not _hidden(p, path)]
+    entries = _visible_entries(path)
     _refuse_unreadable(entries, readers)
     files = [p for p in entries if p.is_file()]
-    if files and all(is_text_file(p) for p in files):
+    if _all_documents(files):
         return [path]
     data = iter_data_files(path, readers)
     if not data:
@@ -216,12 +216,21 @@ def documents_only(paths: Sequence[str | Path]) -> bool:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = [p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)]
-            if not files or not all(is_text_file(p) for p in files):
+            if not _all_documents([p for p in _visible_entries(path) if p.is_file()]):
                 return False
         elif not is_text_file(path):
             return False
     return True
+
+
+def _visible_entries(folder: Path) -> list[Path]:
+    """Everything under ``folder`` but hidden files and folders."""
+    return [p for p in folder.rglob("*") if not _hidden(p, folder)]
+
+
+def _all_documents(files: list[Path]) -> bool:
+    """Whether a folder's files make one table of text documents: some, and all .txt/.md."""
+    return bool(files) and all(is_text_file(p) for p in files)
 
 
 def _files_read(target: Path) -> list[Path]:
