@@ -331,7 +331,8 @@ def compare_with_null(
         raise ValueError("the null needs at least two finite draws")
     centre = float(draws.mean()) if expected is None else float(expected)
     adjusted = centre + (draws - draws.mean()) * inflate
-    sd = max(float(adjusted.std(ddof=1)), float(min_sd))
+    draws_sd = float(adjusted.std(ddof=1))
+    sd = max(draws_sd, float(min_sd))
     diff = observed - centre
     if sd > 0:
         z = diff / sd
@@ -346,7 +347,7 @@ def compare_with_null(
     p_emp = (1 + k) / (len(adjusted) + 1)
     if sd <= 0:
         p = p_emp  # no spread to extrapolate from: B draws resolve no p-value below 1 / (B + 1)
-    elif guarded and float(adjusted.std(ddof=1)) >= min_sd:
+    elif guarded and draws_sd >= min_sd:
         # Without the skewness cut-off: at the 20-40 draws these nulls get, sample skewness is too
         # noisy to switch on; the exponential envelope of the worse quarter follows a skewed tail.
         p = tail_p_value(observed, adjusted, worse=worse, max_skew=math.inf)[0]
