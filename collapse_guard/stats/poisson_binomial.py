@@ -193,6 +193,11 @@ def _at_most(logit: np.ndarray, j: int) -> float:
     return cum - theta * j + _log_sum(t * np.exp(theta * (j - np.arange(j + 1))))
 
 
+def _first_margin(k: int, m: int) -> float:
+    """How far past ``k`` ``_at_least`` first sums: 40 sds of ``S`` under any tilt to ``k``."""
+    return 40.0 * math.sqrt(min(k, m - k)) + 64.0
+
+
 def _at_least(logit: np.ndarray, k: int) -> float:
     """``log`` of an upper bound on ``P(S >= k)``, exact to round-off, for ``1 <= k <= m`` above the mean.
 
@@ -204,7 +209,7 @@ def _at_least(logit: np.ndarray, k: int) -> float:
     below 1e-12 of it.
     """
     m = len(logit)
-    margin = 40.0 * math.sqrt(min(k, m - k)) + 64.0
+    margin = _first_margin(k, m)
     while True:
         top = min(m, k + math.ceil(margin))
         t, theta, cum = _tilted_pmf(logit, min(float(k), m - 0.5), top + 1)
@@ -234,8 +239,7 @@ def _at_least_k(logit: np.ndarray, k: int) -> float:
         return 0.0
     if k <= float(np.sum(special.expit(logit))):
         return max(0.0, 1.0 - _at_least_k(-logit, m - k + 1))  # P(S <= k - 1) = P(m - S >= m - k + 1)
-    first_margin = 40.0 * math.sqrt(min(k, m - k)) + 64.0  # _at_least's
-    log_p = _at_most(-logit, m - k) if m - k < k + first_margin else _at_least(logit, k)
+    log_p = _at_most(-logit, m - k) if m - k < k + _first_margin(k, m) else _at_least(logit, k)
     # A possible event is never reported impossible, even when its probability underflows.
     return min(1.0, max(math.exp(log_p), SMALLEST_TAIL))
 
