@@ -43,7 +43,6 @@ from ._common import LM_FOLDS as LM_FOLDS
 from ._common import MIN_DOCS as MIN_DOCS
 from ._common import MIN_ROWS as MIN_ROWS
 from ._common import _Run, load_markers
-from .copies import hash_str as hash_str
 from .headline import _headline
 from .provenance import _provenance
 from .tabular import _tabular

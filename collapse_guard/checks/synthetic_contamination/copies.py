@@ -23,7 +23,7 @@ import pandas as pd
 from ...kinds import Kind
 from ...results import Measurement
 from ...stats import dcr as dcr_stats
-from ...stats.distributions import betabinom_sf
+from ...stats.proportions import excess_rate_p
 from ._common import (
     _pct,
     _Run,
@@ -95,8 +95,8 @@ def _copies(
     k_near_h = int(np.sum((hd_other > 0) & (hd_other <= threshold)))
     k_near_b = int(np.sum((bd_other > 0) & (bd_other <= threshold)))
     k_exact_h, k_exact_b = int(exact_h.sum()), int(exact_b.sum())
-    p_exact = _two_sample_p(k_exact_b, exact_b.size, k_exact_h, exact_h.size)
-    p_near = _two_sample_p(k_near_b, bd_other.size, k_near_h, hd_other.size)
+    p_exact = excess_rate_p(k_exact_b, exact_b.size, k_exact_h, exact_h.size)
+    p_near = excess_rate_p(k_near_b, bd_other.size, k_near_h, hd_other.size)
     p_value = min(1.0, 2.0 * min(p_exact, p_near))
     exact_share, exp_exact = k_exact_b / exact_b.size, k_exact_h / exact_h.size
     # Shares of all rows: near copies are counted among the rows that are not exact copies.
@@ -168,22 +168,6 @@ def _near_threshold(holdout: np.ndarray) -> float:
     values, counts = np.unique(pos, return_counts=True)
     within = np.cumsum(counts) <= max(NEAR_QUANTILE * holdout.size, 1.0)
     return float(values[within][-1]) if within.any() else 1e-9
-
-
-def _two_sample_p(k_b: int, n_b: int, k_h: int, n_h: int) -> float:
-    """One-sided p-value for "the batch's rate exceeds the hold-out's": the batch count against
-    its predictive law given the hold-out count (beta-binomial, Jeffreys prior), which carries the
-    hold-out's own sampling error."""
-    if n_b == 0 or n_h == 0:
-        return 1.0
-    return float(betabinom_sf(k_b - 1, n_b, k_h + 0.5, n_h - k_h + 0.5))
-
-
-def hash_str(value: str) -> int:
-    """Stable integer code of a category (only equality matters)."""
-    import zlib
-
-    return zlib.crc32(str(value).encode("utf-8"))
 
 
 def _plain(v: Any) -> Any:

@@ -8,15 +8,13 @@ is the larger of two lower bounds read from the classifier's scores (``stats.mpe
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from ...kinds import Kind
 from ...results import Measurement
 from ...stats import mpe
-from ...stats.distributions import norm_sf
+from ...stats.proportions import two_proportion_p
 from ..formatting import num_pair
 from ._common import (
     MIN_ROWS,
@@ -203,7 +201,7 @@ def _tabular(run: _Run) -> None:
     missing_differs = [
         c
         for c, (r, b) in missing_shift.items()
-        if abs(b - r) >= MISSING_NOTE_GAP and _missing_differs(r, len(rs), b, len(bs))
+        if abs(b - r) >= MISSING_NOTE_GAP and two_proportion_p(r, len(rs), b, len(bs)) <= MISSING_NOTE_ALPHA
     ]
     shifted = [f"{c!r} {_pct(missing_shift[c][1])} vs {_pct(missing_shift[c][0])}" for c in missing_differs]
     if shifted:
@@ -265,16 +263,6 @@ def _tabular(run: _Run) -> None:
         )
     )
     _copies(run, rs[names], bs[names], kinds, rng)
-
-
-def _missing_differs(ref_share: float, n_ref: int, batch_share: float, n_batch: int) -> bool:
-    """Two-sided two-proportion z-test (pooled) of equal missing shares at MISSING_NOTE_ALPHA."""
-    pooled = (ref_share * n_ref + batch_share * n_batch) / max(n_ref + n_batch, 1)
-    var = pooled * (1 - pooled) * (1 / max(n_ref, 1) + 1 / max(n_batch, 1))
-    if var <= 0:
-        return ref_share != batch_share
-    z = abs(batch_share - ref_share) / math.sqrt(var)
-    return 2 * float(norm_sf(z)) <= MISSING_NOTE_ALPHA
 
 
 def equalise_missingness(
