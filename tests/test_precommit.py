@@ -240,3 +240,18 @@ def test_action_run_step(tmp_path: Path, data: dict[str, Path]) -> None:
     assert out.read_text() == "exit-code=1\n"
     assert "::error file=" in proc.stdout and "collapsed.csv" in proc.stdout
     assert "skip-me.csv" not in proc.stdout
+
+
+def test_the_hook_takes_every_table_suffix_the_readers_read_and_no_prose() -> None:
+    import re
+
+    from collapse_guard.plugins import default_registry
+
+    pattern = re.compile(yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))[0]["files"])
+    suffixes = {s for reader in default_registry().readers.values() for s in reader.suffixes}
+    prose = {s for s in suffixes if s.split(".")[1] in ("txt", "md", "json")}
+    assert prose, "the readers' text and plain-JSON suffixes moved: update this test"
+    for suffix in sorted(suffixes - prose):
+        assert pattern.search(f"data/part-1{suffix}"), f"the hook's files regex misses {suffix}"
+    for suffix in sorted(prose):
+        assert not pattern.search(f"docs/README{suffix}"), f"the hook's files regex takes {suffix}"
