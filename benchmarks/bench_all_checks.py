@@ -119,7 +119,7 @@ def oracle_notes(n: int = 5_000) -> list[str]:
         "",
         f"- **gaussian_refit on gaussian is near the limit of any test.** Refitting a normal to "
         f"{n:,} rows per generation leaves the median sd at {refit[5]['median_sd']:.4f} of the "
-        f"source's after five generations (science.md §1.1: exp(-g/(2(M-1)))); what does change is "
+        f"source's after five generations (Shumailov et al., Nature 2024, SI: exp(-g/(2(M-1)))); what does change is "
         f"a random walk of the mean and the variance, each step as large as one batch's sampling "
         f"error. The most powerful test that *knows* the source is Gaussian (chi-square on the "
         f"mean and log-variance z-scores, 5% level) detects generations 3-5 in "

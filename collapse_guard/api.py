@@ -119,8 +119,13 @@ def profile_files(
     config: Config | Mapping[str, Any] | PathLike | None = None,
     columns: Mapping[str, str] | None = None,
     synthetic: bool = False,
+    output: PathLike | None = None,
 ) -> Profile:
-    """Profile data files or folders as a reference."""
+    """Profile data files or folders as a reference.
+
+    ``output`` is the file the profile will be saved to: left out of the folders read, so that
+    a reference kept beside its data is not read as data the next time.
+    """
     cfg = with_overrides(resolve_config(config), columns=columns)
     registry = _registry(cfg)
     files = _paths(paths)
@@ -128,7 +133,7 @@ def profile_files(
     by_format = {TextReader.column: Kind.TEXT} if documents_only(files) else {}
     return _with_columns(
         build_profile(
-            _read_files(files, registry, cfg),
+            _read_files(files, registry, cfg, output),
             settings=cfg.reference_settings(),
             kinds={**by_format, **cfg.column_kinds()},
             ignore=cfg.ignored_columns(),
@@ -149,9 +154,13 @@ def _with_columns(prof: Profile) -> Profile:
     raise InputError(f"{where}: no column can be profiled ({reasons}); {hint}")
 
 
-def _read_files(paths: list[Path], registry: Registry, cfg: Config) -> Iterator[tuple[Path, Any]]:
-    """Chunks of the files for the profile builder: Arrow tables, read a chunk ahead."""
-    return read_ahead(iter_chunks(paths, registry.readers, limits=cfg.read_limits(), arrow=True))
+def _read_files(
+    paths: list[Path], registry: Registry, cfg: Config, output: PathLike | None = None
+) -> Iterator[tuple[Path, Any]]:
+    """Chunks of the files for the profile builder: Arrow tables, read a chunk ahead; ``output``
+    (the file the command writes) is left out of folders."""
+    skip = () if output is None else (output,)
+    return read_ahead(iter_chunks(paths, registry.readers, limits=cfg.read_limits(), arrow=True, skip=skip))
 
 
 def _paths(paths: Sequence[PathLike] | PathLike) -> list[Path]:
@@ -161,15 +170,35 @@ def _paths(paths: Sequence[PathLike] | PathLike) -> list[Path]:
 
 
 def load_reference(reference: Profile | PathLike) -> Profile:
-    """A Profile, or load one from a path."""
+    """A Profile, or load one from a path; a profile of machine-generated data is refused.
+
+    Raises
+    ------
+    InputError
+        When the profile was made with ``profile --synthetic`` (``synthetic=True``): compared
+        with it, the batch would be judged against machine text as if it were human.
+    """
     if isinstance(reference, Profile):
-        return reference
-    if not isinstance(reference, (str, Path)):
+        prof = reference
+    elif not isinstance(reference, (str, Path)):
         raise TypeError(
             f"reference must be a cg.Profile or the path of a reference file, got a "
             f"{type(reference).__name__}; build one with cg.profile(human_df)"
         )
-    return Profile.load(reference)
+    else:
+        prof = Profile.load(reference)
+    if prof.synthetic:
+        if isinstance(reference, Profile):
+            raise InputError(
+                "the reference profile was built with synthetic=True (a machine-generated sample); "
+                "pass it as synthetic_reference=, and build the reference from human data"
+            )
+        raise InputError(
+            f"{reference}: is a profile of machine-generated data (made with `profile --synthetic`), "
+            "not a human reference; pass it as --synthetic-reference, and build the reference from "
+            "human data without --synthetic"
+        )
+    return prof
 
 
 def load_synthetic(
@@ -182,7 +211,15 @@ def load_synthetic(
         return build_profile([synthetic], settings=cfg.reference_settings(), synthetic=True)
     paths = _paths(synthetic)  # type: ignore[arg-type]
     if len(paths) == 1 and paths[0].is_file() and is_profile_file(paths[0]):
-        return Profile.load(paths[0])
+        prof = Profile.load(paths[0])
+        if not prof.synthetic:
+            # Only the file's mark tells a human reference from a machine sample: the data is gone.
+            raise InputError(
+                f"{paths[0]}: is a human reference profile, not a machine-generated sample; pass "
+                "a profile made with `collapse-guard profile --synthetic`, or the machine-generated "
+                "data files, as --synthetic-reference"
+            )
+        return prof
     registry = default_registry()
     return build_profile(
         _read_files(paths, registry, cfg),
@@ -215,10 +252,11 @@ def _check(
     # A --column naming a reference column is fine even when the batch lacks it (=ignore is the
     # advertised way out); one that neither side has is a typo.
     typed = [c for c in required if c not in ref.columns and c not in ref.skipped]
+    # Before the batch is read: a wrong synthetic profile file should not cost a whole read.
+    synthetic = load_synthetic(synthetic_reference, cfg)
     batch = build_profile(
         chunks, settings=cfg.batch_settings(), reference=ref, ignore=cfg.ignored_columns(), required=typed
     )
-    synthetic = load_synthetic(synthetic_reference, cfg)
     return run_checks(
         ref,
         batch,
@@ -265,11 +303,14 @@ def check_files(
     synthetic_reference: Profile | pd.DataFrame | PathLike | Sequence[PathLike] | None = None,
     seed: int | None = None,
     show_tracebacks: bool = False,
+    output: PathLike | None = None,
 ) -> Report:
     """Check data files or folders against a reference profile (or its path).
 
     ``show_tracebacks`` writes the traceback of a check that crashed to stderr (``--traceback``);
-    the crash is an ``error`` finding either way.
+    the crash is an ``error`` finding either way. ``output`` is the file the report will be
+    written to: left out of the folders read, so that a report kept beside the data (``check
+    data/ -o data/report.md``) is not read as data the next time.
     """
     cfg = with_overrides(
         resolve_config(config),
@@ -281,7 +322,7 @@ def check_files(
     files = _paths(paths)
     registry = _registry(cfg)
     return _check(
-        _read_files(files, registry, cfg),
+        _read_files(files, registry, cfg, output),
         reference,
         cfg,
         synthetic_reference,

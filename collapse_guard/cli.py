@@ -8,6 +8,7 @@ stderr.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
@@ -61,31 +62,48 @@ def _parse_columns(values: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def common_options(f: F) -> F:
-    """Options shared by profile, check and scan."""
-    f = click.option(
-        "--traceback",
-        is_flag=True,
-        help="Show the full traceback of an error on stderr. A check that crashes still becomes an "
-        "error finding and the run still reports; its traceback goes to stderr.",
-    )(f)
-    f = click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False),
-        help="Config file (default: collapse-guard.toml, else [tool.collapse-guard] in pyproject.toml).",
-    )(f)
-    f = click.option(
-        "--column",
-        "columns",
-        multiple=True,
-        metavar="NAME=KIND",
-        help="Set a column's kind: numeric, categorical, text, or ignore. Repeatable.",
-    )(f)
-    f = click.option(
-        "--seed", type=click.IntRange(min=0), default=None, help="Seed for sampling and nulls (default 0)."
-    )(f)
-    return f
+# Help of the options whose meaning differs between commands.
+COLUMN_HELP = {
+    "profile": "Set a column's kind: numeric, categorical, text, or ignore. Repeatable.",
+    "check": "Ignore a column (NAME=ignore). The reference fixes every other column's kind, so "
+    "another kind must match it; to change one, rebuild the reference with --column. Repeatable.",
+    "scan": "Set a column's kind: numeric, categorical, text, or ignore. With --reference the "
+    "reference's kinds are used and only ignore has an effect. Repeatable.",
+}
+SEED_HELP = {
+    "profile": "Seed for the reference's row and document samples (default 0).",
+    "check": "Seed for sampling and nulls (default 0).",
+    "scan": "Seed for sampling and nulls (default 0).",
+}
+TRACEBACK_HELP = {
+    "profile": "Show the full traceback of an error on stderr.",
+    "check": "Show the full traceback of an error on stderr. A check that crashes still becomes an "
+    "error finding and the run still reports; its traceback goes to stderr.",
+    "scan": "Show the full traceback of an error on stderr. A check that crashes still becomes an "
+    "error finding and the run still reports; its traceback goes to stderr.",
+}
+
+
+def common_options(command: str) -> Callable[[F], F]:
+    """Options shared by profile, check and scan, with ``command``'s help for each."""
+
+    def decorate(f: F) -> F:
+        f = click.option("--traceback", is_flag=True, help=TRACEBACK_HELP[command])(f)
+        f = click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="Config file (default: collapse-guard.toml, else [tool.collapse-guard] in "
+            "pyproject.toml). A file named pyproject.toml is read from [tool.collapse-guard], any "
+            "other from its top level.",
+        )(f)
+        f = click.option(
+            "--column", "columns", multiple=True, metavar="NAME=KIND", help=COLUMN_HELP[command]
+        )(f)
+        f = click.option("--seed", type=click.IntRange(min=0), default=None, help=SEED_HELP[command])(f)
+        return f
+
+    return decorate
 
 
 def report_options(f: F) -> F:
@@ -302,6 +320,18 @@ def cli() -> None:
     """
 
 
+PROFILE_SUFFIXES = (".json", ".json.gz")
+
+
+def refuse_profile_suffix(output: str) -> None:
+    """A reference is JSON (gzip-compressed with .gz); under another name (ref.txt, ref.csv) the
+    next run would take it for data, and `check -r` users for something else."""
+    if not output.lower().endswith(PROFILE_SUFFIXES):
+        raise UserError(
+            f"--output {output}: a reference file is JSON; name it .json, or .json.gz to compress it"
+        )
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
@@ -312,7 +342,7 @@ def cli() -> None:
     help="Reference file to write (.json, or .json.gz to compress).",
 )
 @click.option("--synthetic", is_flag=True, help="Mark the data as a known machine-generated sample.")
-@common_options
+@common_options("profile")
 def profile(
     paths: tuple[str, ...],
     output: str,
@@ -327,10 +357,13 @@ def profile(
 
     check_writable(output)
     refuse_overwriting_inputs(output, [*paths, config_path])
+    refuse_profile_suffix(output)
     column_kinds = _parse_columns(columns)
     cfg = _config(config_path, columns=column_kinds, seed=seed)
     # columns= again (already in cfg) so that a --column naming no column is refused as a typo.
-    prof = profile_files([Path(p) for p in paths], config=cfg, columns=column_kinds, synthetic=synthetic)
+    prof = profile_files(
+        [Path(p) for p in paths], config=cfg, columns=column_kinds, synthetic=synthetic, output=output
+    )
     try:
         digest = prof.save(output)
     except OSError as exc:
@@ -358,7 +391,7 @@ def profile(
     help="Known machine-generated sample (data files/folder, or a profile made with --synthetic).",
 )
 @report_options
-@common_options
+@common_options("check")
 def check(
     paths: tuple[str, ...],
     reference: str,
@@ -396,6 +429,7 @@ def check(
         columns=column_kinds,  # again, so that a --column naming no column is refused as a typo
         synthetic_reference=synthetic_reference,
         show_tracebacks=traceback,
+        output=output,
     )
     emit(report, fmt, output, verbose)
     sys.exit(exit_code(report, cfg.fail_on))
@@ -418,6 +452,7 @@ def _listing(rows: Sequence[tuple[str, ...]], headers: tuple[str, ...]) -> None:
 @cli.command("checks")
 def list_checks() -> None:
     """List installed checks, their metrics and default thresholds."""
+    refuse_closed_stdout(None)
     from .plugins import default_registry
 
     reg = default_registry()
@@ -439,6 +474,7 @@ def list_checks() -> None:
 @cli.command("readers")
 def list_readers() -> None:
     """List installed readers and the file suffixes they read."""
+    refuse_closed_stdout(None)
     from .plugins import default_registry
 
     reg = default_registry()
@@ -451,6 +487,7 @@ def list_readers() -> None:
 @cli.command("reporters")
 def list_reporters() -> None:
     """List installed report formats (values of --format)."""
+    refuse_closed_stdout(None)
     from .plugins import default_registry
 
     reg = default_registry()
@@ -511,6 +548,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in args
+    if show_traceback:
+        from .readers import tracebacks_shown  # pandas and pyarrow: only when needed
+
+        with tracebacks_shown():
+            return _main_with_warnings(args, show_traceback)
+    return _main_with_warnings(args, show_traceback)
+
+
+def _main_with_warnings(args: list[str], show_traceback: bool) -> int:
     with warnings.catch_warnings():
         if not show_traceback:
             # numpy's floating-point warnings (overflow on values near 1e308, ...) are not messages
@@ -521,6 +567,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.filterwarnings("always", category=CollapseGuardWarning)
         warnings.showwarning = _one_line_warnings(warnings.showwarning)
         return _main(args, show_traceback)
+
+
+_WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def _main(args: list[str], show_traceback: bool) -> int:
@@ -553,6 +602,17 @@ def _main(args: list[str], show_traceback: bool) -> int:
         return ExitCode.ERROR
     except KeyboardInterrupt:
         click.echo("collapse-guard: interrupted", err=True)
+        return ExitCode.ERROR
+    except OSError as exc:
+        # Reading never fails this way; writing (a full disk, a failing device) does, and a
+        # report or listing that was not written must not pass for a run that succeeded.
+        if show_traceback or exc.errno not in _WRITE_FAILURES:
+            raise
+        click.echo(
+            f"collapse-guard: error: cannot write the output ({exc.strerror}); free some space or "
+            "write it somewhere else (--output for a report)",
+            err=True,
+        )
         return ExitCode.ERROR
     except Exception as exc:
         if show_traceback:

@@ -467,6 +467,15 @@ def _load_file(path: Path) -> Config:
                 f"tool.collapse-guard in {path} must be a table ([tool.collapse-guard]), {_got(table)}"
             )
         return parse_config(table, f"[tool.collapse-guard] in {path}")
+    tool = data.get("tool")
+    if isinstance(tool, Mapping) and "collapse-guard" in tool:
+        # Only a file named pyproject.toml is read from [tool.collapse-guard]; a copy of that
+        # table in another file would otherwise fail with a bare "unknown key 'tool'".
+        raise ConfigError(
+            f"unknown key 'tool' in {path}; a config file not named pyproject.toml is read from its "
+            "top level: move the [tool.collapse-guard] table's keys up (drop the 'tool.collapse-guard' "
+            "prefix of its table names), or name the file pyproject.toml"
+        )
     return parse_config(data, str(path))
 
 

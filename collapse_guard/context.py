@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .config import Config
 from .kinds import Kind
 from .profile import Profile
-from .protocols import Check
+from .protocols import Check, validate_check
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -35,6 +40,49 @@ class CheckContext:
     config: Config
     check: Check
     synthetic: Profile | None = None
+
+    @classmethod
+    def build(
+        cls,
+        check: Check,
+        batch: Profile | pd.DataFrame,
+        reference: Profile | pd.DataFrame | str | Path | None = None,
+        *,
+        synthetic: Profile | pd.DataFrame | None = None,
+        config: Config | Mapping[str, Any] | str | Path | None = None,
+    ) -> CheckContext:
+        """The context a run would give ``check``, from DataFrames or profiles: for unit tests of
+        a check's ``run(ctx)`` without installing its plugin.
+
+        ``reference`` and ``synthetic`` are profiled as ``cg.profile`` does (a reference may also
+        be a reference file's path), and ``batch`` as ``collapse-guard check`` profiles a batch
+        (with the reference's columns and kinds; on its own without a reference, as ``scan``
+        does). ``config`` is what ``cg.check`` accepts; its ``[checks.NAME]`` tables are validated
+        against ``check``'s options and metrics. The check's declarations are validated as
+        when its plugin loads (ValueError).
+        """
+        from .api import load_reference, load_synthetic, profile, resolve_config
+        from .plugins import default_registry
+        from .profile import build_profile
+
+        validate_check(check)
+        cfg = resolve_config(config)
+        cfg.validate({**default_registry().checks, check.name: check})
+        if reference is None or isinstance(reference, Profile):
+            ref = reference
+        elif isinstance(reference, (str, Path)):
+            ref = load_reference(reference)
+        else:
+            ref = profile(reference, config=cfg)
+        if not isinstance(batch, Profile):
+            batch = build_profile(
+                [batch],
+                settings=cfg.batch_settings(),
+                kinds=None if ref is not None else cfg.column_kinds(),
+                reference=ref,
+                ignore=cfg.ignored_columns(),
+            )
+        return cls(ref, batch, cfg, check, load_synthetic(synthetic, cfg))
 
     @property
     def seed(self) -> int:

@@ -24,8 +24,9 @@ def register_checks(register: Callable[[Any], None]) -> None:
 
     Called once when the plugin manager is built. Call ``register(check)`` once per check object.
     A check has ``name`` (kebab-case, unique), ``description``, ``metrics``, ``options``,
-    ``default_enabled`` and ``run(ctx) -> Iterable[Measurement]`` (see ``protocols.Check``).
-    A name that is already registered raises ``PluginError`` naming both plugins. Returns nothing.
+    ``default_enabled`` (optional, default True) and ``run(ctx) -> Iterable[Measurement]`` (see
+    ``protocols.Check``). A name that is already registered, or a check that
+    ``protocols.validate_check`` refuses, raises ``PluginError`` naming the plugin. Returns nothing.
     """
 
 

@@ -3,7 +3,7 @@
 A marker is metadata that an image generator, or a content-credentials signer, wrote into the
 file. Presence is strong evidence that the image was machine-generated; absence proves nothing,
 because every one of these markers is removed by re-encoding, screenshots or social-media
-uploads (science.md §6). Nothing here validates a C2PA signature: that needs the signer's
+uploads (docs/scan.md, "Images"). Nothing here validates a C2PA signature: that needs the signer's
 certificate chain and trust lists (the optional ``c2pa-python`` package).
 
 Pillow identifies the image and exposes EXIF, XMP, JPEG APPn segments and PNG text chunks. PNG
@@ -57,7 +57,7 @@ MARKERS: Mapping[str, str] = {
 
 #: Case-insensitive substrings of EXIF/PNG ``Software`` values written by image generators.
 #: Data, not code: extend it as generators are verified. The commercial entries follow public
-#: reports and have not been checked against files from those services (science.md §6).
+#: reports and have not been checked against files from those services (docs/scan.md, "Images").
 GENERATOR_SOFTWARE: tuple[str, ...] = (
     "novelai",
     "stable diffusion",
@@ -183,7 +183,7 @@ def read_image_markers(path: str | Path) -> ImageMarkers:
 
     Notes
     -----
-    Markers and where they live follow science.md §6: C2PA (ISO/IEC 19566-5 JUMBF in JPEG APP11
+    Markers and where they live (docs/scan.md, "Images"): C2PA (ISO/IEC 19566-5 JUMBF in JPEG APP11
     segments, PNG ``caBX`` chunk), the IPTC Digital Source Type vocabulary
     (``http://cv.iptc.org/newscodes/digitalsourcetype/``), and the PNG text keys and EXIF fields
     written by Stable Diffusion web UIs, ComfyUI, InvokeAI and NovelAI.

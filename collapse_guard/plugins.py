@@ -4,9 +4,10 @@ Built-in features are plugins too (``DEFAULT_PLUGINS``), registered through the 
 third-party packages, which load from the ``collapse_guard`` entry-point group.
 
 Environment variables:
-- ``COLLAPSE_GUARD_LOAD_PLUGINS``: comma-separated distribution or entry-point names to load (empty
-  means no third-party plugin); unset loads all installed ones. A name that matches no installed
-  entry point gives a ``CollapseGuardWarning`` (one line on stderr from the command line).
+- ``COLLAPSE_GUARD_LOAD_PLUGINS``: comma-separated distribution or entry-point names to load,
+  compared PEP 503-normalised as pip compares them (empty means no third-party plugin); unset
+  loads all installed ones. A name that matches no installed entry point gives a
+  ``CollapseGuardWarning`` (one line on stderr from the command line).
 - ``COLLAPSE_GUARD_TRACE_PLUGINS=1``: print every hook call to stderr.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable
@@ -26,7 +28,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import CollapseGuardError, CollapseGuardWarning, PluginCrashError, PluginError
-from .protocols import Check, Reader, Reporter
+from .protocols import Check, Reader, Reporter, validate_check
 
 ENTRY_POINT_GROUP = "collapse_guard"
 
@@ -56,10 +58,19 @@ _DISTRIBUTIONS: dict[str, str] = {}
 _LEFT_OUT: set[str] = set()
 
 
-def _wanted_plugins() -> set[str] | None:
-    """The names in COLLAPSE_GUARD_LOAD_PLUGINS, or None when it is not set (load all)."""
+def _normalized(name: str) -> str:
+    """A name as PEP 503 compares distribution names: ``cg_null_share``, ``CG.Null-Share`` and
+    ``cg-null-share`` are one distribution to pip, so they are one plugin here too."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _wanted_plugins() -> dict[str, str] | None:
+    """The names in COLLAPSE_GUARD_LOAD_PLUGINS, normalised, each with its spelling there; None
+    when the variable is not set (load all)."""
     value = os.environ.get(ENV_LOAD)
-    return None if value is None else {w.strip() for w in value.split(",") if w.strip()}
+    if value is None:
+        return None
+    return {_normalized(w.strip()): w.strip() for w in value.split(",") if w.strip()}
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
@@ -71,7 +82,7 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         dist = ep.dist.name if ep.dist is not None else ep.name
         installed.append(ep.name if dist == ep.name else f"{dist} ({ep.name})")
         if wanted is not None:
-            hits = wanted & {ep.name, dist}
+            hits = wanted.keys() & {_normalized(ep.name), _normalized(dist)}
             matched |= hits
             if not hits:
                 _LEFT_OUT.add(dist)
@@ -87,7 +98,7 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
             continue
         pm.register(plugin, name=ep.name)
         _DISTRIBUTIONS[ep.name] = dist
-    unknown = sorted((wanted or set()) - matched)
+    unknown = sorted(spelled for key, spelled in (wanted or {}).items() if key not in matched)
     if unknown:
         names = ", ".join(repr(n) for n in unknown)
         plural = "s" if len(unknown) > 1 else ""
@@ -171,20 +182,33 @@ def _collect(
 ) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     items: dict[str, Any] = {}
     owners: dict[tuple[str, str], str] = {}
+    calling = ""
 
     def register_for(_plugin: str) -> dict[str, Any]:
+        nonlocal calling
+        calling = _plugin
+        label = plugin_label(_plugin)
+
         def register(obj: Any) -> None:
             for attr in required:
                 if not hasattr(obj, attr):
                     raise PluginError(
-                        f"plugin {_plugin!r} registered a {kind} without {attr!r}: {obj!r}; "
+                        f"plugin {label!r} registered a {kind} without {attr!r}: {obj!r}; "
                         f"see docs/plugins.md for what a {kind} must provide"
                     )
             name = obj.name
+            if kind == "check":
+                try:
+                    validate_check(obj)
+                except ValueError as exc:
+                    raise PluginError(
+                        f"plugin {label!r} registered an invalid check: {exc}; see docs/plugins.md "
+                        "for what a check must provide"
+                    ) from None
             if name in items:
                 raise PluginError(
-                    f"plugin {_plugin!r} registered {kind} {name!r}, which plugin "
-                    f"{owners[(kind, name)]!r} already registered; rename one of them"
+                    f"plugin {label!r} registered {kind} {name!r}, which plugin "
+                    f"{plugin_label(owners[(kind, name)])!r} already registered; rename one of them"
                 )
             items[name] = obj
             owners[(kind, name)] = _plugin
@@ -192,7 +216,19 @@ def _collect(
 
         return {"register": register}
 
-    call_each_plugin(pm, hook, register_for)
+    try:
+        call_each_plugin(pm, hook, register_for)
+    except CollapseGuardError:
+        raise
+    except Exception as exc:
+        if calling in DEFAULT_PLUGINS:
+            raise  # collapse-guard's own bug: an internal error
+        # Usually a MetricSpec refused while the hook builds a check (specs built at import time
+        # fail in ep.load() instead, also naming the plugin).
+        raise PluginError(
+            f"plugin {plugin_label(calling)!r} failed in {hook}: {type(exc).__name__}: {exc}; "
+            f"fix or uninstall it, or exclude it with {ENV_LOAD}"
+        ) from exc
     return dict(sorted(items.items())), owners
 
 
@@ -208,9 +244,21 @@ def registered_by(obj: object) -> str | None:
     return entry[1] if entry is not None and entry[0] is obj else None
 
 
-def render_report(reporter: Any, report: Any) -> str:
+def _traceback_requested() -> bool:
+    """Whether the running command got ``--traceback`` (False outside a command)."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.params.get("traceback"))
+
+
+def render_report(reporter: Any, report: Any, *, show_traceback: bool | None = None) -> str:
     """``reporter.render(report)``; a third-party reporter's crash becomes a ``PluginCrashError``
-    naming the format and its plugin (exit 2), not an internal error of collapse-guard."""
+    naming the format and its plugin (exit 2), not an internal error of collapse-guard.
+
+    ``show_traceback`` says whether the traceback is shown anyway (``--traceback``), so that the
+    message does not advise it; None reads it from the running click command.
+    """
     try:
         return str(reporter.render(report))
     except CollapseGuardError:
@@ -220,9 +268,13 @@ def render_report(reporter: Any, report: Any) -> str:
         if owner is None or owner in DEFAULT_PLUGINS:
             raise  # collapse-guard's own reporter: an internal error
         name = getattr(reporter, "name", type(reporter).__name__)
+        traced = _traceback_requested() if show_traceback is None else show_traceback
+        advice = (
+            "or choose another --format" if traced else "choose another --format, or rerun with --traceback"
+        )
         raise PluginCrashError(
             f"report format {name!r} (plugin {plugin_label(owner)}) crashed: {type(exc).__name__}: {exc}; "
-            "report it to the plugin's authors, choose another --format, or rerun with --traceback"
+            f"report it to the plugin's authors, {advice}"
         ) from exc
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,19 @@ if TYPE_CHECKING:
 
     from .context import CheckContext
     from .results import Measurement, Report
+
+
+CHECK_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+"""What a check's name must look like (``tail-shrinkage``): it is typed in ``--select``, in TOML
+table names and in reports, so one spelling per check."""
+
+RESERVED_OPTION_NAMES = frozenset({"enabled", "thresholds"})
+"""Keys that ``[checks.NAME]`` (and ``[columns.COL.checks.NAME]``) give a meaning of their own
+(config.py); an option of that name could never be set."""
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +52,32 @@ class MetricSpec:
     warn: float
     fail: float
     bounds: tuple[float, float] = (0.0, math.inf)
+
+    def __post_init__(self) -> None:
+        # Caught here, when the plugin is loaded, rather than as a batch judged the wrong way round:
+        # the policy trusts these values and config.py checks user thresholds against them.
+        where = f"MetricSpec({self.description!r})"
+        if self.worse not in ("lower", "higher"):
+            raise ValueError(f'{where}: worse must be "lower" or "higher", got {self.worse!r}')
+        for key in ("warn", "fail"):
+            if not _is_real(getattr(self, key)):
+                raise ValueError(f"{where}: {key} must be a number, got {getattr(self, key)!r}")
+        bounds = tuple(self.bounds) if isinstance(self.bounds, (tuple, list)) else ()
+        if len(bounds) != 2 or not all(_is_real(b) for b in bounds) or bounds[0] > bounds[1]:
+            raise ValueError(
+                f"{where}: bounds must be (low, high) numbers with low <= high, got {self.bounds!r}"
+            )
+        lo, hi = bounds
+        for key in ("warn", "fail"):
+            value = getattr(self, key)
+            if not lo <= value <= hi:
+                raise ValueError(f"{where}: {key} = {value!r} is outside bounds [{lo}, {hi}]")
+        if not self.beyond(self.fail, self.warn):
+            relation = "<=" if self.worse == "lower" else ">="
+            raise ValueError(
+                f"{where}: fail ({self.fail!r}) must be {relation} warn ({self.warn!r}) because "
+                f"{self.worse} effects are worse; swap them or fix worse="
+            )
 
     def beyond(self, effect: float, threshold: float) -> bool:
         """True when ``effect`` is at or past ``threshold`` in the worse direction."""
@@ -104,13 +144,63 @@ class Check(Protocol):
 
     name: str
     description: str
-    default_enabled: bool
+    default_enabled: bool  # optional on a plugin's check: True when absent
     metrics: Mapping[str, MetricSpec]
     options: Mapping[str, OptionSpec]
 
     def run(self, ctx: CheckContext) -> Iterable[Measurement]:
         """Measure; never decide statuses, print, read files or exit."""
         ...
+
+
+def validate_check(check: Any) -> None:
+    """Raise ValueError saying what is wrong with a check's declarations, if anything.
+
+    The plugin host calls it on every registered check (``PluginError`` naming the plugin); a
+    plugin's own tests may call it too. ``MetricSpec`` validates its thresholds itself.
+    """
+    name = getattr(check, "name", None)
+    if not isinstance(name, str) or not CHECK_NAME.fullmatch(name):
+        raise ValueError(
+            f"check name {name!r} must be lowercase letters and digits in words joined by single "
+            "hyphens, like 'tail-shrinkage' (it is typed in --select and in TOML table names)"
+        )
+    default_enabled = getattr(check, "default_enabled", True)
+    if not isinstance(default_enabled, bool):
+        raise ValueError(f"check {name!r}: default_enabled must be True or False, got {default_enabled!r}")
+    metrics = getattr(check, "metrics", None)
+    if not isinstance(metrics, Mapping):
+        raise ValueError(
+            f"check {name!r}: metrics must be a dict of MetricSpec, got {type(metrics).__name__}"
+        )
+    for metric, spec in metrics.items():
+        if not isinstance(metric, str) or not metric:
+            raise ValueError(f"check {name!r}: metric names must be non-empty strings, got {metric!r}")
+        if not isinstance(spec, MetricSpec):
+            raise ValueError(
+                f"check {name!r}: metric {metric!r} must be a collapse_guard.MetricSpec, "
+                f"got {type(spec).__name__}"
+            )
+    options = getattr(check, "options", None)
+    if not isinstance(options, Mapping):
+        raise ValueError(
+            f"check {name!r}: options must be a dict of OptionSpec, got {type(options).__name__}"
+        )
+    for option, option_spec in options.items():
+        if not isinstance(option, str) or not option:
+            raise ValueError(f"check {name!r}: option names must be non-empty strings, got {option!r}")
+        if option in RESERVED_OPTION_NAMES:
+            raise ValueError(
+                f"check {name!r}: option {option!r} is a reserved key of [checks.{name}] "
+                f"({', '.join(sorted(RESERVED_OPTION_NAMES))}); rename the option"
+            )
+        if not isinstance(option_spec, OptionSpec):
+            raise ValueError(
+                f"check {name!r}: option {option!r} must be a collapse_guard.OptionSpec, "
+                f"got {type(option_spec).__name__}"
+            )
+    if not callable(getattr(check, "run", None)):
+        raise ValueError(f"check {name!r}: run must be a method run(ctx)")
 
 
 @runtime_checkable

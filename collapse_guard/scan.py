@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import InputError
 from .own_files import own_output_kind
 from .results import SCHEMA_VERSION, Finding, Report, Status, jsonable
 
@@ -293,7 +295,6 @@ def walk(
     resolved is reported as a problem entry. Directories are listed one at a time, so memory
     grows with the depth of the tree, not its size.
     """
-    import pathspec
 
     counts = skipped if skipped is not None else {}
     base = Path(root)
@@ -308,7 +309,7 @@ def walk(
             problem = "not a regular file"
         yield WalkEntry(base, base.name, problem)
         return
-    excluded = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    excluded = _exclude_spec(exclude) if exclude else None
     seen: set[tuple[int, int]] = set()
     # Each stack item: (directory, its path relative to root, ignore specs in force there).
     stack: list[tuple[Path, str, tuple[tuple[str, Any], ...]]] = [(base, "", ())]
@@ -369,6 +370,28 @@ def walk(
         stack.extend(reversed(subdirs))
 
 
+def _exclude_spec(patterns: Sequence[str]) -> Any:
+    import pathspec
+
+    for pattern in patterns:
+        if not _valid_pattern(pattern):
+            raise InputError(
+                f"--exclude {pattern!r} is not a valid gitignore-style pattern; write it as in a "
+                ".gitignore file (e.g. 'drafts/' or '*.tmp'), escaping [ ] ! with a backslash"
+            )
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+def _valid_pattern(pattern: str) -> bool:
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except (ValueError, re.error):  # GitIgnorePatternError is a ValueError
+        return False
+    return True
+
+
 def _load_gitignore(directory: Path, rel_dir: str) -> tuple[tuple[str, Any], ...]:
     import pathspec
 
@@ -378,7 +401,12 @@ def _load_gitignore(directory: Path, rel_dir: str) -> tuple[tuple[str, Any], ...
             lines = fh.read(1 << 20).splitlines()
     except OSError:
         return ()
-    return ((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)),)
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):
+        # git skips a pattern it cannot parse and keeps the others; so does the walk.
+        spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
+    return ((rel_dir, spec),)
 
 
 def _ignored(rel: str, is_dir: bool, specs: tuple[tuple[str, Any], ...]) -> bool:
@@ -465,7 +493,6 @@ def scan_paths(
     """
     from . import __version__
     from .config import Config
-    from .errors import InputError
     from .images import IMAGE_SUFFIXES, read_image_markers, summarize_images
     from .plugins import default_registry
     from .readers import find_reader

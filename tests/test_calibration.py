@@ -40,7 +40,8 @@ def test_numeric_tail_check_rarely_cries_wolf() -> None:
 def test_collapsed_batches_fail() -> None:
     rng = np.random.default_rng(7)
     ref = cg.profile(pd.DataFrame({"x": rng.lognormal(0, 1, 20_000)}))
-    # A refit that lost the tails: the spread shrank to 60% (science.md §9.3 target case).
+    # A refit that lost the tails: the spread shrank to 60%, the narrowing Shumailov et al.
+    # (Nature 2024) report.
     for seed in range(5):
         r = np.random.default_rng(seed)
         batch = pd.DataFrame({"x": np.exp(r.normal(0, 0.6, 1000))})

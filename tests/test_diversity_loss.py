@@ -270,10 +270,10 @@ def test_split_null_matches_exact_enumeration_on_a_tiny_pool() -> None:
     import itertools
     import math
 
-    from collapse_guard.checks.diversity_loss.categorical import (
-        _differences,
-        _matched,
-        _observed_and_split_null,
+    from collapse_guard.stats.entropy import (
+        diversity_differences,
+        diversity_split_null,
+        matched_diversity,
     )
 
     r, b = np.array([2, 1, 1]), np.array([1, 1, 0])
@@ -282,9 +282,9 @@ def test_split_null_matches_exact_enumeration_on_a_tiny_pool() -> None:
     exact = []
     for pick in itertools.combinations(range(len(rows)), 2):
         bat = np.bincount(rows[list(pick)], minlength=3)
-        d = _differences(*_matched(pool - bat, bat, 2, np.random.default_rng(0), "count"))
+        d = diversity_differences(*matched_diversity(pool - bat, bat, 2, np.random.default_rng(0), "count"))
         exact.append((round(d[1], 9), round(d[2], 9)))
-    (ref_s, bat_s), null = _observed_and_split_null(r, b, 6000, np.random.default_rng(3))
+    (ref_s, bat_s), null = diversity_split_null(r, b, 6000, np.random.default_rng(3))
     assert ref_s[1] == pytest.approx(rarefied_hill(r, 2, 0)) and ref_s[2] == pytest.approx(
         rarefied_hill(r, 2, 2)
     )
@@ -292,7 +292,7 @@ def test_split_null_matches_exact_enumeration_on_a_tiny_pool() -> None:
     sampled = [(round(a, 9), round(c, 9)) for a, c in null[:, 1:]]
     for value in set(exact):
         assert sampled.count(value) / len(sampled) == pytest.approx(exact.count(value) / 15, abs=0.02)
-    observed = _differences(ref_s, bat_s)
+    observed = diversity_differences(ref_s, bat_s)
     # exact holds values rounded to 9 decimals: compare with a tolerance above that rounding
     p_exact = sum(e[1] <= observed[2] + 1e-8 for e in exact) / 15
     assert np.mean(null[:, 2] <= observed[2] + 1e-8) == pytest.approx(p_exact, abs=0.02)

@@ -706,3 +706,21 @@ def test_example_script_exits_like_a_pipeline_task(
     captured = capsys.readouterr()
     assert code == 2, captured.out
     assert "could not be evaluated" in captured.err
+
+
+def test_a_profile_of_machine_data_is_refused_as_the_reference_and_a_human_one_as_the_sample(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "rows.csv"
+    pd.DataFrame({"x": np.random.default_rng(0).normal(size=300)}).to_csv(data, index=False)
+    human, machine = tmp_path / "human.json", tmp_path / "machine.json"
+    assert cli_main(["profile", str(data), "-o", str(human)]) == 0
+    assert cli_main(["profile", str(data), "--synthetic", "-o", str(machine)]) == 0
+    with pytest.raises(InputError, match=r"reference '.*machine\.json' is a profile of machine-generated"):
+        resolve_profile(str(machine))
+    with pytest.raises(InputError, match=r"synthetic_reference '.*human\.json' is a profile of human data"):
+        resolve_profile(str(human), "synthetic_reference")
+    assert resolve_profile(str(machine), "synthetic_reference").synthetic
+    # cg.profile(df) of a machine sample carries no mark; in memory it is taken on trust, as in the API.
+    handle = cgx.register_reference(cg.profile(pd.read_csv(data)))
+    assert resolve_profile(handle, "synthetic_reference") is not None

@@ -356,3 +356,17 @@ def test_a_crashing_plugin_report_format_is_named_with_its_plugin(
         "collapse-guard: error: report format 'broken' (plugin cg-feather) crashed: RuntimeError: boom in "
         "reporter; report it to the plugin's authors, choose another --format, or rerun with --traceback"
     )
+
+
+@pytest.mark.parametrize("command", ["check", "scan"])
+def test_a_crashing_report_format_under_traceback_does_not_advise_the_flag(
+    site: Path, data: Path, command: str
+) -> None:
+    args = ["batch.csv", "-r", "ref.json"] if command == "check" else ["batch.csv"]
+    proc = _cli(site, data, command, *args, "--format", "broken", "--traceback")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert 'raise RuntimeError("boom in reporter")' in proc.stderr  # the traceback is shown
+    assert proc.stderr.rstrip().endswith(
+        "PluginCrashError: report format 'broken' (plugin cg-feather) crashed: RuntimeError: boom in "
+        "reporter; report it to the plugin's authors, or choose another --format"
+    )

@@ -66,7 +66,7 @@ def _table(rng: np.random.Generator, n: int) -> pd.DataFrame:
 
 
 def _collapsed(rng: np.random.Generator, ref: pd.DataFrame, n: int) -> pd.DataFrame:
-    # Recursive refitting narrows the spread and drops the rare categories (science.md §1.1).
+    # Recursive refitting narrows the spread and drops the rare categories (Shumailov et al., Nature 2024).
     lo, hi = np.quantile(ref["income"], [0.15, 0.85])
     income = rng.lognormal(10, 1, n).clip(lo, hi).round(2)
     country = rng.choice([f"c{i:02d}" for i in range(6)], n)

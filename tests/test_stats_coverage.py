@@ -11,7 +11,6 @@ from scipy.spatial.distance import cdist
 
 from collapse_guard.stats.coverage import (
     FeatureWidthError,
-    covered_rows,
     density_coverage,
     expected_coverage_identical,
     fit_feature_space,
@@ -128,4 +127,4 @@ def test_density_coverage_matches_a_scikit_learn_computation() -> None:
     res = density_coverage(real, fake, 5)
     assert res.coverage == pytest.approx(hits.any(axis=1).mean())
     assert res.density == pytest.approx(hits.sum() / (5 * len(fake)))
-    np.testing.assert_array_equal(covered_rows(real, fake, 5), hits.any(axis=1))
+    np.testing.assert_array_equal(res.covered, hits.any(axis=1))

@@ -115,3 +115,40 @@ def test_document_share_test_is_calibrated_on_honest_batches() -> None:
             else:
                 caught += alarm
     assert warned < 10 and caught == 200
+
+
+def test_length_matched_excess_hand_values() -> None:
+    from collapse_guard.stats.markers import length_matched_excess
+
+    # Reference: 10 documents of each length 1, 2, 3; deciles give the edges (1, 2, 3), so length 1
+    # is one bin (0 of 10 with a marker: rate 0.5/11) and lengths 2-3 the other (10 of 20: rate
+    # 10.5/21 = 0.5). Batch: 4 documents of length 3 (3 with a marker), 4 of length 1 (none).
+    len_r = np.repeat([1, 2, 3], 10)
+    has_r = np.r_[np.zeros(10, bool), np.tile([True, False], 10)]
+    len_b = np.r_[np.full(4, 3), np.full(4, 1)]
+    has_b = np.r_[[True, True, True, False], np.zeros(4, bool)]
+    res = length_matched_excess(has_b, len_b, has_r, len_r)
+    low, high = 1 / 22, 0.5
+    expected = 4 * high + 4 * low
+    var = (
+        4 * high * (1 - high) + 4 * low * (1 - low) + 16 * low * (1 - low) / 11 + 16 * high * (1 - high) / 21
+    )
+    assert res.share_batch == 3 / 8
+    assert res.share_baseline == pytest.approx(expected / 8)
+    assert res.delta == pytest.approx(3 / 8 - expected / 8)
+    assert res.p_value == pytest.approx(stats.norm.sf((3 - 0.5 - expected) / np.sqrt(var)), rel=1e-9)
+    lo_b, hi_b = wilson_interval(3, 8)
+    half = 1.959963984540054 * np.sqrt(var) / 8
+    assert res.interval == pytest.approx(
+        (res.delta - np.hypot(3 / 8 - lo_b, half), res.delta + np.hypot(hi_b - 3 / 8, half))
+    )
+    assert (res.n_batch, res.n_baseline) == (8, 30)
+
+
+def test_length_matched_excess_without_length_spread_is_the_plain_excess() -> None:
+    from collapse_guard.stats.markers import length_matched_excess
+
+    has_b = np.array([True, True, True, False, False, False, False, False])
+    has_r = np.r_[np.ones(10, bool), np.zeros(20, bool)]
+    res = length_matched_excess(has_b, np.full(8, 5), has_r, np.full(30, 5))
+    assert res == excess_share(3, 8, 10, 30)

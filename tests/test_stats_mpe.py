@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from collapse_guard.stats.dcr import copy_statistics, gower_closest
+from collapse_guard.stats.dcr import gower_closest
 from collapse_guard.stats.mpe import auc, bbe_alpha, cross_fit_scores, estimate_mpe
 
 
@@ -119,19 +119,17 @@ def test_gower_matches_brute_force_across_block_edges() -> None:
     assert idx.tolist() == full.argmin(axis=1).tolist()
 
 
-def test_copies_of_reference_rows_are_counted() -> None:
-    rng = np.random.default_rng(3)
-    train = rng.normal(size=(800, 3))
-    holdout = rng.normal(size=(400, 3))
-    batch = np.vstack([rng.normal(size=(360, 3)), train[:40]])
-    ranges = train.max(0) - train.min(0)
-    none = np.zeros((0, 0))
-    h, _ = gower_closest(train, none.reshape(800, 0), holdout, none.reshape(400, 0), ranges)
-    b, _ = gower_closest(train, none.reshape(800, 0), batch, none.reshape(400, 0), ranges)
-    res = copy_statistics(b, h)
-    assert res.n_exact == 40
-    assert res.exact_share == pytest.approx(0.1)
-    assert res.expected_exact_share == 0.0
-    assert res.p_value < 1e-6
-    clean, _ = gower_closest(train, none.reshape(800, 0), batch[:360], none.reshape(360, 0), ranges)
-    assert copy_statistics(clean, h).p_value > 0.01
+def test_near_copy_threshold_hand_values() -> None:
+    from collapse_guard.stats.dcr import near_copy_threshold
+
+    # 100 held-out rows, 1% = 1 row: the smallest positive distance, held by one row.
+    holdout = np.r_[np.zeros(5), 0.1, 0.2, 0.2, np.linspace(0.5, 1.0, 92)]
+    assert near_copy_threshold(holdout, 0.01) == 0.1
+    # 300 rows, 1% = 3 rows: 0.1 and 0.2 (one row each) fit, 0.3 (two more rows) does not.
+    holdout = np.r_[0.1, 0.2, 0.3, 0.3, np.linspace(0.5, 1.0, 296)]
+    assert near_copy_threshold(holdout, 0.01) == 0.2
+    # The smallest positive distance is shared by more rows than 1%: exact copies only.
+    holdout = np.r_[0.1, 0.1, np.linspace(0.5, 1.0, 98)]
+    assert near_copy_threshold(holdout, 0.01) == 1e-9
+    assert near_copy_threshold(np.zeros(0)) == 1e-9
+    assert near_copy_threshold(np.zeros(10)) == 1e-9

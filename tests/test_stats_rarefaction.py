@@ -49,7 +49,7 @@ def test_rarefaction_large_k_approximation_agrees(monkeypatch: pytest.MonkeyPatc
 
 
 def test_science_table_probability_of_seeing_a_category() -> None:
-    # science.md §2.5: P(seen >= 1) = 1 - (1 - p)^n; p = 1e-3, n = 1,000 gives 0.632.
+    # P(seen >= 1) = 1 - (1 - p)^n; p = 1e-3, n = 1,000 gives 0.632.
     counts = np.array([1, 999])  # p = 1e-3 with a large, certain reference below
     seen = 1 - rf.absence_probabilities(counts * 10**6, 1000)[0]
     assert seen == pytest.approx(0.632, abs=1e-3)

@@ -95,7 +95,7 @@ def test_exceedance_detects_a_halved_tail() -> None:
 
 
 def test_needed_batch_size_is_the_first_size_with_power() -> None:
-    # science.md §2.1 table (alpha = 0.01, power 0.8); that table used a slightly different
+    # An independent power table (alpha = 0.01, power 0.8); it used a slightly different
     # convention for the saw-tooth, so agree within 6%.
     table = {(0.05, 0.5): 636, (0.01, 0.5): 3199, (0.01, 0.2): 1009, (0.01, 0.0): 459, (0.001, 0.0): 4603}
     for (p, r), want in table.items():
@@ -555,3 +555,19 @@ def test_permutation_nulls_are_the_same_with_and_without_row_methods() -> None:
     fast = tails.permutation_ratio_tests(ref, batch, {"s": iqr}, np.random.default_rng(1), draws=500)["s"]
     slow = tails.permutation_ratio_tests(ref, batch, {"s": plain}, np.random.default_rng(1), draws=500)["s"]
     assert fast == slow and fast.p_value < 0.05
+
+
+def test_interquartile_range_hand_values() -> None:
+    from collapse_guard.stats.tails import interquartile_range
+
+    assert interquartile_range(np.array([1.0, 2.0, 3.0, 4.0, 5.0])) == 2.0
+    assert interquartile_range(np.array([5.0, 1.0, 4.0, 2.0, 3.0])) == 2.0  # any order
+    assert interquartile_range(np.array([0.0, 10.0])) == 5.0  # 7.5 - 2.5, linear interpolation
+
+
+def test_counts_beyond_quantiles_hand_values() -> None:
+    from collapse_guard.stats.tails import counts_beyond_quantiles
+
+    ref = np.arange(1.0, 101.0)  # p5 is the 6th value (5 strictly below), p95 the 95th (5 above)
+    batch = np.array([0.0, 6.0, 6.0, 50.0, 95.0, 96.0, 200.0])
+    assert counts_beyond_quantiles(ref, batch, 0.05) == (6.0, 95.0, 5, 5, 1, 2)

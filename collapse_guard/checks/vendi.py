@@ -49,7 +49,8 @@ OPTIONS: dict[str, OptionSpec] = {
 }
 
 
-def _nonempty(tokens: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nonempty_docs(tokens: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The non-empty documents (tokens, offsets)."""
     return take_docs(tokens, offsets, np.flatnonzero(np.diff(offsets) > 0))
 
 
@@ -59,8 +60,8 @@ def _measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     bat = ctx.batch.column(column)
     if not isinstance(ref, TextProfile) or not isinstance(bat, TextProfile):
         return
-    b_tok, b_off = _nonempty(bat.sample.tokens, bat.sample.offsets)
-    r_tok, r_off = _nonempty(ref.sample.tokens, ref.sample.offsets)
+    b_tok, b_off = _nonempty_docs(bat.sample.tokens, bat.sample.offsets)
+    r_tok, r_off = _nonempty_docs(ref.sample.tokens, ref.sample.offsets)
     n_b, n_r = len(b_off) - 1, len(r_off) - 1
     m = min(n_b, n_r // 2, int(ctx.option("max_docs")))
     if m < MIN_DOCS:

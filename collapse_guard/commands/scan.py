@@ -33,6 +33,18 @@ def parse_size(text: str, option: str = "--max-decompressed-bytes") -> int:
         raise click.BadParameter(str(exc), param_hint=option) from None
 
 
+def _with_limit(limits: Any, option: str, key: str, text: str) -> Any:
+    """``limits`` with one size from the command line; a size out of range is reported under
+    its option, not under the config key ``ReadLimits`` names."""
+    size = parse_size(text, option)
+    try:
+        return dataclasses.replace(limits, **{key: size})
+    except ValueError as exc:
+        # ReadLimits says "read.KEY must be ...": keep the rule, name what the user typed.
+        rule = str(exc).removeprefix(f"read.{key}").strip()
+        raise click.BadParameter(f"{text} is {size:,} bytes; it {rule}", param_hint=option) from None
+
+
 def exit_code(scan: ScanReport, fail_on: str) -> int:
     """2 when a file could not be read or checked; 1 on a failure (or warning with
     ``--fail-on warn``); otherwise 0."""
@@ -227,7 +239,7 @@ def make_command() -> click.Command:
         "read.max_line_bytes in the config).",
     )
     @report_options
-    @common_options
+    @common_options("scan")
     def scan(
         paths: tuple[str, ...],
         reference: str | None,
@@ -274,16 +286,14 @@ def make_command() -> click.Command:
             if not Path(p).exists() and not Path(p).is_symlink():
                 raise click.BadParameter(f"{p}: no such file or folder; check the path", param_hint="PATH")
         ref = load_reference(reference) if reference else None
-        changes: dict[str, int] = {}
-        if max_decompressed is not None:
-            changes["max_decompressed_bytes"] = parse_size(max_decompressed)
-        if max_line is not None:
-            changes["max_line_bytes"] = parse_size(max_line, "--max-line-bytes")
-        try:
-            # Command-line sizes override the config's [read] table, which overrides the defaults.
-            limits = dataclasses.replace(cfg.read_limits(), **changes)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
+        # Command-line sizes override the config's [read] table, which overrides the defaults.
+        limits = cfg.read_limits()
+        for option, key, text in (
+            ("--max-decompressed-bytes", "max_decompressed_bytes", max_decompressed),
+            ("--max-line-bytes", "max_line_bytes", max_line),
+        ):
+            if text is not None:
+                limits = _with_limit(limits, option, key, text)
         excluded = list(exclude)
         with _progress_bar(sys.stderr.isatty()) as progress:
             report = scan_paths(

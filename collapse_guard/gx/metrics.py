@@ -86,7 +86,23 @@ def register_reference(profile: Profile) -> str:
 
 
 def resolve_profile(reference: str, field: str = "reference") -> Profile:
-    """Load the profile named by a path or a ``memory:`` handle (recently loaded files are cached)."""
+    """Load the profile named by a path or a ``memory:`` handle (recently loaded files are cached);
+    a profile of machine-generated data is refused as the reference, and a human reference file
+    as the synthetic_reference (an in-memory profile of a machine sample, from ``cg.profile``,
+    carries no mark, as in the Python API)."""
+    profile = _resolve(reference, field)
+    as_synthetic = field == "synthetic_reference"
+    marked = profile.synthetic or (as_synthetic and reference.startswith(MEMORY_PREFIX))
+    if marked != as_synthetic:
+        kind = "machine-generated data (synthetic=True)" if profile.synthetic else "human data"
+        raise InputError(
+            f"{field} {reference!r} is a profile of {kind}; pass the human reference as reference "
+            "and the machine-generated sample's profile as synthetic_reference"
+        )
+    return profile
+
+
+def _resolve(reference: str, field: str) -> Profile:
     if reference.startswith(MEMORY_PREFIX):
         try:
             return _MEMORY[reference]

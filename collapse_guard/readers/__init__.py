@@ -13,6 +13,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -102,22 +103,34 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def iter_data_files(folder: str | Path, readers: Readers) -> list[Path]:
+def iter_data_files(folder: str | Path, readers: Readers, skip: Iterable[str | Path] = ()) -> list[Path]:
     """Every visible file under ``folder`` that some reader can read, sorted by relative path.
 
     Hidden files and folders (names starting with ``.``) are skipped, and so are collapse-guard's
-    own reference profiles and JSON reports (``own_files``), which are never data.
+    own reference profiles and reports (``own_files``), which are never data, and the files in
+    ``skip`` (the command's own ``--output``).
     """
     root = Path(folder)
+    left_out = _real_paths(skip)
     files = [
         p
         for p in root.rglob("*")
         if p.is_file()
         and not _hidden(p, root)
         and _match(p.name, readers) is not None
-        and own_output_kind(p) is None
+        and not _not_data(p, left_out)
     ]
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _real_paths(paths: Iterable[str | Path]) -> set[str]:
+    return {os.path.realpath(p) for p in paths}
+
+
+def _not_data(path: Path, left_out: set[str]) -> bool:
+    """Whether a file under a folder is the command's own output (this run's, or an earlier
+    run's kept beside the data) rather than data."""
+    return (bool(left_out) and os.path.realpath(path) in left_out) or own_output_kind(path) is not None
 
 
 _LINK_FIX = "remove the broken link or point it at a file"
@@ -181,7 +194,7 @@ def _refuse_unreadable(entries: list[Path], readers: Readers) -> None:
             raise problem
 
 
-def _expand(path: Path, readers: Readers) -> list[Path]:
+def _expand(path: Path, readers: Readers, skip: Iterable[str | Path] = ()) -> list[Path]:
     """A path as the list of things to read: itself, or the data files of a folder."""
     problem = _unreadable(path)
     if problem is not None:
@@ -193,9 +206,15 @@ def _expand(path: Path, readers: Readers) -> list[Path]:
     entries = _visible_entries(path)
     _refuse_unreadable(entries, readers)
     files = [p for p in entries if p.is_file()]
-    if _all_documents(files):
-        return [path]
-    data = iter_data_files(path, readers)
+    left_out = _real_paths(skip)
+    documents = [p for p in files if not _not_data(p, left_out)]
+    if _all_documents(documents):
+        if len(documents) == len(files):
+            return [path]
+        # The text reader would read the whole folder, report included: name the documents
+        # one by one instead (each file is one document either way, in the same order).
+        return sorted(documents, key=lambda p: p.relative_to(path).as_posix())
+    data = iter_data_files(path, readers, skip)
     if not data:
         known = ", ".join(supported_suffixes(readers))
         own = sorted({kind for p in files if (kind := own_output_kind(p)) is not None})
@@ -216,7 +235,8 @@ def documents_only(paths: Sequence[str | Path]) -> bool:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            if not _all_documents([p for p in _visible_entries(path) if p.is_file()]):
+            files = [p for p in _visible_entries(path) if p.is_file() and own_output_kind(p) is None]
+            if not _all_documents(files):
                 return False
         elif not is_text_file(path):
             return False
@@ -238,7 +258,7 @@ def _files_read(target: Path) -> list[Path]:
     return text_files(target) if target.is_dir() else [target]
 
 
-def _expand_all(paths: Sequence[str | Path], readers: Readers) -> list[Path]:
+def _expand_all(paths: Sequence[str | Path], readers: Readers, skip: Iterable[str | Path] = ()) -> list[Path]:
     """Expand every path, refusing a file that two paths (or a folder and a path) both name.
 
     A file read twice doubles its rows, and the checks then report duplicates: a false failure.
@@ -246,9 +266,10 @@ def _expand_all(paths: Sequence[str | Path], readers: Readers) -> list[Path]:
     """
     targets: list[Path] = []
     seen: dict[Path, tuple[Path, str]] = {}
+    skip = list(skip)
     for raw in paths:
         given = Path(raw)
-        for target in _expand(given, readers):
+        for target in _expand(given, readers, skip):
             for file in _files_read(target):
                 how = str(file) if file == given else f"{file} from folder {given}"
                 key = file.resolve()
@@ -376,6 +397,7 @@ def iter_chunks(
     chunk_rows: int = 100_000,
     limits: ReadLimits | None = None,
     arrow: bool = False,
+    skip: Iterable[str | Path] = (),
 ) -> Iterator[tuple[Path, Any]]:
     """Read files and folders as ``(path, chunk)`` pairs with consistent columns and dtypes.
 
@@ -394,6 +416,9 @@ def iter_chunks(
     arrow
         Yield the built-in readers' normalised Arrow tables (``read_tables``) instead of pandas
         frames, for the profile builder; other readers still yield pandas frames.
+    skip
+        Files to leave out of the folders given: the file the command is about to write
+        (``--output``), which a folder holding it would otherwise read as data the next run.
 
     Raises
     ------
@@ -407,7 +432,7 @@ def iter_chunks(
         raise InputError(f"chunk size must be at least 1 row (got {chunk_rows})")
     if not paths:
         raise InputError("no input given; pass at least one file or folder")
-    targets = _expand_all(paths, readers)
+    targets = _expand_all(paths, readers, skip)
     conform = _Conformer()
     for path in targets:
         reader = find_reader(path, readers)
@@ -475,13 +500,31 @@ def _guarded(path: Path, reader: Any, start: Callable[[], Iterable[Any]]) -> Ite
         raise PluginCrashError(_crash_message(path, reader, exc)) from exc
 
 
+# Whether the command line shows tracebacks (--traceback), set by ``cli.main`` for the run: a
+# message must not ask for the flag the user already gave. A process-wide flag rather than a
+# ContextVar, because files are read in a read-ahead thread, which would not see the caller's.
+_tracebacks_shown = [False]
+
+
+@contextmanager
+def tracebacks_shown(shown: bool = True) -> Iterator[None]:
+    """Within this block, messages about a crash do not suggest rerunning with ``--traceback``."""
+    before = _tracebacks_shown[0]
+    _tracebacks_shown[0] = shown
+    try:
+        yield
+    finally:
+        _tracebacks_shown[0] = before
+
+
 def _crash_message(path: Path, reader: Any, exc: Exception) -> str:
     from ..plugins import plugin_label, registered_by
 
     owner = registered_by(reader)
     plugin = "" if owner is None else f" (plugin {plugin_label(owner)})"
     whose = "the plugin's" if owner is not None else "the reader's"
+    rerun = "" if _tracebacks_shown[0] else ", or rerun with --traceback"
     return (
         f"{path}: reader {getattr(reader, 'name', type(reader).__name__)!r}{plugin} crashed: "
-        f"{type(exc).__name__}: {exc}; report it to {whose} authors, or rerun with --traceback"
+        f"{type(exc).__name__}: {exc}; report it to {whose} authors{rerun}"
     )

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -755,6 +756,10 @@ def _locate_csv_problem(path: Path, limits: ReadLimits, delimiter: str) -> Input
 
 
 PARQUET_BATCH_ROWS = 65_536
+# Records nested deeper than this never reach pyarrow's JSON parser, which recurses without a
+# limit (a 40 KB line of 20,000 nested arrays crashed the process): Python's parser takes them and
+# refuses what it cannot hold with a line number.
+JSON_MAX_FAST_DEPTH = 8_000
 PARQUET_BUFFER_BYTES = 64 * 1024
 
 
@@ -824,6 +829,47 @@ def _records_to_table(records: list[Any], path: Path, first_line: int) -> pa.Tab
     return pa.table(arrays, names=list(keys))
 
 
+def _may_nest_deeper(data: bytes, limit: int) -> bool:
+    """Whether a line of ``data`` may nest a value more than ``limit`` levels deep.
+
+    Brackets inside strings count too, so this can say yes for shallow data (which then takes the
+    slower, safe parser) but never no for deep data. Only lines longer than ``limit`` bytes can
+    nest that deep; their brackets are counted, and only a line with more than ``limit`` opening
+    brackets is scanned for its depth.
+    """
+    if len(data) <= limit:
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(raw == ord("\n"))
+    starts = np.concatenate(([0], newlines + 1))
+    stops = np.concatenate((newlines, [raw.size]))
+    long = stops - starts > limit
+    for start, stop in zip(starts[long].tolist(), stops[long].tolist(), strict=True):
+        opens = data.count(b"[", start, stop) + data.count(b"{", start, stop)
+        if opens > limit and _max_depth(raw[start:stop]) > limit:
+            return True
+    return False
+
+
+def _max_depth(line: np.ndarray) -> int:
+    """The deepest running count of open brackets in one line, a slice at a time (bounded memory)."""
+    depth = deepest = 0
+    for start in range(0, line.size, MiB):
+        # "[" and "{" become 0x7B, "]" and "}" 0x7D under | 0x20, and no other byte does.
+        folded = line[start : start + MiB] | 0x20
+        running = np.cumsum((folded == 0x7B).astype(np.int32) - (folded == 0x7D)) + depth
+        deepest = max(deepest, int(running.max()))
+        depth = int(running[-1])
+    return deepest
+
+
+def _too_deep(path: Path, where: str) -> str:
+    return (
+        f"{path}: {where} is nested too deeply to read (nearly 1,000 levels of arrays or objects); "
+        "flatten those records before checking them"
+    )
+
+
 class JsonLinesReader(BuiltinReader):
     """One JSON object per line, parsed by pyarrow a block of lines at a time."""
 
@@ -863,12 +909,13 @@ class JsonLinesReader(BuiltinReader):
 
     @staticmethod
     def _parse(data: bytes, path: Path, first_line: int) -> pa.Table:
-        try:
-            return pajson.read_json(
-                pa.BufferReader(data), read_options=pajson.ReadOptions(block_size=len(data) + 1)
-            )
-        except pa.ArrowInvalid:
-            pass  # mixed types or a bad line: the slow path below says which
+        if not _may_nest_deeper(data, JSON_MAX_FAST_DEPTH):
+            try:
+                return pajson.read_json(
+                    pa.BufferReader(data), read_options=pajson.ReadOptions(block_size=len(data) + 1)
+                )
+            except pa.ArrowInvalid:
+                pass  # mixed types or a bad line: the slow path below says which
         records: list[Any] = []
         for i, line in enumerate(data.split(b"\n")):
             if not line.strip():
@@ -879,6 +926,8 @@ class JsonLinesReader(BuiltinReader):
                 raise InputError(
                     f"{path}: line {first_line + i:,} is not valid JSON ({exc.msg}); fix that line"
                 ) from None
+            except RecursionError:
+                raise InputError(_too_deep(path, f"line {first_line + i:,}")) from None
             if not isinstance(records[-1], dict):
                 raise InputError(
                     f"{path}: line {first_line + i:,} is a JSON {type(records[-1]).__name__}, not "
@@ -1012,6 +1061,8 @@ class JsonRecordsReader(BuiltinReader):
                     try:
                         value, end = decoder.raw_decode(buf, pos)
                         break
+                    except RecursionError:
+                        raise InputError(_too_deep(path, f"record {index:,} at line {line():,}")) from None
                     except json.JSONDecodeError as exc:
                         # A record cut by the read boundary fails at the buffer's end (or in an
                         # unterminated string); anything else is malformed JSON.

@@ -124,7 +124,7 @@ def _grouped(findings: list[Finding]) -> Row:
 
 class TextReporter:
     name = "text"
-    description = "readable table for terminals (default on a terminal)"
+    description = "readable report for terminals and logs (the default)"
     verbose = False
 
     def table(self, report: Report, verbose: bool = False) -> Table:
@@ -205,11 +205,6 @@ class TextReporter:
             lines.append(f"{'':<18}{row.message}")
         lines.extend(f"note: {note}" for note in report.notes)
         return "\n".join(lines) + "\n"
-
-
-def finding_line(f: Finding) -> str:
-    """One line per finding, for plain logs."""
-    return f"{f.status.value}: {f.check} {f.column or '(table)'} {f.metric}: {f.display_message()}"
 
 
 @hookimpl

@@ -174,11 +174,6 @@ def density_coverage(
     )
 
 
-def covered_rows(real: np.ndarray, fake: np.ndarray, k: int = 5) -> np.ndarray:
-    """Boolean mask of the real rows whose k-NN ball holds a fake row (coverage's indicator)."""
-    return density_coverage(real, fake, k).covered
-
-
 # Distance-matrix entries computed at once (16 MiB of float64).
 _BLOCK_ENTRIES = 2_000_000
 

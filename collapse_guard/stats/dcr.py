@@ -5,7 +5,8 @@ nearest reference row: numeric differences divided by the reference column's ran
 mismatches counted 1, averaged over columns (SDMetrics' DCRBaselineProtection uses the same
 distance). The batch's share of exact copies (DCR = 0) and near copies (DCR at or below the 1st
 percentile of human-to-human DCRs) is compared with the same shares for held-out reference rows,
-which come from the same human source and therefore show how often honest data repeat.
+which come from the same human source and therefore show how often honest data repeat (the
+comparison is made in ``checks/synthetic_contamination/copies.py``; this module finds the distances).
 
 References
 ----------
@@ -15,45 +16,24 @@ SDMetrics, ``DCRBaselineProtection`` / ``DCROverfittingProtection`` (docs.sdv.de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from .distributions import betabinom_sf
 
+def near_copy_threshold(holdout: np.ndarray, quantile: float = 0.01) -> float:
+    """Near-copy distance: the largest DCR that at most ``quantile`` of held-out rows come within.
 
-@dataclass(frozen=True, slots=True)
-class DCRResult:
-    """Copies of reference rows in the batch.
-
-    Attributes
-    ----------
-    exact_share, near_share
-        Batch rows at distance 0, and at or below ``threshold``.
-    expected_exact_share, expected_near_share
-        The same shares for held-out reference rows.
-    threshold
-        Near-copy distance: the 1st percentile of held-out DCRs (at least 1e-9).
-    p_value
-        One-sided beta-binomial p-value that near copies exceed the held-out share (the
-        hold-out share is estimated, not known).
-    n_exact, n_near, n_batch
-        Counts behind the shares.
-    median_ratio
-        Median batch DCR over median held-out DCR (below 1 = closer to the reference than human
-        data are).
+    Rows at distance 0 (exact copies) are not counted as coming within it, but the share is of all
+    held-out rows (and at least one row may come within it). When even the smallest positive
+    distance is shared by more rows than that, the threshold is 1e-9 (exact copies only): ties
+    there must not pull it up to a share of human rows far above ``quantile``. An empty hold-out,
+    or one of exact copies only, also gives 1e-9.
     """
-
-    exact_share: float
-    near_share: float
-    expected_exact_share: float
-    expected_near_share: float
-    threshold: float
-    p_value: float
-    n_exact: int
-    n_near: int
-    n_batch: int
-    median_ratio: float
+    pos = np.sort(holdout[holdout > 0])
+    if holdout.size == 0 or pos.size == 0:
+        return 1e-9
+    values, counts = np.unique(pos, return_counts=True)
+    within = np.cumsum(counts) <= max(quantile * holdout.size, 1.0)
+    return float(values[within][-1]) if within.any() else 1e-9
 
 
 def gower_closest(
@@ -156,46 +136,3 @@ def _cityblock(query: np.ndarray, ref_t: np.ndarray) -> np.ndarray:
             np.abs(diff, out=diff)
             block += diff
     return out
-
-
-def copy_statistics(batch_dcr: np.ndarray, holdout_dcr: np.ndarray) -> DCRResult:
-    """Compare the batch's closest-record distances with held-out human rows'.
-
-    Parameters
-    ----------
-    batch_dcr
-        DCR of each batch row to the reference training rows.
-    holdout_dcr
-        DCR of each held-out reference row to the same training rows.
-    """
-    b = np.asarray(batch_dcr, dtype=float)
-    h = np.asarray(holdout_dcr, dtype=float)
-    if b.size == 0 or h.size == 0:
-        raise ValueError(f"need DCRs on both sides, got {b.size} and {h.size}")
-    eps = 1e-12
-    threshold = max(float(np.quantile(h, 0.01)), 1e-9)
-    n_exact = int(np.sum(b <= eps))
-    n_near = int(np.sum(b <= threshold))
-    exp_exact = float(np.mean(h <= eps))
-    # "near" in the hold-out is at least 1% by construction of the threshold
-    exp_near = float(np.mean(h <= threshold))
-    # The threshold is the hold-out's own 1% quantile, so the hold-out share is itself an
-    # estimate: under H0 the batch count is Beta-Binomial around it (Jeffreys prior; one
-    # pseudo-row keeps it honest when the hold-out shows no copy at all).
-
-    k_h = int(np.sum(h <= threshold))
-    a, b_ = k_h + 0.5, h.size - k_h + 0.5
-    p = betabinom_sf(n_near - 1, b.size, a, b_) if b.size else 1.0
-    med_h = float(np.median(h))
-    return DCRResult(
-        exact_share=n_exact / b.size,
-        near_share=n_near / b.size,
-        expected_exact_share=exp_exact,
-        expected_near_share=exp_near,
-        threshold=threshold,
-        p_value=p,
-        n_exact=n_exact,
-        n_near=n_near,
-        n_batch=int(b.size),
-        median_ratio=float(np.median(b)) / med_h if med_h > 0 else float("nan"),
-    )

@@ -1,7 +1,9 @@
 """Entropy estimators and Hill numbers for count data (categories, tokens).
 
-All entropies are in nats. Every function takes a 1-D array of non-negative integer counts (one per
-type; zeros are ignored) and returns a float.
+All entropies are in nats. The estimators take a 1-D array of non-negative integer counts (one per
+type; zeros are ignored) and return a float. ``compare_with_null`` and ``compare_with_split_null``
+compare a value with size-matched null draws; ``diversity_split_null`` draws the exact two-sample
+null of categorical diversity (random splits of the pooled counts).
 
 References
 ----------
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -189,52 +192,6 @@ def rarefied_hill(counts: np.ndarray | list[int], m: int, q: int) -> float:
     if q == 2:
         return 1.0 if n < 2 else hill_at_size(*count_frequencies(c), m)[1]
     raise ValueError(f"rarefied Hill numbers are implemented for q in (0, 1, 2), got {q}")
-
-
-@dataclass(frozen=True, slots=True)
-class EntropyEstimates:
-    """Entropy estimates and Hill numbers of one count vector.
-
-    Attributes
-    ----------
-    n
-        Number of observations.
-    plugin, miller_madow, chao_shen
-        Shannon entropy in nats by the three estimators.
-    hill_q0, hill_q1, hill_q2
-        Plug-in Hill numbers (richness, exp of plug-in entropy, inverse Simpson).
-    """
-
-    n: int
-    plugin: float
-    miller_madow: float
-    chao_shen: float
-    hill_q0: float
-    hill_q1: float
-    hill_q2: float
-
-
-def entropy_estimates(counts: np.ndarray | list[int]) -> EntropyEstimates:
-    """All estimators of this module on one count vector (see the individual functions)."""
-    c = as_counts(counts)
-    return EntropyEstimates(
-        n=int(c.sum()),
-        plugin=plugin_entropy(c),
-        miller_madow=miller_madow_entropy(c),
-        chao_shen=chao_shen_entropy(c),
-        hill_q0=hill_number(c, 0),
-        hill_q1=hill_number(c, 1),
-        hill_q2=hill_number(c, 2),
-    )
-
-
-def top_share(counts: np.ndarray | list[int], k: int) -> float:
-    """Share of all observations held by the ``k`` most frequent types."""
-    c = as_counts(counts)
-    n = c.sum()
-    if n == 0:
-        return 0.0
-    return float(np.sort(c)[::-1][:k].sum() / n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,3 +438,67 @@ def compare_with_split_null(
         null=tuple(float(v) for v in np.sort(values)[::step][:50]),
         bounds=(float(back(lo)), float(back(hi))),
     )
+
+
+# Two-sample diversity of categorical counts against random splits of the pool (the exact null of
+# diversity-loss's categorical findings; see docs/checks/diversity-loss.md).
+
+HypergeometricMethod = Literal["count", "marginals"]
+
+#: Size-m subsamples whose mean Chao-Shen entropy stands for a side larger than the matched size.
+CHAO_SHEN_SUBSAMPLES = 3
+
+
+def diversity_at_size(
+    x: np.ndarray, m: int, rng: np.random.Generator, method: HypergeometricMethod
+) -> tuple[float, float, float]:
+    """(Chao-Shen entropy, Hill q0, Hill q2) of counts ``x`` matched to ``m`` rows.
+
+    The Hill numbers are rarefied to ``m`` in closed form (``hill_at_size``); the Chao-Shen entropy
+    of a side larger than ``m`` is the mean over ``CHAO_SHEN_SUBSAMPLES`` size-``m`` subsamples drawn
+    without replacement with ``rng`` (``method`` as in ``Generator.multivariate_hypergeometric``).
+    """
+    frequencies = count_frequencies(x)
+    q0, q2 = hill_at_size(*frequencies, m)
+    if int(x.sum()) <= m:
+        return chao_shen_from_frequencies(*frequencies), q0, q2
+    subs = [rng.multivariate_hypergeometric(x, m, method=method) for _ in range(CHAO_SHEN_SUBSAMPLES)]
+    return float(np.mean([chao_shen_from_frequencies(*count_frequencies(s)) for s in subs])), q0, q2
+
+
+def matched_diversity(
+    ref: np.ndarray, bat: np.ndarray, m: int, rng: np.random.Generator, method: HypergeometricMethod
+) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """``diversity_at_size`` of the reference counts, then of the batch counts (in that order)."""
+    return diversity_at_size(ref, m, rng, method), diversity_at_size(bat, m, rng, method)
+
+
+def diversity_differences(
+    ref: tuple[float, float, float], bat: tuple[float, float, float]
+) -> tuple[float, ...]:
+    """``D``: batch minus reference Chao-Shen entropy, log ratios of the Hill numbers q = 0, 2."""
+    return (bat[0] - ref[0], math.log(bat[1] / ref[1]), math.log(bat[2] / ref[2]))
+
+
+def diversity_split_null(
+    r: np.ndarray, b: np.ndarray, draws: int, rng: np.random.Generator
+) -> tuple[tuple[tuple[float, float, float], tuple[float, float, float]], np.ndarray]:
+    """The statistics of both sides at ``m = min(N, n)`` and ``D`` on ``draws`` random splits.
+
+    ``r`` and ``b`` are the reference and batch counts of the same categories (none zero in
+    both). Each split draws the smaller side's rows from the pooled counts without replacement
+    (``multivariate_hypergeometric``); the larger side is the rest. Returns
+    ``((reference, batch), null)`` with each side as (Chao-Shen entropy, Hill q0, Hill q2) and
+    ``null`` of shape ``(draws, 3)`` holding ``diversity_differences`` of each split.
+    """
+    n_ref, n = int(r.sum()), int(b.sum())
+    m = min(n, n_ref)
+    pool = r + b
+    method: HypergeometricMethod = "count" if pool.sum() <= 10 * len(pool) else "marginals"
+    obs = matched_diversity(r, b, m, rng, method)
+    null = np.empty((draws, 3))
+    for j in range(draws):
+        x = rng.multivariate_hypergeometric(pool, m, method=method)
+        ref_j, bat_j = (x, pool - x) if n_ref <= n else (pool - x, x)
+        null[j] = diversity_differences(*matched_diversity(ref_j, bat_j, m, rng, method))
+    return obs, null

@@ -22,6 +22,7 @@ Statistics in Medicine 17 (1998), method 10 (hybrid Wilson score).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,6 +159,51 @@ def excess_share_vs_model(has_marker: np.ndarray, expected: np.ndarray) -> Exces
         n,
         0,
     )
+
+
+def length_matched_excess(
+    has_b: np.ndarray, len_b: np.ndarray, has_r: np.ndarray, len_r: np.ndarray
+) -> ExcessResult:
+    """Excess share of batch documents with a marker over reference documents of the same lengths.
+
+    Longer documents hold more markers by chance, so the reference rate is taken per length decile
+    of the reference (``(k + 0.5) / (n + 1)`` per decile) and averaged with the batch's own length
+    mix. The one-sided p-value is a continuity-corrected normal test of the batch count against
+    that expectation, its variance carrying the reference rates' own sampling error; the interval
+    combines the batch's Wilson interval with that error. With fewer than two distinct length
+    deciles this is ``excess_share`` of the plain counts.
+
+    Parameters
+    ----------
+    has_b, len_b
+        Per batch document: whether it holds a marker, and its length in tokens.
+    has_r, len_r
+        The same for the reference documents.
+    """
+    edges = np.unique(np.quantile(len_r, np.linspace(0, 1, 11)))
+    if edges.size < 3:
+        return excess_share(int(has_b.sum()), has_b.size, int(has_r.sum()), has_r.size)
+    bin_r = np.clip(np.searchsorted(edges, len_r, side="right") - 1, 0, edges.size - 2)
+    bin_b = np.clip(np.searchsorted(edges, len_b, side="right") - 1, 0, edges.size - 2)
+    k = np.bincount(bin_r, weights=has_r.astype(float), minlength=edges.size - 1)
+    n = np.bincount(bin_r, minlength=edges.size - 1).astype(float)
+    rate = (k + 0.5) / (n + 1.0)
+    pi = rate[bin_b]
+    counts_b = np.bincount(bin_b, minlength=edges.size - 1).astype(float)
+    baseline_var = float(np.sum(counts_b**2 * rate * (1 - rate) / (n + 1.0)))
+    res = excess_share_vs_model(has_b, pi)
+    # carry the reference's own sampling error into the test and the interval
+    var = float(np.sum(pi * (1 - pi))) + baseline_var
+    k_b = int(has_b.sum())
+    p = float(norm_sf((k_b - 0.5 - pi.sum()) / math.sqrt(max(var, 1e-12))))
+    half = 1.959963984540054 * math.sqrt(var) / has_b.size
+    lo_b, hi_b = wilson_interval(k_b, has_b.size)
+    d = res.delta
+    interval = (
+        d - math.hypot(res.share_batch - lo_b, half),
+        d + math.hypot(hi_b - res.share_batch, half),
+    )
+    return ExcessResult(d, interval, p, res.share_batch, res.share_baseline, has_b.size, has_r.size)
 
 
 def expected_marker_probability(lengths: np.ndarray, marker_frequency: float) -> np.ndarray:

@@ -507,20 +507,6 @@ def _auc_counts(cr: np.ndarray, cb: np.ndarray) -> np.ndarray:
         return np.asarray(u / (n_r * n_b))
 
 
-def _permute_within_folds(
-    scores: CrossFitScores, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Swap reference/batch labels at random inside each fold (sizes per fold kept)."""
-    allscores = np.r_[scores.ref, scores.batch]
-    folds = np.r_[scores.ref_fold, scores.batch_fold]
-    is_ref = np.r_[np.ones(scores.ref.size, bool), np.zeros(scores.batch.size, bool)]
-    perm = is_ref.copy()
-    for k in np.unique(folds):
-        idx = np.flatnonzero(folds == k)
-        perm[idx] = rng.permutation(is_ref[idx])
-    return allscores[perm], allscores[~perm], folds[perm], folds[~perm]
-
-
 def _fold_auc(ref: np.ndarray, batch: np.ndarray, rf: np.ndarray, bf: np.ndarray) -> float:
     # Folds come from different models, so AUC is computed per fold and averaged by size.
     total, weight = 0.0, 0.0

@@ -1,10 +1,10 @@
 """Category coverage at a matched sample size: rarefaction, Good-Turing, vanish probabilities.
 
-Pure functions on category counts (science.md §2.5-§2.6). A batch of ``n`` rows drawn from the
-reference population shows category ``c`` (share ``p_c``) with probability ``1 - (1 - p_c)^n``;
-the expected number of distinct reference categories in the batch is the rarefaction
-expectation ``E[S_n] = sum_c 1 - (1 - p_c)^n`` (Sanders 1968; Hurlbert 1971; with-replacement
-form, Heck, van Belle & Simberloff 1975 give its variance).
+Pure functions on category counts (docs/checks/tail-shrinkage.md, "Categorical columns"). A batch
+of ``n`` rows drawn from the reference population shows category ``c`` (share ``p_c``) with
+probability ``1 - (1 - p_c)^n``; the expected number of distinct reference categories in the
+batch is the rarefaction expectation ``E[S_n] = sum_c 1 - (1 - p_c)^n`` (Sanders 1968; Hurlbert
+1971; with-replacement form, Heck, van Belle & Simberloff 1975 give its variance).
 """
 
 from __future__ import annotations
@@ -117,7 +117,8 @@ def absence_probabilities(counts: np.ndarray, n: int) -> np.ndarray:
     ``c`` of ``N`` reference rows, ``p ~ Beta(c, N - c + 1)`` (a near-Haldane prior, which keeps
     the mean at about ``c/N`` and gives categories seen once the spread they deserve), so
     ``P(absent) = E[(1 - p)^n] = B(c, N - c + 1 + n) / B(c, N - c + 1)`` -- the beta-binomial
-    probability of zero. For large ``c`` this is ``(1 - c/N)^n`` (science.md §2.5).
+    probability of zero. For large ``c`` this is ``(1 - c/N)^n``, the with-replacement rarefaction
+    term (Heck, van Belle & Simberloff 1975).
 
     Parameters
     ----------

@@ -2,8 +2,8 @@
 
 All functions are pure: numpy arrays in, floats or small frozen dataclasses out. The shrinkage
 tests are one-sided for *less* tail in the batch than an honest sample of the batch's size from the
-reference would show (science.md §2.1-§2.4); the same machinery tests the other side (more tail,
-a wider spread) with ``alternative="greater"`` and ``SpreadTest.p_larger``.
+reference would show (docs/checks/tail-shrinkage.md, "Numeric columns"); the same machinery tests
+the other side (more tail, a wider spread) with ``alternative="greater"`` and ``SpreadTest.p_larger``.
 
 Spread and Hill ratios have two size-matched nulls: a permutation of the pooled values
 (``permutation_ratio_tests``, exact but costly for large samples) and simulated order statistics
@@ -31,10 +31,12 @@ __all__ = [
     "QuantileSpread",
     "SpreadTest",
     "clopper_pearson",
+    "counts_beyond_quantiles",
     "exceedance_power",
     "exceedance_test",
     "hill_k",
     "hill_xi",
+    "interquartile_range",
     "needed_batch_size",
     "order_statistic_ratio_tests",
     "permutation_ratio_test",
@@ -134,6 +136,23 @@ def tail_threshold(sorted_ref: np.ndarray, q: float) -> tuple[float, int]:
     return t, count
 
 
+def counts_beyond_quantiles(
+    sorted_ref: np.ndarray, sorted_batch: np.ndarray, mass: float
+) -> tuple[float, float, int, int, int, int]:
+    """Reference quantiles ``mass`` and ``1 - mass`` and the values strictly beyond each.
+
+    Both inputs are sorted ascending. The thresholds and reference counts are ``tail_threshold``'s;
+    the batch is counted the same way (strictly below the lower threshold, strictly above the upper
+    one). Returns ``(t_lo, t_hi, reference below t_lo, reference above t_hi, batch below t_lo,
+    batch above t_hi)``.
+    """
+    t_lo, y_lo = tail_threshold(sorted_ref, mass)
+    t_hi, y_hi = tail_threshold(sorted_ref, 1.0 - mass)
+    k_lo = int(np.searchsorted(sorted_batch, t_lo, side="left"))
+    k_hi = int(len(sorted_batch) - np.searchsorted(sorted_batch, t_hi, side="right"))
+    return t_lo, t_hi, y_lo, y_hi, k_lo, k_hi
+
+
 def _null_beta(y: int, m: int, alternative: Alternative, thresholds: int) -> tuple[float, float]:
     """Beta law of the reference tail probability behind ``exceedance_test``'s null."""
     if alternative == "less":
@@ -164,7 +183,8 @@ def exceedance_test(
     threshold at the order statistic ``X_(m-y)`` the exact law of ``p`` is ``Beta(y + 1, m - y)``
     (the uniform order-statistic distribution), so this null is exact up to one pseudo-count and
     carries the reference's own sampling uncertainty; with a large reference it tends to the
-    exact binomial test of science.md §2.1 (``scipy.stats.binomtest``, alternative "less").
+    exact binomial test ``K ~ Binomial(n, p)`` (``scipy.stats.binomtest``, alternative "less"; see
+    docs/checks/tail-shrinkage.md).
 
     ``alternative="greater"`` tests for *more* values beyond (heavier or wider tails) with the
     exact law ``Beta(y + t, m - y - t + 1)``, where ``t = thresholds`` is the number of reference
@@ -387,7 +407,7 @@ def _needed_batch_size(
 
 
 def hill_k(n: int) -> int:
-    """Number of upper order statistics used by ``hill_xi``: ``ceil(sqrt(n))`` (science.md §2.4)."""
+    """Number of upper order statistics used by ``hill_xi``: ``ceil(sqrt(n))`` (a common rule of thumb)."""
     return max(2, math.ceil(math.sqrt(n)))
 
 
@@ -427,6 +447,12 @@ def spread(sorted_values: np.ndarray, lo: float, hi: float) -> float:
         return math.nan
     q = np.quantile(sorted_values, [lo, hi])
     return float(q[1] - q[0])
+
+
+def interquartile_range(values: np.ndarray) -> float:
+    """``Q(0.75) - Q(0.25)`` of non-empty values in any order (linear interpolation, numpy default)."""
+    q1, q3 = np.quantile(values, [0.25, 0.75])
+    return float(q3 - q1)
 
 
 def pooled_quantile(sorted_values: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -625,7 +651,8 @@ def permutation_ratio_test(
 
     Under H0 (batch and reference drawn from one population) the pooled values can be re-split at
     random into parts of the two sizes; the log ratio over those re-splits is the null, which
-    carries the sampling error of *both* sides at their own sizes (science.md §7.1-§7.2). Inside
+    carries the sampling error of *both* sides at their own sizes (docs/checks/tail-shrinkage.md,
+    "Spread ratios and Hill index"). Inside
     the range of the permutations the p-value is the permutation p-value ``(1 + k) / (B + 1)``
     (Phipson & Smyth 2010); beyond every permutation it extrapolates with a normal fitted to the
     null log ratios, so that it is not floored at ``1 / (B + 1)`` (which multiple-testing control

@@ -5,7 +5,8 @@ concatenated) and ``offsets`` (int64, ``n_docs + 1``; document ``i`` is
 ``tokens[offsets[i]:offsets[i + 1]]``). No raw text is needed, so the reference side can be computed
 from what a reference profile stores.
 
-Every statistic here depends on sample size (science.md section 3.3), so compare values only at a
+Every statistic here depends on sample size (hence Guo et al. 2024 measure unique-n on a fixed-size
+sample; docs/checks/diversity-loss.md, "Text columns"), so compare values only at a
 matched token count (``take_tokens``) or document count.
 
 References
@@ -23,7 +24,6 @@ measurement of text diversity: a tool and a comparative analysis of scores. arXi
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -181,47 +181,6 @@ def self_repetition(tokens: np.ndarray, offsets: np.ndarray, n: int = 4) -> floa
     others = np.repeat(df - 1, df).astype(np.float64)
     per_doc = np.bincount(d, weights=others, minlength=n_docs)
     return float(np.mean(np.log1p(per_doc)))
-
-
-def token_counts(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct token hashes and their counts (sorted by hash)."""
-    values, counts = np.unique(np.asarray(tokens, dtype=np.uint64), return_counts=True)
-    return values, counts
-
-
-@dataclass(frozen=True, slots=True)
-class LexicalDiversity:
-    """Lexical diversity of one matched-size sample.
-
-    Attributes
-    ----------
-    n_tokens, n_docs
-        Size of the sample.
-    distinct_1, distinct_2, distinct_3
-        distinct-n at n = 1, 2, 3.
-    compression_ratio
-        See ``compression_ratio`` (higher = more repetitive).
-    """
-
-    n_tokens: int
-    n_docs: int
-    distinct_1: float
-    distinct_2: float
-    distinct_3: float
-    compression_ratio: float
-
-
-def lexical_diversity(tokens: np.ndarray, offsets: np.ndarray) -> LexicalDiversity:
-    """distinct-1/2/3 and compression ratio of one sample (see the individual functions)."""
-    tok, off = validate_docs(tokens, offsets)
-    return LexicalDiversity(
-        n_tokens=len(tok),
-        n_docs=len(off) - 1,
-        distinct_1=distinct_n(tok, off, 1),
-        distinct_2=distinct_n(tok, off, 2),
-        distinct_3=distinct_n(tok, off, 3),
-        compression_ratio=compression_ratio(tok, off),
-    )
 
 
 def document_hashes(tokens: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """diversity-loss: is the batch more repetitive, more concentrated, more alike than honest data?
 
 Every statistic here depends on sample size, so each one is compared with what an honest sample of
-the *same size* drawn from the reference gives (science.md sections 3 and 7):
+the *same size* drawn from the reference gives (docs/checks/diversity-loss.md):
 
 * categorical columns: Chao-Shen entropy and Hill numbers q = 0, 2 at the batch's row count
   (rarefaction for the expectation, reference draws for the spread);

@@ -9,13 +9,14 @@ larger side rarefied to ``m``: closed form for the Hill numbers, the mean over a
 subsamples for Chao-Shen). The same ``D`` on random splits of the pool is its exact null, whatever
 the column's shares are and however little of it the reference has seen; a one-sample statistic of
 the batch alone would lose its power when ``n >> N``, the difference keeps it both ways.
+The statistics and the split null are ``stats.entropy.diversity_split_null``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -24,64 +25,12 @@ from ...profile import CategoricalProfile
 from ...results import Measurement
 from ...stats.entropy import (
     chao_shen_entropy,
-    chao_shen_from_frequencies,
     compare_with_split_null,
-    count_frequencies,
-    hill_at_size,
+    diversity_split_null,
     miller_madow_entropy,
     plugin_entropy,
 )
 from .common import MIN_ROWS, _fmt, _measure, _pct
-
-Method = Literal["count", "marginals"]
-
-# Size-m subsamples whose mean Chao-Shen entropy stands for a side larger than the matched size.
-CS_SUBSAMPLES = 3
-
-
-def _at_size(x: np.ndarray, m: int, rng: np.random.Generator, method: Method) -> tuple[float, float, float]:
-    """(Chao-Shen entropy, Hill q0, Hill q2) of counts ``x`` matched to ``m`` rows."""
-    frequencies = count_frequencies(x)
-    q0, q2 = hill_at_size(*frequencies, m)
-    if int(x.sum()) <= m:
-        return chao_shen_from_frequencies(*frequencies), q0, q2
-    subs = [rng.multivariate_hypergeometric(x, m, method=method) for _ in range(CS_SUBSAMPLES)]
-    return float(np.mean([chao_shen_from_frequencies(*count_frequencies(s)) for s in subs])), q0, q2
-
-
-def _matched(
-    ref: np.ndarray, bat: np.ndarray, m: int, rng: np.random.Generator, method: Method
-) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
-    return _at_size(ref, m, rng, method), _at_size(bat, m, rng, method)
-
-
-def _differences(ref: tuple[float, float, float], bat: tuple[float, float, float]) -> tuple[float, ...]:
-    """``D``: batch minus reference Chao-Shen entropy, log ratios of the Hill numbers q = 0, 2."""
-    return (bat[0] - ref[0], math.log(bat[1] / ref[1]), math.log(bat[2] / ref[2]))
-
-
-def _observed_and_split_null(
-    r: np.ndarray, b: np.ndarray, draws: int, rng: np.random.Generator
-) -> tuple[tuple[tuple[float, float, float], tuple[float, float, float]], np.ndarray]:
-    """The statistics of both sides at ``m = min(N, n)`` and ``D`` on ``draws`` random splits.
-
-    ``r`` and ``b`` are the reference and batch counts of the same categories (none zero in
-    both). Each split draws the smaller side's rows from the pooled counts without replacement
-    (``multivariate_hypergeometric``); the larger side is the rest. Returns
-    ``((reference, batch), null)`` with each side as (Chao-Shen entropy, Hill q0, Hill q2) and
-    ``null`` of shape ``(draws, 3)`` holding ``_differences`` of each split.
-    """
-    n_ref, n = int(r.sum()), int(b.sum())
-    m = min(n, n_ref)
-    pool = r + b
-    method: Method = "count" if pool.sum() <= 10 * len(pool) else "marginals"
-    obs = _matched(r, b, m, rng, method)
-    null = np.empty((draws, 3))
-    for j in range(draws):
-        x = rng.multivariate_hypergeometric(pool, m, method=method)
-        ref_j, bat_j = (x, pool - x) if n_ref <= n else (pool - x, x)
-        null[j] = _differences(*_matched(ref_j, bat_j, m, rng, method))
-    return obs, null
 
 
 def _categorical(ctx: CheckContext, column: str) -> Iterator[Measurement]:
@@ -108,7 +57,7 @@ def _categorical(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     keep = (r + b) > 0
     r, b = r[keep], b[keep]
     labels = [x for x, k in zip(labels, keep.tolist(), strict=True) if k]
-    obs, null = _observed_and_split_null(r, b, draws, rng)
+    obs, null = diversity_split_null(r, b, draws, rng)
     (ref_cs, ref_q0, ref_q2), (obs_cs, obs_q0, obs_q2) = obs
     cs = compare_with_split_null(obs_cs, ref_cs, null[:, 0], worse="lower")
     q0 = compare_with_split_null(obs_q0, ref_q0, null[:, 1], worse="lower", log_scale=True)

@@ -17,6 +17,12 @@ MIN_ROWS = 30
 
 
 def _fmt(x: float) -> str:
+    """Three significant digits, thousands separators from 1,000 up.
+
+    Not ``formatting.num(x, 3)``, whose output differs for zero ("0" here, "0.0" there) and for
+    values that round up to 1,000 ("1e+03" here, "1,000" there): the diversity-loss messages keep
+    their wording.
+    """
     if not math.isfinite(x):
         return str(x)
     if SCIENTIFIC_ABOVE > abs(x) >= 1000:
@@ -53,7 +59,10 @@ def _measure(
     )
 
 
-def _nonempty(tokens: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _nonempty_docs_with_index(
+    tokens: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The non-empty documents (tokens, offsets) and their indices in the input."""
     keep = np.flatnonzero(np.diff(offsets) > 0)
     sub_t, sub_o = take_docs(tokens, offsets, keep)
     return sub_t, sub_o, keep

@@ -14,7 +14,7 @@ from ...results import Measurement
 from ...stats.entropy import compare_with_null, finite_population_inflation
 from ...stats.near_duplicates import NearDuplicates, ShingleSets, minhash_signatures, near_duplicates
 from ...stats.text_diversity import document_hashes, self_repetition, take_docs
-from .common import _measure, _nonempty, _pct, _quote
+from .common import _measure, _nonempty_docs_with_index, _pct, _quote
 
 NUM_PERM = 64
 BANDS = 16
@@ -165,7 +165,7 @@ def _duplicates_only(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     bat = ctx.batch.column(column)
     if not isinstance(bat, TextProfile):
         return
-    b_tok, b_off, b_keep = _nonempty(bat.sample.tokens, bat.sample.offsets)
+    b_tok, b_off, b_keep = _nonempty_docs_with_index(bat.sample.tokens, bat.sample.offsets)
     n_b = len(b_off) - 1
     if n_b < 2:
         docs = "1 non-empty document" if n_b == 1 else f"{n_b} non-empty documents"

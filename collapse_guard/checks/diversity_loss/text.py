@@ -18,7 +18,7 @@ from ...stats.entropy import (
     miller_madow_entropy,
 )
 from ...stats.text_diversity import compression_ratio, distinct_n, take_tokens
-from .common import _fmt, _measure, _nonempty, _pct
+from .common import _fmt, _measure, _nonempty_docs_with_index, _pct
 from .duplicates import _document_findings
 
 MIN_DOCS = 20
@@ -50,8 +50,8 @@ def _text(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     bat = ctx.batch.column(column)
     if not isinstance(ref, TextProfile) or not isinstance(bat, TextProfile):
         return
-    b_tok, b_off, b_keep = _nonempty(bat.sample.tokens, bat.sample.offsets)
-    r_tok, r_off, _ = _nonempty(ref.sample.tokens, ref.sample.offsets)
+    b_tok, b_off, b_keep = _nonempty_docs_with_index(bat.sample.tokens, bat.sample.offsets)
+    r_tok, r_off, _ = _nonempty_docs_with_index(ref.sample.tokens, ref.sample.offsets)
     texts = bat.sample.texts
     n_docs, n_ref_docs = len(b_off) - 1, len(r_off) - 1
     rng = ctx.rng("text", column)

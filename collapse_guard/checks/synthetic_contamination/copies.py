@@ -91,7 +91,7 @@ def _copies(
     hd, _ = dcr_stats.gower_closest(tn[:nt], tc[:nt], hn[:nq], hc[:nq], ranges)
     bd, bidx = dcr_stats.gower_closest(tn[:nt], tc[:nt], bn[qb], bc[qb], ranges)
     hd_other, bd_other = hd[~exact_h[:nq]], bd[~exact_b[qb]]
-    threshold = _near_threshold(hd_other)
+    threshold = dcr_stats.near_copy_threshold(hd_other, NEAR_QUANTILE)
     k_near_h = int(np.sum((hd_other > 0) & (hd_other <= threshold)))
     k_near_b = int(np.sum((bd_other > 0) & (bd_other <= threshold)))
     k_exact_h, k_exact_b = int(exact_h.sum()), int(exact_b.sum())
@@ -156,18 +156,6 @@ def _row_hashes(xn: np.ndarray, xc: np.ndarray) -> np.ndarray:
     if frame.shape[1] == 0:
         return np.zeros(len(frame), dtype=np.uint64)
     return pd.util.hash_pandas_object(frame, index=False).to_numpy()
-
-
-def _near_threshold(holdout: np.ndarray) -> float:
-    """The largest distance that at most 1% of held-out rows (exact copies aside) come within, or
-    1e-9 when even the smallest positive distance is shared by more: ties there must not pull the
-    threshold up to a share of human rows far above 1%."""
-    pos = np.sort(holdout[holdout > 0])
-    if holdout.size == 0 or pos.size == 0:
-        return 1e-9
-    values, counts = np.unique(pos, return_counts=True)
-    within = np.cumsum(counts) <= max(NEAR_QUANTILE * holdout.size, 1.0)
-    return float(values[within][-1]) if within.any() else 1e-9
 
 
 def _plain(v: Any) -> Any:

@@ -6,14 +6,10 @@ import numpy as np
 
 from ...results import Measurement
 from ...stats.distributions import binom_pvalue, mannwhitney_greater
+from ...stats.tails import interquartile_range
 from ._common import (
     _Run,
 )
-
-
-def _iqr(x: np.ndarray) -> float:
-    q1, q3 = np.quantile(x, [0.25, 0.75])
-    return float(q3 - q1)
 
 
 def _loglik_findings(
@@ -21,17 +17,17 @@ def _loglik_findings(
 ) -> None:
     """Shumailov et al. Fig. 1: shift toward typical text, lost spread, lost improbable tail."""
     nb, nh = sb.size, sh.size
-    iqr_h = max(_iqr(sh), 1e-9)
+    iqr_h = max(interquartile_range(sh), 1e-9)
     med_b, med_h = float(np.median(sb)), float(np.median(sh))
     shift = (med_b - med_h) / iqr_h
     p_shift = mannwhitney_greater(sb, sh)
     # spread: permutation null of the IQR ratio with the pooled values re-split at both sizes
-    ratio = _iqr(sb) / iqr_h
+    ratio = interquartile_range(sb) / iqr_h
     pooled = np.r_[sb, sh]
     null = np.empty(n_boot)
     for i in range(n_boot):
         perm = rng.permutation(pooled.size)
-        null[i] = _iqr(pooled[perm[:nb]]) / max(_iqr(pooled[perm[nb:]]), 1e-9)
+        null[i] = interquartile_range(pooled[perm[:nb]]) / max(interquartile_range(pooled[perm[nb:]]), 1e-9)
     p_spread = (1.0 + float(np.sum(null <= ratio))) / (n_boot + 1.0)
     q05 = float(np.quantile(sh, 0.05))
     below = int(np.sum(sb < q05))
@@ -87,9 +83,9 @@ def _loglik_findings(
             message=(
                 f"the spread (IQR) of per-document log-likelihood in {column!r} is "
                 f"{ratio:.2f}x the "
-                f"human hold-out's ({_iqr(sb):.2f} vs {iqr_h:.2f} nats)"
+                f"human hold-out's ({interquartile_range(sb):.2f} vs {iqr_h:.2f} nats)"
             ),
-            evidence={**common, "batch_iqr": _iqr(sb), "reference_iqr": iqr_h},
+            evidence={**common, "batch_iqr": interquartile_range(sb), "reference_iqr": iqr_h},
         )
     )
     run.out.append(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,7 +10,6 @@ from ...profile.text import TextProfile, TokenSample
 from ...results import Measurement
 from ...stats import markers as mk
 from ...stats import mixture
-from ...stats.distributions import norm_sf
 from ...text import doc_index, token_hash
 from ._common import (
     MIN_DOCS,
@@ -49,7 +47,7 @@ def _markers(run: _Run, column: str, batch: TokenSample) -> None:
         ref = ref_col.sample
         has_r_all = mk.docs_containing(doc_index(ref.offsets), ref.tokens, hashes, ref.n_docs) > 0
         keep = ref.lengths > 0
-        res = _length_matched_excess(has_b, lengths_b, has_r_all[keep], ref.lengths[keep])
+        res = mk.length_matched_excess(has_b, lengths_b, has_r_all[keep], ref.lengths[keep])
         baseline = "the reference (matched for document length)"
         top = _top_markers(batch, ref, words, hashes)
     else:
@@ -103,37 +101,6 @@ def _markers(run: _Run, column: str, batch: TokenSample) -> None:
     )
     _phrases(run, column, batch, ref_col if isinstance(ref_col, TextProfile) else None)
     _typography(run, column, batch, ref_col if isinstance(ref_col, TextProfile) else None)
-
-
-def _length_matched_excess(
-    has_b: np.ndarray, len_b: np.ndarray, has_r: np.ndarray, len_r: np.ndarray
-) -> mk.ExcessResult:
-    # Longer documents hold more markers by chance, so the reference rate is taken per length
-    # decile of the reference and averaged with the batch's own length mix.
-    edges = np.unique(np.quantile(len_r, np.linspace(0, 1, 11)))
-    if edges.size < 3:
-        return mk.excess_share(int(has_b.sum()), has_b.size, int(has_r.sum()), has_r.size)
-    bin_r = np.clip(np.searchsorted(edges, len_r, side="right") - 1, 0, edges.size - 2)
-    bin_b = np.clip(np.searchsorted(edges, len_b, side="right") - 1, 0, edges.size - 2)
-    k = np.bincount(bin_r, weights=has_r.astype(float), minlength=edges.size - 1)
-    n = np.bincount(bin_r, minlength=edges.size - 1).astype(float)
-    rate = (k + 0.5) / (n + 1.0)
-    pi = rate[bin_b]
-    counts_b = np.bincount(bin_b, minlength=edges.size - 1).astype(float)
-    baseline_var = float(np.sum(counts_b**2 * rate * (1 - rate) / (n + 1.0)))
-    res = mk.excess_share_vs_model(has_b, pi)
-    # carry the reference's own sampling error into the test and the interval
-    var = float(np.sum(pi * (1 - pi))) + baseline_var
-    k_b = int(has_b.sum())
-    p = float(norm_sf((k_b - 0.5 - pi.sum()) / math.sqrt(max(var, 1e-12))))
-    half = 1.959963984540054 * math.sqrt(var) / has_b.size
-    lo_b, hi_b = mk.wilson_interval(k_b, has_b.size)
-    d = res.delta
-    interval = (
-        d - math.hypot(res.share_batch - lo_b, half),
-        d + math.hypot(hi_b - res.share_batch, half),
-    )
-    return mk.ExcessResult(d, interval, p, res.share_batch, res.share_baseline, has_b.size, has_r.size)
 
 
 def _top_markers(

@@ -4,7 +4,8 @@ Mainly one-sided for the tails (the batch has *less* tail than an honest sample 
 from the reference would show), plus excess findings for numeric columns whose tails widened
 (kernel-density refits add variance every generation) and two adherence findings for categorical
 columns (categories the reference never had, and over-represented rare categories), because
-generators fail in those directions too (science.md §1.1, §1.8). See docs/checks/tail-shrinkage.md.
+generators fail in those directions too (Shumailov et al., Nature 2024, and SI §3.1.1 for the
+growing variance of refitted samples). See docs/checks/tail-shrinkage.md.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ Every null is conditional on the combined counts ``Z = X + Y`` of the reference 
 rows) and the batch (``Y``, ``n`` rows): under H0 the batch is a uniformly random ``n`` of the
 ``N + n`` combined rows, whatever the category shares are, so the laws below are exact (or
 conservative) at any reference size, even one that has seen little of a long-tailed column
-(``stats.conditional_counts``; docs/checks/tail-shrinkage.md). The two-sided part (science.md
-§1.8) reports categories the reference never had and over-represented rare categories as their
-own findings.
+(``stats.conditional_counts``; docs/checks/tail-shrinkage.md). The two-sided part reports
+categories the reference never had and over-represented rare categories as their own findings,
+because tabular generators invent categories and inflate minority ones (docs/checks/tail-shrinkage.md).
 """
 
 from __future__ import annotations
@@ -134,11 +134,11 @@ def measure(ctx: CheckContext, column: str) -> Iterator[Measurement]:
             f"the reference holds a single category ({ref_names[0]!r}), so there is no rare category to lose",
         )
         return
-    yield from _coverage(column, names, x, y)
+    yield from _category_coverage(column, names, x, y)
     yield from _rare_mass(ctx, column, names, x, y)
 
 
-def _coverage(column: str, names: list[str], x: np.ndarray, y: np.ndarray) -> Iterator[Measurement]:
+def _category_coverage(column: str, names: list[str], x: np.ndarray, y: np.ndarray) -> Iterator[Measurement]:
     big_n, n = int(x.sum()), int(y.sum())
     n_ref = int(np.sum(x > 0))
     if n < MIN_BATCH:

@@ -29,6 +29,7 @@ from ...stats.tails import (
     OrderStatistic,
     QuantileSpread,
     SpreadTest,
+    counts_beyond_quantiles,
     exceedance_test,
     hill_k,
     hill_xi,
@@ -162,7 +163,7 @@ SIMULATED_DRAWS = 1000
 # p99 - p1 of a few hundred rows is two or three order statistics and far from normal.
 MIN_TAIL_POINTS = 10
 # The Hill estimate uses ceil(sqrt(n)) order statistics; below this batch size that is fewer
-# than ~30 points, too few for a tail index (science.md §2.4).
+# than ~30 points, too few for a tail index (docs/checks/tail-shrinkage.md, Hill 1975).
 MIN_HILL_BATCH = 1000
 
 
@@ -326,7 +327,7 @@ def _excess(
     mass, lo_label, hi_label = EXCESS[metric]
     labels = f"{lo_label}/{hi_label}"
     m, n = len(ref), len(batch)
-    t_lo, t_hi, y_lo, y_hi, k_lo, k_hi = _beyond(ref, batch, mass)
+    t_lo, t_hi, y_lo, y_hi, k_lo, k_hi = counts_beyond_quantiles(ref, batch, mass)
     y = y_lo + y_hi
     if y == 0:
         why = f"no reference value lies strictly beyond its {lo_label} or {hi_label}: too many ties"
@@ -383,19 +384,6 @@ def _excess(
     )
 
 
-def _beyond(ref: np.ndarray, batch: np.ndarray, mass: float) -> tuple[float, float, int, int, int, int]:
-    """Reference quantiles ``mass`` and ``1 - mass`` and the values strictly beyond each.
-
-    Returns ``(t_lo, t_hi, reference below t_lo, reference above t_hi, batch below t_lo,
-    batch above t_hi)``; both inputs sorted.
-    """
-    t_lo, y_lo = tail_threshold(ref, mass)
-    t_hi, y_hi = tail_threshold(ref, 1.0 - mass)
-    k_lo = int(np.searchsorted(batch, t_lo, side="left"))
-    k_hi = int(len(batch) - np.searchsorted(batch, t_hi, side="right"))
-    return t_lo, t_hi, y_lo, y_hi, k_lo, k_hi
-
-
 def _normal_scores(
     ctx: CheckContext,
     column: str,
@@ -422,7 +410,7 @@ def _normal_scores(
     need = normal_scores.needed_batch_size(t.score_variance, m, fail, alpha, power)
     sd = t.null_sd_log_ratio
     band = math.exp(1.96 * sd) - 1.0
-    t_lo, t_hi, y_lo, y_hi, k_lo, k_hi = _beyond(ref, batch, 0.05)
+    t_lo, t_hi, y_lo, y_hi, k_lo, k_hi = counts_beyond_quantiles(ref, batch, 0.05)
     # The mean of exceedance_test's exact null for two thresholds (mass ~ Beta(y + 2, m - y - 1)),
     # without its tail sum, which costs ~10 ms at a million rows and is not needed here.
     expected = n * (y_lo + y_hi + 2) / (m + 1)

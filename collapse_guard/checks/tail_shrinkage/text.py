@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from ...profile.text import TokenSample
 from ...protocols import MetricSpec, OptionSpec
 from ...results import Measurement
 from ...stats.distributions import norm_cdf
+from ...stats.rare_ngrams import rare_in_token_budget, rare_ngram_flags
 from ...stats.tails import exceedance_test, needed_batch_size
 from ...text import ngram_hashes
 from .measure import exceedance_measurement
@@ -211,45 +211,6 @@ def _length_hist(
 # --------------------------------------------------------------------------- rare tokens / n-grams
 
 
-@dataclass(frozen=True, slots=True)
-class _Draw:
-    share: float
-    types: int
-
-
-def _rare_flags(
-    sample: TokenSample, n: int, keys: np.ndarray, rare_key: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """n-gram hashes of a sample, their document, and whether each is rare in R1."""
-    grams, doc = ngram_hashes(sample.tokens, sample.offsets, n)
-    if len(grams) == 0:
-        return grams, doc, np.zeros(0, dtype=bool)
-    at = np.minimum(np.searchsorted(keys, grams), len(keys) - 1)
-    known = keys[at] == grams
-    # Unseen in R1 counts as rare, like a count of zero.
-    return grams, doc, np.where(known, rare_key[at], True)
-
-
-def _draw(
-    flags: tuple[np.ndarray, np.ndarray, np.ndarray],
-    lengths: np.ndarray,
-    order: np.ndarray,
-    budget: int,
-) -> _Draw:
-    """Rare share and distinct rare types in whole documents taken in ``order`` up to
-    ``budget`` tokens (the last document is kept whole, so batch and null are cut alike)."""
-    grams, doc, is_rare = flags
-    keep = int(np.searchsorted(np.cumsum(lengths[order]), budget, side="left")) + 1
-    chosen = np.zeros(len(lengths), dtype=bool)
-    chosen[order[:keep]] = True
-    sel = chosen[doc]
-    total = int(sel.sum())
-    if total == 0:
-        return _Draw(math.nan, 0)
-    hit = is_rare & sel
-    return _Draw(float(hit.sum()) / total, len(np.unique(grams[hit])))
-
-
 def _rare(ctx: CheckContext, column: str, ref: TokenSample, bat: TokenSample) -> Iterator[Measurement]:
     if ref.n_tokens < MIN_TOKENS or ref.n_docs < MIN_DOCS:
         why = (
@@ -279,9 +240,10 @@ def _rare(ctx: CheckContext, column: str, ref: TokenSample, bat: TokenSample) ->
         grams, _ = ngram_hashes(r1.tokens, r1.offsets, n)
         keys, counts = np.unique(grams, return_counts=True)
         rare_key = counts <= rare_max
-        obs = _draw(_rare_flags(bat, n, keys, rare_key), bat.lengths, b_order, budget)
-        r2_flags = _rare_flags(r2, n, keys, rare_key)
-        null = [_draw(r2_flags, r2.lengths, order, budget) for order in r2_orders]
+        bat_flags = rare_ngram_flags(bat.tokens, bat.offsets, n, keys, rare_key)
+        obs = rare_in_token_budget(bat_flags, bat.lengths, b_order, budget)
+        r2_flags = rare_ngram_flags(r2.tokens, r2.offsets, n, keys, rare_key)
+        null = [rare_in_token_budget(r2_flags, r2.lengths, order, budget) for order in r2_orders]
         unit = "words" if n == 1 else "word pairs"
         for field_name in ("share", "types"):
             metric = f"rare_{'token' if n == 1 else 'bigram'}_{field_name}"
