@@ -223,9 +223,10 @@ def test_coverage_with_every_column_too_wide_is_insufficient_data_naming_them() 
     assert "`sku`" in cov.message
 
 
-def test_large_batch_duplicates_use_whole_batch_against_a_scaled_null() -> None:
-    # A batch of 800 documents against a reference sample of 1,000: the null is drawn at 500
-    # documents (half the reference sample) and scaled up by 800 / 500.
+def test_large_batch_duplicates_use_whole_batch_against_the_reference_bound() -> None:
+    # A batch of 800 documents against a reference sample of 1,000: more than half the reference
+    # sample, so the null is the reference sample's own duplicate count (Poisson error) scaled by
+    # the growth bound, 800 / 1,000 going down.
     small_reference = cg.profile(frame(1000, 20))
     batch = frame(800, 16)
     batch.loc[:79, "text"] = batch["text"].iloc[80:160].to_numpy()
@@ -233,8 +234,10 @@ def test_large_batch_duplicates_use_whole_batch_against_a_scaled_null() -> None:
     near = finding(report, "text", "near_duplicate_share")
     assert near.status is Status.FAIL
     assert near.measurement.value == pytest.approx(0.1)
-    assert near.measurement.evidence["null_scaled_by"] == pytest.approx(1.6)
-    assert "scaled linearly" in near.measurement.evidence["null_note"]
+    assert near.measurement.evidence["growth_bound"] == pytest.approx(0.8)
+    assert near.measurement.evidence["null_draws"] == 0
+    assert "bounded from the reference sample's own count" in near.measurement.evidence["null_note"]
+    assert "at most" in near.message
     clean = run(frame(800, 17), small_reference)
     assert clean.status == "pass", [f.message for f in clean.findings if f.status.value != "pass"]
 
@@ -260,7 +263,7 @@ def test_batch_larger_than_the_reference_is_matched_down_and_passes(
     assert d2.measurement.evidence["batch_subsampled"] is True
     assert "subsampled to match" in d2.message
     near = finding(report, "text", "near_duplicate_share")
-    assert near.measurement.evidence["null_scaled_by"] > 1
+    assert near.measurement.evidence["growth_bound"] > 1
 
 
 def test_split_null_matches_exact_enumeration_on_a_tiny_pool() -> None:

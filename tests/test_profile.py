@@ -218,9 +218,21 @@ def test_identifier_columns_are_skipped_with_a_reason() -> None:
 def test_batch_is_read_with_the_reference_kinds(human: pd.DataFrame) -> None:
     ref = cg.profile(human)
     batch = human_frame(300, seed=9)
-    batch["category"] = 7  # numbers in a categorical column are categories
+    batch["category"] = "c07"
     prof = build_profile([batch], settings=ProfileSettings.batch(), reference=ref)
     assert prof.column("category").kind is Kind.CATEGORICAL
+    assert prof.column("category").counts == {"c07": 300}
+    # Numbers against reference categories that are all words are the wrong file or column
+    # (they were counted as 300 new categories); numbers still match numeric-looking codes.
+    batch["category"] = 7
+    with pytest.raises(
+        InputError, match="holds only numbers here, but its reference categories are all words"
+    ):
+        build_profile([batch], settings=ProfileSettings.batch(), reference=ref)
+    coded = cg.profile(
+        human.assign(category=np.arange(len(human)) % 9 + 1), columns={"category": "categorical"}
+    )
+    prof = build_profile([batch], settings=ProfileSettings.batch(), reference=coded)
     assert prof.column("category").counts == {"7": 300}
     with pytest.raises(InputError, match="no column 'gauss'"):
         build_profile([batch.drop(columns="gauss")], settings=ProfileSettings.batch(), reference=ref)

@@ -349,7 +349,7 @@ def test_header_only_csv(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_text("a,b,c\n")
     message = error_of(path)
-    assert str(path) in message and "header (a, b, c) but no data rows" in message
+    assert str(path) in message and "header ('a', 'b', 'c') but no data rows" in message
 
 
 def test_parquet_without_rows(tmp_path: Path) -> None:

@@ -15,11 +15,20 @@ from ..hashing import combine_columns, mix, value_hashes
 from ..kinds import Kind, infer_kind, skip_reason
 from ..text import surface_counts, tokenize
 from .categorical import CategoricalProfile
-from .columns import ArrowColumn, Column, MixedTypesError, PandasColumn, label_counts, source_name
+from .columns import (
+    ArrowColumn,
+    Column,
+    MixedTypesError,
+    PandasColumn,
+    duplicates,
+    label_counts,
+    shown_names,
+    source_name,
+)
 from .model import ColumnProfile, Profile, sorted_values
 from .numeric import NumericProfile
 from .sampling import bottom_k
-from .settings import ProfileSettings
+from .settings import MAX_COLUMNS, ProfileSettings
 from .text import TextProfile
 
 Frame: TypeAlias = pd.DataFrame | pa.Table
@@ -43,19 +52,55 @@ def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None
         )
 
 
+_SEPARATORS = ((";", "';'"), ("\t", "tabs"), (",", "commas"), ("|", "'|'"))
+# Files whose one column with a separator in its name was probably split with the wrong one.
+_DELIMITED_SUFFIXES = (".csv", ".tsv", ".tab", ".csv.gz", ".tsv.gz", ".tab.gz")
+
+
+def _other_separator(names: list[str]) -> tuple[str, str] | None:
+    """(separator, how to name it) found in the name of a one-column header, or None."""
+    if len(names) != 1:
+        return None
+    for sep, label in _SEPARATORS:
+        if sep in names[0]:
+            return sep, label
+    return None
+
+
 def separator_hint(names: list[str]) -> str | None:
     """The fix for a file read with the wrong field separator: one column whose name holds the
     real separator (a ';'-separated .csv, a comma-separated .tsv)."""
-    if len(names) != 1:
+    found = _other_separator(names)
+    if found is None:
         return None
-    for sep, label in ((";", "';'"), ("\t", "tabs"), (",", "commas"), ("|", "'|'")):
-        if sep in names[0]:
-            return (
-                f"its header is one column, {names[0]!r}, so its fields seem to be separated by "
-                f"{label}: .csv files are read with commas and .tsv/.tab files with tabs; convert "
-                "the file, or give it the suffix of its separator"
+    return (
+        f"its header is one column, {names[0]!r}, so its fields seem to be separated by "
+        f"{found[1]}: .csv files are read with commas and .tsv/.tab files with tabs; convert "
+        "the file, or give it the suffix of its separator"
+    )
+
+
+def _check_separator(names: list[str], col: Column, path: Path | str | None) -> None:
+    """Refuse a delimited file read as one column although its header and values hold another
+    separator (a tab-separated .csv): profiling it would make one column of whole lines."""
+    found = _other_separator(names)
+    if found is None or path is None or not str(path).lower().endswith(_DELIMITED_SUFFIXES):
+        return
+    values = col.series().dropna().head(100).astype(str)
+    if len(values) == 0 or values.str.contains(found[0], regex=False).any():
+        raise InputError(f"{path}: no column can be profiled: {separator_hint(names)}")
+
+
+def _check_blank_names(names: list[str], path: Path | str | None) -> None:
+    """A column needs a name a report (and --column) can use; a whitespace-only file has one
+    blank-named column."""
+    for i, name in enumerate(names):
+        if not name.strip():
+            raise InputError(
+                f"{source_name(path)}: column {i + 1:,} of {len(names):,} has a blank name "
+                f"({name!r}); give the column a name in the header (or pass the real data file, if "
+                "this one holds only blank lines)"
             )
-    return None
 
 
 def _check_column_names(frame: pd.DataFrame, path: Path | str | None) -> None:
@@ -68,8 +113,9 @@ def _check_column_names(frame: pd.DataFrame, path: Path | str | None) -> None:
         )
     names = [str(c) for c in frame.columns]
     if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        raise InputError(f"{source_name(path)}: duplicate column name(s) {dupes}; rename them")
+        raise InputError(
+            f"{source_name(path)}: duplicate column name(s) [{shown_names(duplicates(names))}]; rename them"
+        )
 
 
 def _flatten_containers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -103,8 +149,10 @@ class _Builder:
         reference: Profile | None,
         ignore: set[str],
         required: Iterable[str] = (),
+        max_columns: int = MAX_COLUMNS,
     ) -> None:
         self.required = list(required)
+        self.max_columns = max_columns
         self.settings = settings
         self.overrides = dict(kinds)
         self.reference = reference
@@ -121,20 +169,22 @@ class _Builder:
         self.pending_rows = 0
         self.cutoff: int | None = None
         self.paths: list[str] = []
+        self.flag_columns: dict[str, bool] = {}  # reference numeric columns of 0/1 values
+        self.word_columns: dict[str, bool] = {}  # reference categorical columns of words only
 
     def _start(self, names: list[str], path: Path | str | None) -> None:
-        if len(set(names)) != len(names):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            raise InputError(f"{source_name(path)}: duplicate column name(s) {dupes}; rename them")
-        absent = [c for c in self.required if c not in names]
+        present = set(names)
+        if len(present) != len(names):
+            dupes = shown_names(duplicates(names))
+            raise InputError(f"{source_name(path)}: duplicate column name(s) [{dupes}]; rename them")
+        absent = [c for c in self.required if c not in present]
         if absent:
-            shown = ", ".join(repr(n) for n in names[:8]) + (", ..." if len(names) > 8 else "")
             raise InputError(
                 f"{source_name(path)} has no column {absent[0]!r}, which --column names; its columns are "
-                f"{shown}: check the spelling"
+                f"{shown_names(names)}: check the spelling"
             )
         if self.reference is not None:
-            missing = [c for c in self.reference.columns if c not in names and c not in self.ignore]
+            missing = [c for c in self.reference.columns if c not in present and c not in self.ignore]
             if missing:
                 raise InputError(
                     f"{source_name(path)} has no column {missing[0]!r}, which the reference has; "
@@ -153,6 +203,13 @@ class _Builder:
                 self.skipped[c] = f"the reference skipped it too: {why}" if why else "not in the reference"
         else:
             self.columns = [c for c in names if c not in self.ignore]
+            _check_blank_names(self.columns, path)
+            if len(self.columns) > self.max_columns:
+                raise InputError(
+                    f"{source_name(path)}: has {len(self.columns):,} columns, more than the "
+                    f"{self.max_columns:,} a profile may hold; select the columns you need into a "
+                    "narrower file, or leave columns out with --column NAME=ignore"
+                )
             for c in self.columns:
                 self.kinds[c] = self.overrides.get(c)
         if not self.columns:
@@ -189,9 +246,11 @@ class _Builder:
             names = [str(c) for c in frame.column_names]
             rows = frame.num_rows
             table = frame
+            # A dict, not names.index: that made a 100,000-column table quadratic.
+            position = {n: i for i, n in enumerate(names)}
 
             def column(name: str) -> Column:
-                return ArrowColumn(table.column(names.index(name)))
+                return ArrowColumn(table.column(position[name]))
         else:
             _check_column_names(frame, path)
             frame = _flatten_containers(frame.rename(columns=str))
@@ -204,8 +263,11 @@ class _Builder:
         first = self.columns is None
         if self.columns is None:
             self._start(names, path)
+            if self.reference is None and rows:
+                _check_separator(names, column(names[0]), path)
         assert self.columns is not None
-        missing = [c for c in self.columns if c not in names]
+        present = set(names)
+        missing = [c for c in self.columns if c not in present]
         if missing:
             raise InputError(
                 f"{source_name(path)} has no column {missing[0]!r}, which earlier data has; "
@@ -245,6 +307,7 @@ class _Builder:
                 converted[name] = x
                 content.append(value_hashes(x))
             elif isinstance(acc, CategoricalProfile):
+                self._check_codes(col, name, path)
                 # Count first, then label only the distinct values; rows are converted to
                 # labels only if they enter the sample.
                 distinct, counts = col.value_counts()
@@ -276,16 +339,61 @@ class _Builder:
 
     def _floats(self, col: Column, name: str, path: Path | str | None) -> np.ndarray:
         try:
-            return col.floats(name, path)
+            return col.floats(name, path, booleans=self._booleans_ok(name))
         except MixedTypesError as exc:
             if self.reference is None:
                 raise
             # --column cannot change a kind the reference fixed
             raise InputError(
-                f"{source_name(path)}: column {name!r} is numeric in the reference but holds text here "
-                f"(e.g. {exc.example!r}); fix those values, or rebuild the reference with "
+                f"{source_name(path)}: column {name!r} is numeric in the reference but holds "
+                f"{exc.what} here (e.g. {exc.example!r}); check that this is the right file for the "
+                f"reference and fix those values, or rebuild the reference with "
                 f"--column {name}=categorical if the column is not numeric"
             ) from None
+
+    def _booleans_ok(self, name: str) -> bool:
+        """Whether booleans may be read as 0/1 in numeric column ``name``: always when profiling
+        (only ``--column NAME=numeric`` makes a boolean column numeric), and against a reference
+        only when its values are all 0 and 1 (built from booleans, or from 0/1 flags)."""
+        if self.reference is None:
+            return True
+        if name not in self.flag_columns:
+            ref = self.reference.columns.get(name)
+            self.flag_columns[name] = (
+                isinstance(ref, NumericProfile)
+                and ref.min >= 0
+                and ref.max <= 1
+                and bool(np.isin(ref.values, (0.0, 1.0)).all())
+            )
+        return self.flag_columns[name]
+
+    def _check_codes(self, col: Column, name: str, path: Path | str | None) -> None:
+        """A batch column of numbers against reference categories that are all words is the
+        wrong file or column, not hundreds of new categories. Numeric-looking reference codes
+        ("1", "2") keep matching numbers, as labels always have."""
+        if self.reference is None or (name in self.word_columns and not self.word_columns[name]):
+            return
+        if not col.is_numbers():
+            return
+        if name not in self.word_columns:
+            ref = self.reference.columns.get(name)
+            labels = (
+                pd.Series(list(ref.counts), dtype=object) if isinstance(ref, CategoricalProfile) else None
+            )
+            self.word_columns[name] = (
+                labels is not None
+                and len(labels) > 0
+                and not bool(pd.to_numeric(labels.str.strip(), errors="coerce").notna().any())
+            )
+        if self.word_columns[name] and col.present().any():
+            ref = self.reference.columns[name]
+            assert isinstance(ref, CategoricalProfile)
+            words = sorted(ref.counts, key=lambda k: -ref.counts[k])
+            raise InputError(
+                f"{source_name(path)}: column {name!r} holds only numbers here, but its reference "
+                f"categories are all words ({shown_names(words, 3)}); check that this is the right "
+                f"file (and column) for the reference, or leave it out with --column {name}=ignore"
+            )
 
     def _priorities(self, content: list[np.ndarray], first_row: int, n: int) -> np.ndarray:
         """Sampling priority of each row: its content hash mixed with its position in the data.
@@ -411,6 +519,7 @@ def build_profile(
     reference: Profile | None = None,
     synthetic: bool = False,
     required: Iterable[str] = (),
+    max_columns: int = MAX_COLUMNS,
 ) -> Profile:
     """Profile data given as DataFrame chunks (or ``(path, chunk)`` pairs).
 
@@ -419,8 +528,12 @@ def build_profile(
     names columns the user typed (``--column``): a typo there is an error, not a silent no-op.
     ``chunks`` is closed (if it can be) when profiling ends, also on an error, so that a reader
     (or a read-ahead thread) does not hold its file open for as long as the exception lives.
+    A profile holds at most ``max_columns`` columns (not counting ignored ones): a wider table
+    is refused rather than profiled column by column for minutes.
     """
-    builder = _Builder(settings or ProfileSettings.reference(), kinds or {}, reference, set(ignore), required)
+    builder = _Builder(
+        settings or ProfileSettings.reference(), kinds or {}, reference, set(ignore), required, max_columns
+    )
     try:
         for item in chunks:
             path: Path | str | None

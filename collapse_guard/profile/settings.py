@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+#: Widest table a profile takes (columns left out with ``--column NAME=ignore`` not counted).
+#: Profiling costs about a millisecond per column and chunk, and every check runs per column, so
+#: a 100,000-column file would run for many minutes; it is refused with the fix instead. Not a
+#: ``ProfileSettings`` field, so that saved references do not change.
+MAX_COLUMNS = 10_000
+
 
 @dataclass(frozen=True, slots=True)
 class ProfileSettings:

@@ -23,12 +23,14 @@ measurement of text diversity: a tool and a comparative analysis of scores. arXi
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import numpy as np
 
 from ..hashing import mix
 from ..text import doc_index
+from .distributions import binom_sf
 
 
 def validate_docs(tokens: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,22 +154,17 @@ def compression_ratio(tokens: np.ndarray, offsets: np.ndarray, level: int = 6) -
     return len(raw) / len(zlib.compress(raw, level))
 
 
-def self_repetition(tokens: np.ndarray, offsets: np.ndarray, n: int = 4) -> float:
-    """Self-repetition score of Shaib et al. (2024): repetition of long n-grams across documents.
+def self_repetition_scores(tokens: np.ndarray, offsets: np.ndarray, n: int = 4) -> np.ndarray:
+    """Per-document self-repetition scores of Shaib et al. (2024) (see ``self_repetition``).
 
-    For each document, sum over its distinct n-grams the number of *other* documents that contain
-    that n-gram, and take ``log(1 + sum)``; the score is the mean over documents (documents without
-    an n-gram count as 0, as in the reference implementation ``diversity.self_repetition_score``).
-    Higher means more repetition. It grows with the number of documents, so compare at a matched
-    document count.
+    Document ``i``'s score is ``log(1 + sum over its distinct n-grams of the number of other
+    documents containing that n-gram)``; documents without an n-gram score 0.
     """
     tok, off = validate_docs(tokens, offsets)
     n_docs = len(off) - 1
-    if n_docs == 0:
-        return float("nan")
     hashes, docs = ngram_hashes(tok, off, n)
-    if len(hashes) == 0:
-        return 0.0
+    if n_docs == 0 or len(hashes) == 0:
+        return np.zeros(n_docs, dtype=np.float64)
     # n-grams come in document order, so a stable sort by hash keeps each hash's documents in
     # order and repeated (n-gram, document) pairs adjacent: one sort instead of a lexsort.
     order = np.argsort(hashes, kind="stable")
@@ -180,7 +177,74 @@ def self_repetition(tokens: np.ndarray, offsets: np.ndarray, n: int = 4) -> floa
     df = np.diff(np.concatenate([starts, [len(h)]]))
     others = np.repeat(df - 1, df).astype(np.float64)
     per_doc = np.bincount(d, weights=others, minlength=n_docs)
-    return float(np.mean(np.log1p(per_doc)))
+    return np.log1p(per_doc)
+
+
+def self_repetition(tokens: np.ndarray, offsets: np.ndarray, n: int = 4) -> float:
+    """Self-repetition score of Shaib et al. (2024): repetition of long n-grams across documents.
+
+    For each document, sum over its distinct n-grams the number of *other* documents that contain
+    that n-gram, and take ``log(1 + sum)``; the score is the mean over documents (documents without
+    an n-gram count as 0, as in the reference implementation ``diversity.self_repetition_score``).
+    Higher means more repetition. It grows with the number of documents, so compare at a matched
+    document count.
+    """
+    scores = self_repetition_scores(tokens, offsets, n)
+    if len(scores) == 0:
+        return float("nan")
+    return float(np.mean(scores))
+
+
+def trimmed_mean_top(scores: np.ndarray, k: int) -> float:
+    """Mean of ``scores`` without their ``k`` largest values (NaN when nothing is left)."""
+    values = np.sort(np.asarray(scores, dtype=np.float64))
+    keep = len(values) - max(int(k), 0)
+    return float(np.mean(values[:keep])) if keep > 0 else float("nan")
+
+
+def duplicate_growth_bound(n: int, m: int) -> float:
+    """Largest ratio ``E[R_n] / E[R_m]`` of the expected numbers of duplicate documents (all but
+    one per group of identical documents) among ``n`` and ``m`` documents drawn from one population.
+
+    With text probabilities ``p_t``, ``E[R_n] = sum_t (n p_t - 1 + (1 - p_t)^n)``, whose increments
+    ``a_k = sum_t p_t (1 - (1 - p_t)^k)`` (the chance that document ``k + 1`` copies an earlier one)
+    are increasing and concave in ``k`` with ``a_0 = 0``. So ``E[R_n] / n`` never decreases and
+    ``E[R_n] / (n (n - 1))`` never increases: going down, ``E[R_n] <= (n / m) E[R_m]`` (equality
+    for saturated boilerplate); going up, ``E[R_n] <= n (n - 1) / (m (m - 1)) E[R_m]`` (equality
+    for rare pairs). Whatever the population's duplicate structure, these bound the honest growth.
+    """
+    if n <= m:
+        return n / max(m, 1)
+    return n * (n - 1) / (m * (m - 1)) if m > 1 else math.inf
+
+
+def excess_duplicates_p(dups_b: int, n_b: int, dups_r: int, n_r: int) -> float:
+    """One-sided p-value for "a batch of ``n_b`` documents holds more duplicates (``dups_b``) than
+    a population with the reference sample's ``dups_r`` duplicates among ``n_r`` allows".
+
+    Duplicate counts are treated as Poisson with means ``mu_b <= c mu_r``, ``c`` the growth bound
+    (``duplicate_growth_bound``); given the total ``T = dups_b + dups_r``, ``dups_b`` is then
+    binomial with success probability at most ``c / (1 + c)`` (the conditional test of two Poisson
+    rates, Przyborowski & Wilenski 1940). The reference's own sampling error is carried: with no
+    duplicate among few reference documents, a large batch's duplicates are not evidence of
+    anything unless they exceed what that small sample cannot rule out.
+    """
+    if dups_b <= 0:
+        return 1.0
+    c = duplicate_growth_bound(n_b, n_r)
+    if not math.isfinite(c):
+        return 1.0
+    return float(binom_sf(dups_b - 1, dups_b + dups_r, c / (1.0 + c)))
+
+
+def duplicates_upper_share(dups_r: int, n_r: int, n_b: int, level: float = 0.95) -> float:
+    """Upper ``level`` confidence bound on the expected duplicate share of an honest batch of
+    ``n_b`` documents, from ``dups_r`` duplicates among ``n_r`` reference documents (exact Poisson
+    bound on the reference's mean count, scaled by ``duplicate_growth_bound``); at most 1."""
+    from scipy.special import gammaincinv
+
+    mu = float(gammaincinv(dups_r + 1.0, level))
+    return float(min(1.0, mu * duplicate_growth_bound(n_b, n_r) / max(n_b, 1)))
 
 
 def document_hashes(tokens: np.ndarray, offsets: np.ndarray) -> np.ndarray:
