@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from .config import Config, load_config, parse_config, with_overrides
+from .config import Config, column_option, load_config, parse_config, with_overrides
 from .errors import ConfigError, InputError
 from .kinds import Kind
 from .plugins import Registry, default_registry
@@ -38,6 +40,11 @@ def resolve_config(config: Config | Mapping[str, Any] | PathLike | None) -> Conf
         raise TypeError(
             f"config must be a cg.Config, a dict shaped like the TOML, or a config file path; "
             f"got {type(config).__name__}"
+        )
+    if isinstance(config, str) and not config:
+        raise ConfigError(
+            "config: an empty path was given (an unset variable?); pass a config file, or leave "
+            "config out for the defaults"
         )
     return load_config(config)
 
@@ -69,21 +76,48 @@ def _frames(chunks: Iterable[Any]) -> Iterator[pd.DataFrame | pa.Table]:
         yield chunk
 
 
+def _a(obj: object) -> str:
+    """``obj``'s type with its article: "an int", "a list"."""
+    name = type(obj).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
 def _names(option: str, names: str | Sequence[str] | None) -> tuple[str, ...] | None:
     """select= / ignore= as check names: one name may be given as a plain string."""
     if names is None:
         return None
     if isinstance(names, str):
-        return (names,)
+        return (names,) if names.strip() else ()
+    if isinstance(names, Mapping) or not isinstance(names, Iterable):
+        raise TypeError(
+            f"{option}= must be a check name or a list of check names, e.g. {option}=['tail-shrinkage'], "
+            f"got {_a(names)}"
+        )
+    names = list(names)
     if not all(isinstance(n, str) for n in names):
-        raise TypeError(f"{option} must be check names (strings), got {list(names)!r}")
-    return tuple(names)
+        raise TypeError(f"{option}= must be check names (strings), got {names!r}")
+    return tuple(n for n in names if n.strip())
+
+
+def _select(select: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """select= as check names; an empty one (``[]``, ``""``) would run no check, as ``select = []``
+    in a config file would, and is refused the same way."""
+    names = _names("select", select)
+    if names is not None and not names:
+        raise ConfigError(
+            "select= (the Python API) is empty, so no check would run; list at least one check, or "
+            "leave select out to run them all"
+        )
+    return names
 
 
 def _seed(seed: int | None) -> int | None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+    """A seed: any whole number >= 0, numpy integers included (not a bool)."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise TypeError(f"seed must be a whole number >= 0, got {seed!r}")
-    return seed
+    return int(seed)
 
 
 def _registry(config: Config) -> Registry:
@@ -109,6 +143,7 @@ def profile(
             ignore=cfg.ignored_columns(),
             synthetic=synthetic,
             required=tuple(columns or ()),
+            max_columns=cfg.max_columns(),
         )
     )
 
@@ -126,9 +161,9 @@ def profile_files(
     ``output`` is the file the profile will be saved to: left out of the folders read, so that
     a reference kept beside its data is not read as data the next time.
     """
+    files = _paths(paths, "profile_files", "cg.profile(df)")
     cfg = with_overrides(resolve_config(config), columns=columns)
     registry = _registry(cfg)
-    files = _paths(paths)
     # Text documents make a text column whatever inference would say of a few short ones.
     by_format = {TextReader.column: Kind.TEXT} if documents_only(files) else {}
     return _with_columns(
@@ -139,6 +174,7 @@ def profile_files(
             ignore=cfg.ignored_columns(),
             synthetic=synthetic,
             required=tuple(columns or ()),
+            max_columns=cfg.max_columns(),
         )
     )
 
@@ -163,10 +199,35 @@ def _read_files(
     return read_ahead(iter_chunks(paths, registry.readers, limits=cfg.read_limits(), arrow=True, skip=skip))
 
 
-def _paths(paths: Sequence[PathLike] | PathLike) -> list[Path]:
-    if isinstance(paths, (str, Path)):
-        return [Path(paths)]
-    return [Path(p) for p in paths]
+EMPTY_PATH = "an empty path was given (an unset variable?); pass a file or folder"
+
+
+def _paths(paths: Sequence[PathLike] | PathLike, option: str, frames: str) -> list[Path]:
+    """``paths`` (one path or a list of them) as Paths. ``option`` names the argument and
+    ``frames`` the function that takes a DataFrame instead, for the TypeError.
+
+    An empty string is refused: ``Path("")`` is the current folder, so ``check_files([""])``
+    (an unset variable) would read everything under it.
+    """
+    if isinstance(paths, (pd.DataFrame, pa.Table, pd.Series)):
+        raise TypeError(f"{option} takes file or folder paths, got {_a(paths)}; use {frames}")
+    if isinstance(paths, (str, os.PathLike)):
+        items: list[Any] = [paths]
+    elif isinstance(paths, Iterable) and not isinstance(paths, (bytes, Mapping)):
+        items = list(paths)
+    else:
+        raise TypeError(f"{option} takes a file or folder path or a list of them, got {_a(paths)}")
+    out = []
+    for item in items:
+        if not isinstance(item, (str, os.PathLike)):
+            raise TypeError(
+                f"{option} takes file or folder paths (str or pathlib.Path), got {_a(item)} in "
+                "the list" + (f"; use {frames}" if isinstance(item, (pd.DataFrame, pa.Table)) else "")
+            )
+        if isinstance(item, str) and not item:
+            raise InputError(EMPTY_PATH)
+        out.append(Path(item))
+    return out
 
 
 def load_reference(reference: Profile | PathLike) -> Profile:
@@ -180,6 +241,8 @@ def load_reference(reference: Profile | PathLike) -> Profile:
     """
     if isinstance(reference, Profile):
         prof = reference
+    elif isinstance(reference, str) and not reference:
+        raise InputError(f"reference: {EMPTY_PATH.replace('file or folder', 'reference file')}")
     elif not isinstance(reference, (str, Path)):
         raise TypeError(
             f"reference must be a cg.Profile or the path of a reference file, got a "
@@ -209,7 +272,13 @@ def load_synthetic(
         return synthetic
     if isinstance(synthetic, pd.DataFrame):
         return build_profile([synthetic], settings=cfg.reference_settings(), synthetic=True)
-    paths = _paths(synthetic)  # type: ignore[arg-type]
+    if not isinstance(synthetic, (str, os.PathLike, Sequence)) or isinstance(synthetic, bytes):
+        raise TypeError(
+            "synthetic_reference must be a cg.Profile built with synthetic=True, a DataFrame of "
+            "machine-generated data, or the path(s) of a --synthetic profile or of data files; got "
+            f"{_a(synthetic)}"
+        )
+    paths = _paths(synthetic, "synthetic_reference", "a DataFrame directly")
     if len(paths) == 1 and paths[0].is_file() and is_profile_file(paths[0]):
         prof = Profile.load(paths[0])
         if not prof.synthetic:
@@ -225,6 +294,7 @@ def load_synthetic(
         _read_files(paths, registry, cfg),
         settings=cfg.reference_settings(),
         synthetic=True,
+        max_columns=cfg.max_columns(),
     )
 
 
@@ -241,21 +311,31 @@ def _check(
     if not any(cfg.check_enabled(c) for c in registry.checks.values()):
         raise ConfigError("no check is left to run after --select/--ignore and config; enable at least one")
     ref = load_reference(reference)
-    unknown = [
-        c for c in cfg.column_kinds() if c in ref.columns and ref.columns[c].kind != cfg.column_kinds()[c]
-    ]
+    kinds = cfg.column_kinds()
+    unknown = [c for c in kinds if c in ref.columns and ref.columns[c].kind != kinds[c]]
     if unknown:
+        name = unknown[0]
+        origin = cfg.column_origins.get(name)
+        option = column_option(name, kinds[name].value, origin)
+        given = option if origin is not None else f"{option} in {cfg.source}"
         raise ConfigError(
-            f"column {unknown[0]!r} is {ref.columns[unknown[0]].kind} in the reference; a batch is always "
-            "read with the reference's kinds, so rebuild the reference with the --column you want"
+            f"{given}: column {name!r} is {ref.columns[name].kind} in the reference; a batch is "
+            "always read with the reference's kinds, so rebuild the reference with "
+            f"`profile --column {name}={kinds[name].value}`, or drop the kind"
         )
+    _refuse_kinds_without_profile(cfg, ref, required)
     # A --column naming a reference column is fine even when the batch lacks it (=ignore is the
     # advertised way out); one that neither side has is a typo.
     typed = [c for c in required if c not in ref.columns and c not in ref.skipped]
     # Before the batch is read: a wrong synthetic profile file should not cost a whole read.
     synthetic = load_synthetic(synthetic_reference, cfg)
     batch = build_profile(
-        chunks, settings=cfg.batch_settings(), reference=ref, ignore=cfg.ignored_columns(), required=typed
+        chunks,
+        settings=cfg.batch_settings(),
+        reference=ref,
+        ignore=cfg.ignored_columns(),
+        required=typed,
+        max_columns=cfg.max_columns(),
     )
     return run_checks(
         ref,
@@ -266,6 +346,28 @@ def _check(
         batch_paths=paths,
         show_tracebacks=show_tracebacks,
     )
+
+
+def _refuse_kinds_without_profile(cfg: Config, ref: Profile, required: Sequence[str]) -> None:
+    """A kind given on ``check`` (``--column``, ``columns=``) for a column the reference has no
+    profile of (ignored or skipped when it was built, or not in its data) cannot take effect: a
+    batch is read with the reference's kinds. Only ``ignore`` can apply to such a column."""
+    kinds = cfg.column_kinds()
+    for name in required:
+        if name not in kinds or name in ref.columns:
+            continue
+        option = column_option(name, kinds[name].value, cfg.column_origins.get(name))
+        where = f" {ref.path}" if ref.path else ""
+        why = (
+            f"it was skipped when profiled: {ref.skipped[name]}"
+            if name in ref.skipped
+            else "it was ignored or absent when the reference was built"
+        )
+        raise ConfigError(
+            f"{option}: the reference{where} has no profile of column {name!r} ({why}), and a batch "
+            f"is read with the reference's kinds; re-profile the human data with {option}, or check "
+            "the column name"
+        )
 
 
 def check(
@@ -282,7 +384,7 @@ def check(
     """Check a DataFrame (or chunks) against a reference profile (or its path)."""
     cfg = with_overrides(
         resolve_config(config),
-        select=_names("select", select) or None,
+        select=_select(select),
         ignore=_names("ignore", ignore) or (),
         columns=columns,
         seed=_seed(seed),
@@ -312,14 +414,14 @@ def check_files(
     written to: left out of the folders read, so that a report kept beside the data (``check
     data/ -o data/report.md``) is not read as data the next time.
     """
+    files = _paths(paths, "check_files", "cg.check(df, reference)")
     cfg = with_overrides(
         resolve_config(config),
-        select=_names("select", select) or None,
+        select=_select(select),
         ignore=_names("ignore", ignore) or (),
         columns=columns,
         seed=_seed(seed),
     )
-    files = _paths(paths)
     registry = _registry(cfg)
     return _check(
         _read_files(files, registry, cfg, output),

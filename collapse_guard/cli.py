@@ -50,16 +50,57 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _selected(values: Sequence[str]) -> tuple[str, ...] | None:
+    """--select's check names; None when not given. Given but blank (``--select ,,,``, or an
+    unset variable) it would select no check, and is refused as ``select = []`` in a config is."""
+    if not values:
+        return None
+    names = _split(values)
+    if not names:
+        raise UserError(
+            "--select is empty, so no check would run; list at least one check (see "
+            "`collapse-guard checks`), or leave --select out to run them all"
+        )
+    return names
+
+
 def _parse_columns(values: Sequence[str]) -> dict[str, str]:
-    out = {}
+    out: dict[str, str] = {}
+    given: dict[str, str] = {}
     for v in values:
         if "=" not in v:
             raise click.BadParameter(
                 f"{v!r} is not NAME=KIND (kinds: numeric, categorical, text, ignore)", param_hint="--column"
             )
         name, kind = v.rsplit("=", 1)
-        out[name.strip()] = kind.strip().lower()
+        name, kind = name.strip(), kind.strip().lower()
+        if name in out and out[name] != kind:
+            # The last one winning silently hid the mistake (a copied command line, a merge).
+            raise click.BadParameter(
+                f"{given[name]} and {v} give column {name!r} two kinds; give it one", param_hint="--column"
+            )
+        out[name] = kind
+        given.setdefault(name, v)
     return out
+
+
+EMPTY_PATH = "an empty path was given (an unset variable?)"
+
+
+def refuse_empty_paths(paths: Sequence[str], **options: str | None) -> None:
+    """Refuse an empty PATH argument or option value: ``Path("")`` is the current folder, so
+    ``check "$DATA"`` with DATA unset would read everything under it and pass. ``options`` maps
+    an option's name (``--reference``) to its value."""
+    if any(p == "" for p in paths):
+        raise UserError(f"PATH: {EMPTY_PATH}; pass a file or folder")
+    for option, value in options.items():
+        if value == "":
+            raise UserError(f"{option}: {EMPTY_PATH}; pass a file, or leave the option out")
+
+
+def stdout_if_dash(output: str | None) -> str | None:
+    """``--output -`` is stdout (a file literally named "-" is ``./-``)."""
+    return None if output == "-" else output
 
 
 # Help of the options whose meaning differs between commands.
@@ -139,7 +180,7 @@ def report_options(f: F) -> F:
         "-o",
         type=click.Path(dir_okay=False, writable=True),
         default=None,
-        help="Write the report to this file instead of stdout.",
+        help="Write the report to this file instead of stdout ('-' is stdout).",
     )(f)
     f = click.option(
         "--format",
@@ -157,7 +198,11 @@ def _config(config_path: str | None, **overrides: Any) -> Config:
     """The config file's settings with the command-line options on top; a check name given with
     --select/--ignore that no plugin registered is reported as coming from that option."""
     return with_overrides(
-        load_config(config_path), select_origin="--select", ignore_origin="--ignore", **overrides
+        load_config(config_path),
+        select_origin="--select",
+        ignore_origin="--ignore",
+        column_origin="--column",
+        **overrides,
     )
 
 
@@ -326,6 +371,11 @@ PROFILE_SUFFIXES = (".json", ".json.gz")
 def refuse_profile_suffix(output: str) -> None:
     """A reference is JSON (gzip-compressed with .gz); under another name (ref.txt, ref.csv) the
     next run would take it for data, and `check -r` users for something else."""
+    if output == "-":
+        raise UserError(
+            "--output -: a reference is written to a file, not stdout (check -r reads it back from "
+            "one); name it .json, or .json.gz to compress it"
+        )
     if not output.lower().endswith(PROFILE_SUFFIXES):
         raise UserError(
             f"--output {output}: a reference file is JSON; name it .json, or .json.gz to compress it"
@@ -339,7 +389,7 @@ def refuse_profile_suffix(output: str) -> None:
     "-o",
     required=True,
     type=click.Path(dir_okay=False),
-    help="Reference file to write (.json, or .json.gz to compress).",
+    help="Reference file to write (.json, or .json.gz to compress; not '-': a reference is a file).",
 )
 @click.option("--synthetic", is_flag=True, help="Mark the data as a known machine-generated sample.")
 @common_options("profile")
@@ -355,6 +405,7 @@ def profile(
     """Build a reference profile from human data (files or folders)."""
     from .api import profile_files
 
+    refuse_empty_paths(paths, **{"--output": output, "--config": config_path})
     check_writable(output)
     refuse_overwriting_inputs(output, [*paths, config_path])
     refuse_profile_suffix(output)
@@ -410,6 +461,16 @@ def check(
     """Check batch files against a reference; exit 1 if a finding fails."""
     from .api import check_files
 
+    refuse_empty_paths(
+        paths,
+        **{
+            "--reference": reference,
+            "--synthetic-reference": synthetic_reference,
+            "--output": output,
+            "--config": config_path,
+        },
+    )
+    output = stdout_if_dash(output)
     fmt = report_format(fmt, output)
     validate_output(fmt, output)
     refuse_overwriting_inputs(output, [*paths, reference, synthetic_reference, config_path])
@@ -417,7 +478,7 @@ def check(
     cfg = _config(
         config_path,
         fail_on=fail_on,
-        select=_split(select) or None,
+        select=_selected(select),
         ignore=_split(ignore),
         columns=column_kinds,
         seed=seed,

@@ -35,7 +35,7 @@ TOP_KEYS = {
     "columns",
 }
 PROFILE_KEYS = {"sample_rows", "text_docs", "text_tokens", "store_text", "max_categories"}
-READ_KEYS = {"max_decompressed_bytes", "max_compression_ratio", "max_line_bytes"}
+READ_KEYS = {"max_decompressed_bytes", "max_compression_ratio", "max_line_bytes", "max_columns"}
 COLUMN_KEYS = {"kind", "ignore", "checks"}
 IGNORE_KIND = "ignore"
 
@@ -60,6 +60,9 @@ class Config:
     # an unknown name is reported where the user typed it; set by ``with_overrides``.
     select_origin: str | None = None
     ignore_origins: dict[str, str] = field(default_factory=dict)
+    # Where a column's kind came from when not from ``source``: "--column" or "columns= (the
+    # Python API)"; set by ``with_overrides``.
+    column_origins: dict[str, str] = field(default_factory=dict)
 
     # ----- derived views -------------------------------------------------------------------------
     def column_kinds(self) -> dict[str, Kind]:
@@ -85,6 +88,12 @@ class Config:
 
         return ReadLimits(**self.read)
 
+    def max_columns(self) -> int:
+        """Widest table read and profiled (``[read] max_columns``)."""
+        from .profile.settings import MAX_COLUMNS
+
+        return int(self.read.get("max_columns", MAX_COLUMNS))
+
     def check_enabled(self, check: Check) -> bool:
         if check.name in self.ignore:
             return False
@@ -93,10 +102,12 @@ class Config:
         return bool(self.checks.get(check.name, {}).get("enabled", getattr(check, "default_enabled", True)))
 
     def unknown_columns(self, known: Iterable[str]) -> list[str]:
-        """Configured column names (``[columns.NAME]``, ``--column``) not among ``known``, in
-        config order."""
+        """Column names of the config file (``[columns.NAME]``) not among ``known``, in config
+        order. Columns given on the command line or to the API (``--column``, ``columns=``) are
+        left out: ``check`` refuses a kind its reference cannot apply, and the warning this feeds
+        speaks of ``[columns]``."""
         have = set(known)
-        return [name for name in self.columns if name not in have]
+        return [name for name in self.columns if name not in have and name not in self.column_origins]
 
     def column_enabled(self, check: str, column: str) -> bool:
         per_col = self.columns.get(column, {}).get("checks", {}).get(check, {})
@@ -384,7 +395,9 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
             raise ConfigError(
                 f"unknown key {key!r} in [read] ({source}); known keys: " + ", ".join(sorted(READ_KEYS))
             )
-        if key in READ_INT_RANGES:  # sizes in bytes: an integer or "4M", as on the command line
+        if key == "max_columns":
+            cfg.read[key] = _integer_in_range(value, f"read.{key}", (1, None, "columns"), source)
+        elif key in READ_INT_RANGES:  # sizes in bytes: an integer or "4M", as on the command line
             cfg.read[key] = _integer_in_range(value, f"read.{key}", READ_INT_RANGES[key], source, size=True)
         elif not _is_number(value) or not value > 1:  # max_compression_ratio (NaN fails too)
             raise ConfigError(f"read.{key} must be a number greater than 1, {_got(value)} ({source})")
@@ -440,6 +453,11 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
 def load_config(path: str | Path | None = None, cwd: str | Path | None = None) -> Config:
     """Load the config from ``path``, else ``collapse-guard.toml`` or ``pyproject.toml`` in ``cwd``."""
     if path is not None:
+        if isinstance(path, str) and not path:
+            raise ConfigError(
+                "--config: an empty path was given (an unset variable?); pass a config file, or leave "
+                "--config out"
+            )
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"config file {p} not found; check the --config path")
@@ -456,8 +474,11 @@ def load_config(path: str | Path | None = None, cwd: str | Path | None = None) -
 
 def _load_file(path: Path) -> Config:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        # utf-8-sig: a byte-order mark, which many Windows editors write, is dropped.
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc}); save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
@@ -479,6 +500,9 @@ def _load_file(path: Path) -> Config:
     return parse_config(data, str(path))
 
 
+API_COLUMNS = "columns= (the Python API)"
+
+
 def with_overrides(
     cfg: Config,
     *,
@@ -489,21 +513,35 @@ def with_overrides(
     seed: int | None = None,
     select_origin: str = "select= (the Python API)",
     ignore_origin: str = "ignore= (the Python API)",
+    column_origin: str = API_COLUMNS,
 ) -> Config:
     """Apply command-line options (or the Python API's arguments) on top of a loaded config.
 
-    ``select_origin``/``ignore_origin`` say where ``select``/``ignore`` were given (the command
-    line passes ``"--select"``/``"--ignore"``), for the error about an unknown check name.
+    ``select_origin``/``ignore_origin``/``column_origin`` say where ``select``/``ignore``/
+    ``columns`` were given (the command line passes ``"--select"``/``"--ignore"``/
+    ``"--column"``), for the errors about them. An empty ``select`` (not None) is refused, as
+    ``select = []`` in a config file is: no check would run.
     """
     from dataclasses import replace
 
+    if columns is not None and not isinstance(columns, Mapping):
+        raise TypeError(
+            "columns= must be a mapping of column name to kind (numeric, categorical, text or "
+            f"ignore), e.g. columns={{'user_id': 'ignore'}}; got {type(columns).__name__}"
+        )
     new = replace(
         cfg,
         columns={k: dict(v) for k, v in cfg.columns.items()},
         ignore_origins=dict(cfg.ignore_origins),
+        column_origins=dict(cfg.column_origins),
     )
     if fail_on is not None:
         new.fail_on = fail_on
+    if select is not None and not select:
+        raise ConfigError(
+            f"{select_origin} is empty, so no check would run; list at least one check, or leave it "
+            "out to run them all"
+        )
     if select:
         new.select = tuple(select)
         new.select_origin = select_origin
@@ -515,10 +553,30 @@ def with_overrides(
     if seed is not None:
         new.seed = seed
     for name, kind in (columns or {}).items():
+        if not isinstance(name, str):
+            raise TypeError(f"columns= keys must be column names (strings), got {name!r}")
+        origin = new.column_origins.setdefault(name, column_origin)
+        if isinstance(kind, Kind):
+            kind = kind.value
+        if not isinstance(kind, str):
+            raise TypeError(
+                f"columns= values must be kinds: 'numeric', 'categorical', 'text' or 'ignore', got "
+                f"{kind!r} for {name!r}"
+            )
         if kind != IGNORE_KIND:
             try:
                 parse_kind(kind)
             except ValueError as exc:
-                raise ConfigError(f"--column {name}={kind}: {exc} (or 'ignore')") from None
+                raise ConfigError(f"{column_option(name, kind, origin)}: {exc} (or 'ignore')") from None
         new.columns.setdefault(name, {})["kind"] = kind
     return new
+
+
+def column_option(name: str, kind: str, origin: str | None) -> str:
+    """How a column's kind was given, for a message: ``--column x=numeric``,
+    ``columns={'x': 'numeric'}`` (the Python API) or ``[columns.x] kind = "numeric"``."""
+    if origin == "--column":
+        return f"--column {name}={kind}"
+    if origin == API_COLUMNS:
+        return f"columns={{{name!r}: {kind!r}}}"
+    return f'[columns.{name}] kind = "{kind}"'

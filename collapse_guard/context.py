@@ -81,6 +81,7 @@ class CheckContext:
                 kinds=None if ref is not None else cfg.column_kinds(),
                 reference=ref,
                 ignore=cfg.ignored_columns(),
+                max_columns=cfg.max_columns(),
             )
         return cls(ref, batch, cfg, check, load_synthetic(synthetic, cfg))
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -296,17 +295,21 @@ def walk(
     grows with the depth of the tree, not its size.
     """
 
+    from .readers import unreadable_reason
+
     counts = skipped if skipped is not None else {}
     base = Path(root)
     if not base.is_dir():
         # A file given by name is always read (gitignore and --exclude apply to walks only).
+        # The reasons (and their fixes) are the ones `check` gives for the same file.
         problem = None
+        reason = unreadable_reason(base)
         if not base.exists():
-            problem = "no such file (a dangling link?)" if base.is_symlink() else "no such file"
+            problem = reason or "no such file or folder; check the path"
         elif not wanted(base.name.lower()):
             problem = "no reader for this file type; see `collapse-guard readers`"
-        elif not base.is_file():
-            problem = "not a regular file"
+        elif reason is not None:
+            problem = reason
         yield WalkEntry(base, base.name, problem)
         return
     excluded = _exclude_spec(exclude) if exclude else None
@@ -326,7 +329,9 @@ def walk(
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield WalkEntry(directory, rel_dir or ".", f"cannot list the folder: {exc.strerror}")
+            yield WalkEntry(
+                directory, rel_dir or ".", f"cannot list the folder ({exc.strerror}); check its permissions"
+            )
             continue
         subdirs: list[tuple[Path, str, tuple[tuple[str, Any], ...]]] = []
         for entry in entries:
@@ -346,7 +351,11 @@ def walk(
                 try:
                     st = os.stat(entry.path)
                 except OSError as exc:
-                    yield WalkEntry(Path(entry.path), rel, f"cannot enter: {exc.strerror}")
+                    yield WalkEntry(
+                        Path(entry.path),
+                        rel,
+                        f"cannot enter the folder ({exc.strerror}); check its permissions",
+                    )
                     continue
                 key = (st.st_dev, st.st_ino)
                 if key in seen:
@@ -358,14 +367,10 @@ def walk(
             if not wanted(entry.name.lower()):
                 counts["not a data file"] = counts.get("not a data file", 0) + 1
                 continue
-            problem = None
-            try:
-                st = os.stat(entry.path)
-                if not stat.S_ISREG(st.st_mode):
-                    problem = "not a regular file"
-            except OSError as exc:
-                # ELOOP (a link to itself), ENOENT (a dangling link), EACCES...
-                problem = f"cannot open: {exc.strerror or exc}"
+            # A link to a missing file or to itself, a FIFO, a socket...: the reason and its fix.
+            problem = unreadable_reason(entry.path)
+            if problem is None and not os.path.isfile(entry.path):
+                problem = "is gone (removed while the folder was scanned); scan again"
             yield WalkEntry(Path(entry.path), rel, problem)
         stack.extend(reversed(subdirs))
 
@@ -508,12 +513,13 @@ def scan_paths(
     def wanted(name: str) -> bool:
         return name.endswith(suffixes) or name.endswith(IMAGE_SUFFIXES)
 
+    if any(isinstance(p, str) and not p for p in paths):
+        # Path("") is the current folder: an unset variable would scan everything under it.
+        raise InputError("an empty path was given (an unset variable?); pass a file or folder")
     skipped: dict[str, int] = {}
-    entries = [
-        e
-        for p in paths
-        for e in walk(p, wanted=wanted, exclude=exclude, gitignore=gitignore, skipped=skipped)
-    ]
+    entries = _entries_once(
+        [(p, walk(p, wanted=wanted, exclude=exclude, gitignore=gitignore, skipped=skipped)) for p in paths]
+    )
     # Text documents are one table per folder (as `check` reads a folder of .txt files); every
     # other file is its own batch.
     docs: dict[str, list[WalkEntry]] = {}
@@ -596,6 +602,35 @@ def scan_paths(
         skipped=dict(sorted(skipped.items())),
         notes=tuple(notes),
     )
+
+
+def _entries_once(walks: Sequence[tuple[str | Path, Iterable[WalkEntry]]]) -> list[WalkEntry]:
+    """The entries of every path's walk, refusing a file that two paths given both reach (the
+    same path twice, or a folder and a file inside it), as ``check`` does: its result would be
+    reported twice. Paths are compared resolved, so ``./a.csv`` and a link to it count too."""
+    given_once: dict[str, str | Path] = {}
+    for given, _ in walks:
+        key = os.path.realpath(given)
+        if key in given_once:
+            raise InputError(
+                f"{given}: is given twice ({given_once[key]} and {given}); give each file or folder once"
+            )
+        given_once[key] = given
+    entries: list[WalkEntry] = []
+    seen: dict[str, tuple[int, str]] = {}
+    for i, (given, found) in enumerate(walks):
+        given_path = Path(given)
+        for e in found:
+            how = str(e.path) if e.path == given_path else f"{e.path} from folder {given}"
+            key = os.path.realpath(e.path)
+            if key in seen and seen[key][0] != i:
+                first = seen[key][1]
+                raise InputError(
+                    f"{e.path}: is given twice ({first} and {how}); give each file or folder once"
+                )
+            seen.setdefault(key, (i, how))
+            entries.append(e)
+    return entries
 
 
 def _display(entry: WalkEntry) -> str:
@@ -790,6 +825,7 @@ def _check_chunks(
             kinds=None if reference is not None else {**(kinds or {}), **cfg.column_kinds()},
             reference=reference,
             ignore=cfg.ignored_columns(),
+            max_columns=cfg.max_columns(),
         )
         report = run_checks(
             reference, batch, reg.checks, cfg, batch_paths=[display], show_tracebacks=raise_errors

@@ -321,3 +321,19 @@ def test_csv_null_strings_are_pyarrows_defaults_and_documented() -> None:
     csv_reader = next(r for r in BUILTIN_READERS if r.name == "csv")
     for word in ("NA", "N/A", "NULL", "nan"):
         assert word in csv_reader.description and word in (type(csv_reader).__doc__ or "")
+
+
+def test_the_column_cap_is_a_config_setting(run_cli: Run, tmp_path: Path) -> None:
+    data = tmp_path / "wide.csv"
+    data.write_text(",".join(f"c{i}" for i in range(12)) + "\n" + ",".join(["1"] * 12) + "\n")
+    config = tmp_path / "collapse-guard.toml"
+    config.write_text("[read]\nmax_columns = 10\n", encoding="utf-8")
+    result = run_cli("profile", data, "-o", tmp_path / "r.json", "--config", config)
+    assert_one_line_error(result, "wide.csv", "has 12 columns", "more than the 10")
+    config.write_text("[read]\nmax_columns = 0\n", encoding="utf-8")
+    result = run_cli("profile", data, "-o", tmp_path / "r.json", "--config", config)
+    assert_one_line_error(result, "read.max_columns")
+    # At the width of the file, it is read.
+    config.write_text("[read]\nmax_columns = 12\n", encoding="utf-8")
+    code, _, err = run_cli("profile", data, "-o", tmp_path / "r.json", "--config", config)
+    assert code == 0, err

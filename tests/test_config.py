@@ -112,6 +112,9 @@ def test_load_from_pyproject_and_own_file(tmp_path: Path) -> None:
 
 def test_cli_column_override_is_validated() -> None:
     with pytest.raises(ConfigError, match="--column x=words"):
+        with_overrides(Config(), columns={"x": "words"}, column_origin="--column")
+    # from the Python API (the default origin), named as it was passed there
+    with pytest.raises(ConfigError, match=r"columns=\{'x': 'words'\}"):
         with_overrides(Config(), columns={"x": "words"})
 
 

@@ -201,7 +201,7 @@ def _emit(scan: ScanReport, reporter: Any, output: str | None, verbose: bool, an
 
 def make_command() -> click.Command:
     """Build the ``scan`` command with the CLI's shared options."""
-    from ..cli import _config, _parse_columns, _split, common_options, report_options
+    from ..cli import _config, _parse_columns, _selected, _split, common_options, report_options
 
     @click.command("scan")
     @click.argument("paths", nargs=-1, required=True, type=click.Path())
@@ -269,23 +269,28 @@ def make_command() -> click.Command:
         failed, 2 a file could not be read or the scan could not run.
         """
         from ..api import load_reference
-        from ..cli import refuse_overwriting_inputs, report_format
+        from ..cli import refuse_empty_paths, refuse_overwriting_inputs, report_format, stdout_if_dash
         from ..scan import scan_paths
 
+        refuse_empty_paths(paths, **{"--reference": reference, "--output": output, "--config": config_path})
+        output = stdout_if_dash(output)
         reporter = _reporter(report_format(fmt, output))
         refuse_overwriting_inputs(output, [*paths, reference, config_path])
+        column_kinds = _parse_columns(columns)
         cfg = _config(
             config_path,
             fail_on=fail_on,
-            select=_split(select) or None,
+            select=_selected(select),
             ignore=_split(ignore),
-            columns=_parse_columns(columns),
+            columns=column_kinds,
             seed=seed,
         )
         for p in paths:
             if not Path(p).exists() and not Path(p).is_symlink():
                 raise click.BadParameter(f"{p}: no such file or folder; check the path", param_hint="PATH")
         ref = load_reference(reference) if reference else None
+        if ref is not None:
+            _warn_unknown_columns(column_kinds, ref)
         # Command-line sizes override the config's [read] table, which overrides the defaults.
         limits = cfg.read_limits()
         for option, key, text in (
@@ -319,6 +324,30 @@ def make_command() -> click.Command:
         sys.exit(code)
 
     return scan
+
+
+def _warn_unknown_columns(columns: dict[str, str], reference: Any) -> None:
+    """Warn about ``--column`` names the reference does not know: with a reference only
+    ``ignore`` has an effect, and a file lacking the column is checked on its own, so a typo
+    would otherwise go unnoticed. (The run's own warning covers the config's ``[columns]``.)"""
+    import difflib
+    import warnings
+
+    from ..errors import CollapseGuardWarning
+
+    known = [*reference.columns, *reference.skipped]
+    for name, kind in columns.items():
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
+        where = f" {reference.path}" if reference.path else ""
+        warnings.warn(
+            f"--column {name}={kind} names a column the reference{where} does not have{guess}; it "
+            "has no effect: fix the name",
+            CollapseGuardWarning,
+            stacklevel=2,
+        )
 
 
 _COMMAND: list[click.Command] = []

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ReferenceFileError
+from ..errors import InputError, ReferenceFileError
 from ..kinds import Kind
 from .categorical import CategoricalProfile
 from .codec import decode_array, encode_array
@@ -83,7 +83,7 @@ def save_profile(prof: Profile, path: Path) -> str:
         {"format": FORMAT, "format_version": FORMAT_VERSION, "tool_version": __version__, "sha256": digest}
     )
     raw = header[:-1].encode() + b', "content": ' + body + b"}\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _refuse_unwritable(path)
     if path.name.lower().endswith(".gz"):
         buf = io.BytesIO()
         # mtime=0 and no file name keep the gzip bytes identical across runs.
@@ -93,6 +93,16 @@ def save_profile(prof: Profile, path: Path) -> str:
     path.write_bytes(raw)
     prof.sha256, prof.path = digest, str(path)
     return digest
+
+
+def _refuse_unwritable(path: Path) -> None:
+    """A folder, or a file in a folder that does not exist, is refused as ``profile -o`` refuses
+    it: the folder is not created (a typo in its name would scatter references)."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a file name, e.g. {path / 'reference.json'}")
+    parent = path.parent
+    if not parent.is_dir():
+        raise InputError(f"{path}: folder {parent} does not exist; create it first")
 
 
 def is_profile_file(path: Path) -> bool:

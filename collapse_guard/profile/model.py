@@ -112,9 +112,18 @@ class Profile:
         )
 
     def save(self, path: str | Path) -> str:
-        """Write the profile as versioned JSON (gzip when the name ends in .gz); returns sha256."""
+        """Write the profile as versioned JSON (gzip when the name ends in .gz); returns sha256.
+
+        Raises InputError when ``path`` is empty or a folder, or its folder does not exist (the
+        folder is not created, as ``profile -o`` does not create it).
+        """
         from .io import save_profile
 
+        if isinstance(path, str) and not path:
+            raise InputError(
+                "an empty path was given (an unset variable?); pass the reference file to write, "
+                "e.g. reference.json"
+            )
         return save_profile(self, Path(path))
 
     @classmethod

@@ -45,6 +45,7 @@ __all__ = [
     "iter_chunks",
     "iter_data_files",
     "supported_suffixes",
+    "unreadable_reason",
 ]
 
 Readers = Mapping[str, Any] | Sequence[Any]
@@ -150,6 +151,15 @@ def _unreadable(path: Path) -> InputError | None:
     folder dropped such entries silently (the run passed on less data than given) and a direct
     path was reported as missing.
     """
+    problem = unreadable_reason(path)
+    return None if problem is None else InputError(f"{path}: {problem}")
+
+
+def unreadable_reason(path: str | Path) -> str | None:
+    """Why ``path`` cannot be read as data, and the fix, without the path (``is a FIFO (named
+    pipe), not a regular file; ...``); None for a file, a folder, or a path that is simply
+    missing. ``check`` and ``scan`` give the same reasons."""
+    path = Path(path)
     try:
         mode = path.stat().st_mode
     except OSError as exc:
@@ -157,27 +167,27 @@ def _unreadable(path: Path) -> InputError | None:
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
     kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
-    return InputError(
-        f"{path}: is {kind}, not a regular file; write the data to a regular file and pass that, or remove it"
-    )
+    return f"is {kind}, not a regular file; write the data to a regular file and pass that, or remove it"
 
 
-def _stat_problem(path: Path, exc: OSError) -> InputError | None:
-    """The message for a path that cannot be stat-ed; None when it is simply missing."""
+def _stat_problem(path: Path, exc: OSError) -> str | None:
+    """The reason for a path that cannot be stat-ed; None when it is simply missing."""
     missing = exc.errno in (errno.ENOENT, errno.ENOTDIR)
     if not path.is_symlink():
         if missing:
             return None  # the caller's "no such file or folder" is the right message
-        return InputError(f"{path}: cannot be accessed ({exc.strerror}); check the path and its permissions")
+        return f"cannot be accessed ({exc.strerror}); check the path and its permissions"
     if exc.errno == errno.ELOOP:
-        return InputError(
-            f"{path}: is a symbolic link that points to itself (or into a loop of links); {_LINK_FIX}"
-        )
+        return f"is a symbolic link that points to itself (or into a loop of links); {_LINK_FIX}"
     if missing:
-        return InputError(f"{path}: is a symbolic link to a missing file ({os.readlink(path)}); {_LINK_FIX}")
-    return InputError(
-        f"{path}: is a symbolic link whose target cannot be accessed ({exc.strerror}); "
-        f"{_LINK_FIX}, or check its permissions"
+        try:
+            target = f" ({os.readlink(path)})"
+        except OSError:
+            target = ""
+        return f"is a symbolic link to a missing file{target}; {_LINK_FIX}"
+    return (
+        f"is a symbolic link whose target cannot be accessed ({exc.strerror}); {_LINK_FIX}, or "
+        "check its permissions"
     )
 
 
@@ -268,6 +278,9 @@ def _expand_all(paths: Sequence[str | Path], readers: Readers, skip: Iterable[st
     seen: dict[Path, tuple[Path, str]] = {}
     skip = list(skip)
     for raw in paths:
+        if isinstance(raw, str) and not raw:
+            # Path("") is the current folder: an unset variable would read everything under it.
+            raise InputError("an empty path was given (an unset variable?); pass a file or folder")
         given = Path(raw)
         for target in _expand(given, readers, skip):
             for file in _files_read(target):
