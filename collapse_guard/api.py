@@ -17,6 +17,7 @@ from .kinds import Kind
 from .plugins import Registry, default_registry
 from .profile import Profile, build_profile
 from .profile.build import separator_hint
+from .profile.columns import SHOWN_NAMES
 from .profile.io import is_profile_file
 from .readahead import read_ahead
 from .readers import documents_only, iter_chunks
@@ -185,7 +186,10 @@ def _with_columns(prof: Profile) -> Profile:
     if prof.columns:
         return prof
     where = ", ".join(prof.source) if prof.source else "the data"
-    reasons = "; ".join(f"{name!r} {why}" for name, why in prof.skipped.items())
+    shown = list(prof.skipped.items())[:SHOWN_NAMES]
+    reasons = "; ".join(f"{name!r} {why}" for name, why in shown)
+    if len(prof.skipped) > SHOWN_NAMES:
+        reasons += f"; ... and {len(prof.skipped) - SHOWN_NAMES:,} more"
     hint = separator_hint(list(prof.skipped)) or "declare a column's kind with --column NAME=KIND"
     raise InputError(f"{where}: no column can be profiled ({reasons}); {hint}")
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import EXAMPLES
 
 import collapse_guard as cg
+from collapse_guard.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +106,13 @@ def test_raise_for_status_follows_the_runs_fail_on_and_checks_its_argument(
 def test_a_missing_column_message_gives_the_python_fix(human: pd.DataFrame, reference: cg.Profile) -> None:
     with pytest.raises(cg.InputError, match=r"columns=\{'rating': 'ignore'\}"):
         cg.check(human.drop(columns="rating"), reference, config=_fast())
+
+
+def test_a_table_with_no_profilable_column_names_at_most_eight_reasons() -> None:
+    # Twenty identifier columns (monotone whole numbers) are all left out of a reference.
+    frame = pd.DataFrame({f"id_{i}": np.arange(100) + i for i in range(20)})
+    with pytest.raises(InputError, match="no column can be profiled") as caught:
+        cg.profile(frame)
+    message = str(caught.value)
+    assert "'id_7'" in message and "'id_8'" not in message
+    assert "... and 12 more" in message and "\n" not in message

@@ -180,8 +180,8 @@ class _Builder:
         absent = [c for c in self.required if c not in present]
         if absent:
             raise InputError(
-                f"{source_name(path)} has no column {absent[0]!r}, which --column names; its columns are "
-                f"{shown_names(names)}: check the spelling"
+                f"{source_name(path)} has no column {absent[0]!r}, which --column (columns= in Python) "
+                f"names; its columns are {shown_names(names)}: check the spelling"
             )
         if self.reference is not None:
             missing = [c for c in self.reference.columns if c not in present and c not in self.ignore]

@@ -130,8 +130,8 @@ def _document_findings(
     # estimates its scale with Poisson error: the conditional two-Poisson test
     # (``excess_duplicates_p``) carries that error, so a small reference with no duplicate pair
     # cannot make a large honest batch's duplicates look impossible. (2) When the batch is at most
-    # half the reference sample, subsamples of the reference at the batch's size also give the
-    # null's shape; the p-value is the larger of the two.
+    # half the reference sample, subsamples of the reference at the batch's size are the null
+    # instead (the bound's p-value is kept in the evidence).
     ref_full = dups(r_sig, r_hash, np.arange(n_r))
     drawn = n_b <= n_r // 2
     null = (
@@ -175,7 +175,10 @@ def _document_findings(
             drawn_cmp = compare_with_null(
                 obs, null_vals, worse="higher", inflate=dup_inflate, min_sd=math.sqrt(rate * (1 - rate) / n_b)
             )
-            cmp = replace(drawn_cmp, p_value=max(drawn_cmp.p_value, p_bound))
+            # Subsamples of the reference at the batch's own size are the exact null's shape
+            # here; the bound assumes the worst growth (all boilerplate) and, kept as a second
+            # test, cost a tenth of the power on 5% injected near-duplicates (90% -> 87%).
+            cmp = drawn_cmp
         else:
             cmp = _bound_comparison(obs, n_b, ref_count, n_r, p_bound, upper)
         evidence = {
