@@ -8,6 +8,8 @@ the observed precision, clipping to the observed range).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -320,3 +322,30 @@ def test_tail_hint_compares_with_the_references_own_share_beyond_p1_p99() -> Non
     clipped = honest.assign(amount=honest["amount"].clip(*np.quantile(ref["amount"], [0.02, 0.98])))
     (hint,) = [h for h in _region_hints(ref, clipped, kinds) if "p1/p99" in h]
     assert hint.startswith("`amount` has 0.0% of rows beyond") and "where the reference has 2.0%" in hint
+
+
+def test_row_message_names_the_broken_dependence_and_the_human_region_when_they_show() -> None:
+    """The other side of the test above: half the batch's rows lose the reference's non-monotone
+    dependence (y = x^2 + noise, y shuffled), which a Gaussian copula cannot hold either, so the
+    copula contrast is significant and named, and the batch holds materially less of the human
+    region (the parabola), which is quoted with both shares."""
+    rng = np.random.default_rng(5)
+
+    def human(n: int) -> pd.DataFrame:
+        x = rng.normal(size=n)
+        return pd.DataFrame({"x": x, "y": x**2 + rng.normal(0, 0.3, n)})
+
+    ref = cg.profile(human(6000))
+    batch = human(2000)
+    batch.loc[:999, "y"] = rng.permutation(batch["y"].to_numpy())[:1000]
+    finding = _rows(cg.check(batch, ref, select=[NAME], config=FAST))["unexplained_share"]
+    evidence = finding.measurement.evidence
+    assert finding.status.value == "fail"
+    assert evidence["copula_contrast_auc_p_value"] < 1e-10
+    assert "rows break dependence between columns" in finding.message
+    assert f"copula contrast AUC {evidence['copula_contrast_auc']:.3f}" in finding.message
+    region = re.search(
+        r"(\d+)% of reference rows fall in a clearly human region that holds only (\d+)%", finding.message
+    )
+    assert region is not None, finding.message
+    assert int(region[2]) <= int(region[1]) - 5
