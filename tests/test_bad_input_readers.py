@@ -4,6 +4,7 @@ column made up, a misleading fix)."""
 
 from __future__ import annotations
 
+import bz2
 import datetime as dt
 import gzip
 import json
@@ -242,6 +243,7 @@ def csv_bytes() -> bytes:
         ("double.csv.gz", gzip.compress(gzip.compress(csv_bytes())), ["compressed twice"]),
         ("plain_gzip.csv", gzip.compress(csv_bytes()), ["gzip-compressed", "plain_gzip.csv.gz"]),
         ("png.txt", b"\x89PNG\r\n\x1a\n" + bytes(100), ["PNG image"]),
+        ("bz.csv", bz2.compress(csv_bytes()), ["bzip2-compressed", "bunzip2"]),
     ],
 )
 def test_binary_and_utf16_files_get_the_right_fix(
@@ -337,3 +339,46 @@ def test_the_column_cap_is_a_config_setting(run_cli: Run, tmp_path: Path) -> Non
     config.write_text("[read]\nmax_columns = 12\n", encoding="utf-8")
     code, _, err = run_cli("profile", data, "-o", tmp_path / "r.json", "--config", config)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("header", ["BZh_id", "GIF8x", "PK_order", "%PDF-ish"])
+def test_a_header_that_starts_like_a_binary_signature_is_still_text(
+    run_cli: Run, tmp_path: Path, header: str
+) -> None:
+    data = tmp_path / "table.csv"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({header: rng.normal(size=300), "c": rng.choice(list("abc"), 300)})
+    frame.to_csv(data, index=False)
+    code, _, err = run_cli("profile", data, "-o", tmp_path / "r.json")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    "name, header, row",
+    [
+        ("quoted_commas.csv", '"Comments, free text"', '"apple, fox and golf {i}"'),
+        ("quoted_tabs.tsv", '"a\tb"', '"x{i}\ty"'),
+        ("free_semicolons.csv", '"Comments; free text"', '"word {i}; and more; and more"'),
+    ],
+)
+def test_a_one_column_file_of_free_text_is_not_taken_for_a_wrong_separator(
+    run_cli: Run, tmp_path: Path, name: str, header: str, row: str
+) -> None:
+    # The separator the file was read with can only be in quoted fields; another one that the
+    # values do not repeat as the header does is text, not structure.
+    data = tmp_path / name
+    data.write_text("\n".join([header, *(row.format(i=i) for i in range(300))]) + "\n", encoding="utf-8")
+    code, _, err = run_cli("profile", data, "-o", tmp_path / "r.json")
+    assert code == 0, err
+
+
+def test_the_unnamed_index_column_pandas_writes_is_left_out(run_cli: Run, tmp_path: Path) -> None:
+    data = tmp_path / "with_index.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(list("abc"), 300)}).to_csv(data)
+    ref = tmp_path / "r.json"
+    code, _, err = run_cli("profile", data, "-o", ref)
+    assert code == 0, err
+    assert "column '' skipped" in err and "index=False" in err
+    code, _, err = run_cli("check", data, "-r", ref, "--select", "tail-shrinkage")
+    assert code in (0, 1), err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TypeAlias
@@ -82,12 +83,21 @@ def separator_hint(names: list[str]) -> str | None:
 
 def _check_separator(names: list[str], col: Column, path: Path | str | None) -> None:
     """Refuse a delimited file read as one column although its header and values hold another
-    separator (a tab-separated .csv): profiling it would make one column of whole lines."""
+    separator (a tab-separated .csv): profiling it would make one column of whole lines.
+
+    The separator the file was read with can only be in a quoted field, and free text holds a
+    ';' or '|' here and there: only a header whose separators every value repeats, as many
+    times, reads as a table split the wrong way.
+    """
     found = _other_separator(names)
     if found is None or path is None or not str(path).lower().endswith(_DELIMITED_SUFFIXES):
         return
+    sep = found[0]
+    read_with = "\t" if str(path).lower().removesuffix(".gz").endswith((".tsv", ".tab")) else ","
+    if sep == read_with:
+        return
     values = col.series().dropna().head(100).astype(str)
-    if len(values) == 0 or values.str.contains(found[0], regex=False).any():
+    if len(values) == 0 or bool((values.str.count(re.escape(sep)) == names[0].count(sep)).all()):
         raise InputError(f"{path}: no column can be profiled: {separator_hint(names)}")
 
 
@@ -203,6 +213,13 @@ class _Builder:
                 self.skipped[c] = f"the reference skipped it too: {why}" if why else "not in the reference"
         else:
             self.columns = [c for c in names if c not in self.ignore]
+            if len(self.columns) > 1 and self.columns[0] == "":
+                # pandas' to_csv writes its index as a first column without a name.
+                self.columns = self.columns[1:]
+                self.skipped[""] = (
+                    "is an unnamed first column, the row index pandas' to_csv writes; left out "
+                    "(write the file with index=False, or give the column a name to include it)"
+                )
             _check_blank_names(self.columns, path)
             if len(self.columns) > self.max_columns:
                 raise InputError(

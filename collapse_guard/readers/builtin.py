@@ -293,14 +293,20 @@ SNIFF_BYTES = 64 * KiB
 
 # Signatures of formats that are not text, with what the file is and the fix. A file in one of
 # them fails later as invalid UTF-8, and the cp1252 hint of ICONV_HINT would be the wrong fix.
-BINARY_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+# Each magic is a whole signature (bytes, or a tuple of alternatives): "BZh" or "GIF8" alone also
+# start ordinary headers ("BZh_id,text").
+BINARY_SIGNATURES: tuple[tuple[bytes | tuple[bytes, ...], str, str], ...] = (
     (b"PAR1", "a Parquet file", "name it .parquet"),
     (
         b"PK\x03\x04",
         "a ZIP archive (or an .xlsx/.docx workbook, which are ZIP files)",
         "unzip it, or export the sheet as CSV, and pass the data file",
     ),
-    (b"BZh", "bzip2-compressed", "decompress it (bunzip2), or re-compress it with gzip as NAME.gz"),
+    (
+        tuple(b"BZh" + bytes([level]) + b"1AY&SY" for level in b"123456789"),
+        "bzip2-compressed",
+        "decompress it (bunzip2), or re-compress it with gzip as NAME.gz",
+    ),
     (b"\xfd7zXZ\x00", "xz-compressed", "decompress it (unxz), or re-compress it with gzip as NAME.gz"),
     (
         b"\x28\xb5\x2f\xfd",
@@ -310,12 +316,12 @@ BINARY_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract it and pass the data file"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.xls/.doc)", "export the sheet as CSV"),
     (b"SQLite format 3\x00", "an SQLite database", "export the table as CSV or Parquet"),
-    (b"ARROW1", "an Arrow IPC (Feather) file", "convert it to Parquet, e.g. with pyarrow"),
+    (b"ARROW1\x00\x00", "an Arrow IPC (Feather) file", "convert it to Parquet, e.g. with pyarrow"),
     (b"Obj\x01", "an Avro file", "convert it to Parquet or JSON Lines"),
-    (b"%PDF-", "a PDF document", "pass the data file, not a document"),
+    ((b"%PDF-1.", b"%PDF-2."), "a PDF document", "pass the data file, not a document"),
     (b"\x89PNG\r\n\x1a\n", "a PNG image", "pass a data file (images are checked by `scan`)"),
     (b"\xff\xd8\xff", "a JPEG image", "pass a data file (images are checked by `scan`)"),
-    (b"GIF8", "a GIF image", "pass a data file (images are checked by `scan`)"),
+    ((b"GIF87a", b"GIF89a"), "a GIF image", "pass a data file (images are checked by `scan`)"),
 )
 GZIP_MAGIC = b"\x1f\x8b"
 # Bytes that occur in text: tab, line feed, form feed, carriage return, and everything from space
