@@ -518,7 +518,8 @@ def scan_paths(
         raise InputError("an empty path was given (an unset variable?); pass a file or folder")
     skipped: dict[str, int] = {}
     entries = _entries_once(
-        [(p, walk(p, wanted=wanted, exclude=exclude, gitignore=gitignore, skipped=skipped)) for p in paths]
+        [(p, walk(p, wanted=wanted, exclude=exclude, gitignore=gitignore, skipped=skipped)) for p in paths],
+        skipped,
     )
     # Text documents are one table per folder (as `check` reads a folder of .txt files); every
     # other file is its own batch.
@@ -604,10 +605,14 @@ def scan_paths(
     )
 
 
-def _entries_once(walks: Sequence[tuple[str | Path, Iterable[WalkEntry]]]) -> list[WalkEntry]:
+def _entries_once(
+    walks: Sequence[tuple[str | Path, Iterable[WalkEntry]]], skipped: dict[str, int]
+) -> list[WalkEntry]:
     """The entries of every path's walk, refusing a file that two paths given both reach (the
     same path twice, or a folder and a file inside it), as ``check`` does: its result would be
-    reported twice. Paths are compared resolved, so ``./a.csv`` and a link to it count too."""
+    reported twice. Paths are compared resolved, so ``./a.csv`` and a link to it count too.
+    Inside one folder a link to a file already met is passed over (counted in ``skipped``): the
+    folder is what was given, and refusing it for a link would stop the whole scan."""
     given_once: dict[str, str | Path] = {}
     for given, _ in walks:
         key = os.path.realpath(given)
@@ -628,6 +633,11 @@ def _entries_once(walks: Sequence[tuple[str | Path, Iterable[WalkEntry]]]) -> li
                 raise InputError(
                     f"{e.path}: is given twice ({first} and {how}); give each file or folder once"
                 )
+            if key in seen and e.problem is None:
+                skipped["link to a file already scanned"] = (
+                    skipped.get("link to a file already scanned", 0) + 1
+                )
+                continue
             seen.setdefault(key, (i, how))
             entries.append(e)
     return entries

@@ -585,3 +585,15 @@ def test_a_folder_of_one_short_document_is_text(tmp_path: Path, capsys: pytest.C
     assert main(["scan", str(tmp_path), "--format", "json", "--column", "text=categorical"]) == 0
     (f,) = json.loads(capsys.readouterr().out)["files"]
     assert any("no text column" in x["message"] for x in f["findings"])
+
+
+def test_a_link_to_a_file_already_in_the_folder_is_scanned_once(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    _table(rng, 300).to_csv(tmp_path / "a.csv", index=False)
+    try:
+        (tmp_path / "b.csv").symlink_to("a.csv")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    report = scan_paths([tmp_path], config=Config())
+    assert [Path(f.path).name for f in report.files] == ["a.csv"]
+    assert report.skipped == {"link to a file already scanned": 1}
