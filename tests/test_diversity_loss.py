@@ -396,3 +396,26 @@ def test_count_frequencies_agree_for_small_and_huge_counts() -> None:
         k, f = count_frequencies(x)
         values, counts = np.unique(x[x > 0], return_counts=True)
         assert np.array_equal(k, values) and np.array_equal(f, counts)
+
+
+def test_one_rare_category_missing_from_a_batch_is_not_called_impossible() -> None:
+    """An honest split can miss a category the reference saw 9 times in 2,000 rows (about one
+    batch of 500 in seven); a few dozen split draws may never show it, and the tail fitted beyond
+    them called it p = 1e-22 (a false fail on Python docstrings' node types). The richness of a
+    batch no larger than the reference is now floored by its exact chance of missing that many."""
+    labels = ["FunctionDef", "ClassDef", "Module", "AsyncFunctionDef"]
+    ref = cg.profile(pd.DataFrame({"source": np.repeat(labels, [700, 650, 641, 9])}))
+    batch = pd.DataFrame({"source": np.repeat(labels, [175, 163, 162, 0])})
+    # Seed 29 with 20 draws is a run whose draws never show it absent (it failed, p = 4.5e-12).
+    few_draws = {"checks": {"diversity-loss": {"null_draws": 20}}}
+    report = cg.check(batch, ref, select=["diversity-loss"], seed=29, config=few_draws)
+    (q0,) = [f for f in report.findings if f.metric == "hill_q0" and f.column == "source"]
+    assert q0.status.value == "pass"
+    assert q0.measurement.p_value > 0.05
+    # Losing most categories is still a fail.
+    wide = [f"k{i}" for i in range(60)]
+    ref = cg.profile(pd.DataFrame({"k": np.repeat(wide, 40)}))
+    collapsed = pd.DataFrame({"k": np.repeat(wide[:20], 30)})
+    report = cg.check(collapsed, ref, select=["diversity-loss"])
+    (q0,) = [f for f in report.findings if f.metric == "hill_q0" and f.column == "k"]
+    assert q0.status.value == "fail"

@@ -227,3 +227,19 @@ def test_the_module_does_not_import_scipy_stats() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_absent_categories_p_is_the_hypergeometric_chance_of_one_rare_category_vanishing() -> None:
+    from scipy import stats
+
+    from collapse_guard.stats.conditional_counts import absent_categories_p
+
+    # 9 of 2,000 reference rows; none of them among 500 batch rows drawn from the 2,500.
+    exact = stats.hypergeom.pmf(0, 2_500, 9, 500)
+    assert exact == pytest.approx(0.134, abs=0.001)
+    p = absent_categories_p(np.array([996, 995, 9]), np.array([250, 250, 0]))
+    assert p == pytest.approx(exact, rel=1e-3)  # the common categories cannot vanish
+    assert absent_categories_p(np.array([996, 995, 9]), np.array([250, 240, 10])) == 1.0
+    # Many rare categories gone at once is another matter.
+    ref, bat = np.r_[[500] * 2, [9] * 40], np.r_[[250] * 2, [0] * 40]
+    assert absent_categories_p(ref, bat) < 1e-20

@@ -14,6 +14,7 @@ The statistics and the split null are ``stats.entropy.diversity_split_null``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,7 @@ import numpy as np
 from ...context import CheckContext
 from ...profile import CategoricalProfile
 from ...results import Measurement
+from ...stats.conditional_counts import absent_categories_p
 from ...stats.entropy import (
     chao_shen_entropy,
     compare_with_split_null,
@@ -61,6 +63,10 @@ def _categorical(ctx: CheckContext, column: str) -> Iterator[Measurement]:
     (ref_cs, ref_q0, ref_q2), (obs_cs, obs_q0, obs_q2) = obs
     cs = compare_with_split_null(obs_cs, ref_cs, null[:, 0], worse="lower")
     q0 = compare_with_split_null(obs_q0, ref_q0, null[:, 1], worse="lower", log_scale=True)
+    if n <= n_ref:
+        # The batch's richness is then a whole count: its exact chance of missing as many
+        # categories bounds the p-value from below, where the draws may never have shown it.
+        q0 = dataclasses.replace(q0, p_value=max(q0.p_value, absent_categories_p(r, b)))
     q2 = compare_with_split_null(obs_q2, ref_q2, null[:, 2], worse="lower", log_scale=True)
     if n > m:
         scope = f"the batch, rarefied to the reference's {m:,} rows,"
