@@ -22,7 +22,7 @@ import click
 
 from . import __version__
 from .config import Config, load_config, with_overrides
-from .errors import CollapseGuardError, CollapseGuardWarning, PluginError
+from .errors import CollapseGuardError, CollapseGuardWarning, PluginError, tracebacks_shown
 from .results import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -609,12 +609,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in args
-    if show_traceback:
-        from .readers import tracebacks_shown  # pandas and pyarrow: only when needed
-
-        with tracebacks_shown():
-            return _main_with_warnings(args, show_traceback)
-    return _main_with_warnings(args, show_traceback)
+    with tracebacks_shown(show_traceback):
+        return _main_with_warnings(args, show_traceback)
 
 
 def _main_with_warnings(args: list[str], show_traceback: bool) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class CollapseGuardError(Exception):
     """Base class. The message is shown to the user as one line (exit code 2)."""
@@ -41,3 +44,30 @@ class CollapseGuardWarning(UserWarning):
     """Something is probably a mistake but the run can go on (a config column the reference does
     not have, a COLLAPSE_GUARD_LOAD_PLUGINS name that matches no plugin). The command line shows it
     as one ``collapse-guard: warning:`` line on stderr; the Python API issues it with ``warnings``."""
+
+
+# Whether the command line shows tracebacks (--traceback), set by ``cli.main`` for the run: a
+# crash message must not ask for the flag the user already gave. A process-wide flag rather than
+# a ContextVar, because files are read in a read-ahead thread, which would not see the caller's.
+_tracebacks_shown = [False]
+
+
+@contextmanager
+def tracebacks_shown(shown: bool = True) -> Iterator[None]:
+    """Within this block, messages about a crash do not suggest rerunning with ``--traceback``."""
+    before = _tracebacks_shown[0]
+    _tracebacks_shown[0] = shown
+    try:
+        yield
+    finally:
+        _tracebacks_shown[0] = before
+
+
+def tracebacks_are_shown() -> bool:
+    """Whether the command line was given ``--traceback`` (inside ``tracebacks_shown``)."""
+    return _tracebacks_shown[0]
+
+
+def rerun_advice() -> str:
+    """ ", or rerun with --traceback" for a crash message, unless tracebacks are shown already."""
+    return "" if tracebacks_are_shown() else ", or rerun with --traceback"

@@ -27,7 +27,13 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .errors import CollapseGuardError, CollapseGuardWarning, PluginCrashError, PluginError
+from .errors import (
+    CollapseGuardError,
+    CollapseGuardWarning,
+    PluginCrashError,
+    PluginError,
+    tracebacks_are_shown,
+)
 from .protocols import Check, Reader, Reporter, validate_check
 
 ENTRY_POINT_GROUP = "collapse_guard"
@@ -244,20 +250,13 @@ def registered_by(obj: object) -> str | None:
     return entry[1] if entry is not None and entry[0] is obj else None
 
 
-def _traceback_requested() -> bool:
-    """Whether the running command got ``--traceback`` (False outside a command)."""
-    import click
-
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx is not None and ctx.params.get("traceback"))
-
-
 def render_report(reporter: Any, report: Any, *, show_traceback: bool | None = None) -> str:
     """``reporter.render(report)``; a third-party reporter's crash becomes a ``PluginCrashError``
     naming the format and its plugin (exit 2), not an internal error of collapse-guard.
 
     ``show_traceback`` says whether the traceback is shown anyway (``--traceback``), so that the
-    message does not advise it; None reads it from the running click command.
+    message does not advise it; None reads it from ``errors.tracebacks_shown``, which the command
+    line sets.
     """
     try:
         return str(reporter.render(report))
@@ -268,7 +267,7 @@ def render_report(reporter: Any, report: Any, *, show_traceback: bool | None = N
         if owner is None or owner in DEFAULT_PLUGINS:
             raise  # collapse-guard's own reporter: an internal error
         name = getattr(reporter, "name", type(reporter).__name__)
-        traced = _traceback_requested() if show_traceback is None else show_traceback
+        traced = tracebacks_are_shown() if show_traceback is None else show_traceback
         advice = (
             "or choose another --format" if traced else "choose another --format, or rerun with --traceback"
         )

@@ -13,10 +13,10 @@ from conftest import EXAMPLES, ROOT, assert_one_line_error, human_frame
 
 import collapse_guard as cg
 from collapse_guard.config import load_config, parse_config
-from collapse_guard.errors import ConfigError, PluginCrashError
+from collapse_guard.errors import ConfigError, PluginCrashError, tracebacks_shown
 from collapse_guard.own_files import own_output_kind
 from collapse_guard.plugins import Registry, default_registry, get_reporters
-from collapse_guard.readers import iter_chunks, tracebacks_shown
+from collapse_guard.readers import iter_chunks
 
 Run = Callable[..., tuple[int, str, str]]
 README = (ROOT / "README.md").read_text()

@@ -13,7 +13,6 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import InputError, PluginCrashError
+from ..errors import InputError, PluginCrashError, rerun_advice
 from ..own_files import own_output_kind
 from .builtin import (
     DEFAULT_LIMITS,
@@ -513,31 +512,13 @@ def _guarded(path: Path, reader: Any, start: Callable[[], Iterable[Any]]) -> Ite
         raise PluginCrashError(_crash_message(path, reader, exc)) from exc
 
 
-# Whether the command line shows tracebacks (--traceback), set by ``cli.main`` for the run: a
-# message must not ask for the flag the user already gave. A process-wide flag rather than a
-# ContextVar, because files are read in a read-ahead thread, which would not see the caller's.
-_tracebacks_shown = [False]
-
-
-@contextmanager
-def tracebacks_shown(shown: bool = True) -> Iterator[None]:
-    """Within this block, messages about a crash do not suggest rerunning with ``--traceback``."""
-    before = _tracebacks_shown[0]
-    _tracebacks_shown[0] = shown
-    try:
-        yield
-    finally:
-        _tracebacks_shown[0] = before
-
-
 def _crash_message(path: Path, reader: Any, exc: Exception) -> str:
     from ..plugins import plugin_label, registered_by
 
     owner = registered_by(reader)
     plugin = "" if owner is None else f" (plugin {plugin_label(owner)})"
     whose = "the plugin's" if owner is not None else "the reader's"
-    rerun = "" if _tracebacks_shown[0] else ", or rerun with --traceback"
     return (
         f"{path}: reader {getattr(reader, 'name', type(reader).__name__)!r}{plugin} crashed: "
-        f"{type(exc).__name__}: {exc}; report it to {whose} authors{rerun}"
+        f"{type(exc).__name__}: {exc}; report it to {whose} authors{rerun_advice()}"
     )
