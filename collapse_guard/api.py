@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .config import Config, column_option, load_config, parse_config, with_overrides
-from .errors import ConfigError, InputError
+from .errors import EMPTY_PATH, ConfigError, InputError
 from .kinds import Kind
 from .plugins import Registry, default_registry
 from .profile import Profile, build_profile
@@ -43,10 +43,7 @@ def resolve_config(config: Config | Mapping[str, Any] | PathLike | None) -> Conf
             f"got {type(config).__name__}"
         )
     if isinstance(config, str) and not config:
-        raise ConfigError(
-            "config: an empty path was given (an unset variable?); pass a config file, or leave "
-            "config out for the defaults"
-        )
+        raise ConfigError(f"config: {EMPTY_PATH}; pass a config file, or leave config out for the defaults")
     return load_config(config)
 
 
@@ -203,9 +200,6 @@ def _read_files(
     return read_ahead(iter_chunks(paths, registry.readers, limits=cfg.read_limits(), arrow=True, skip=skip))
 
 
-EMPTY_PATH = "an empty path was given (an unset variable?); pass a file or folder"
-
-
 def _paths(paths: Sequence[PathLike] | PathLike, option: str, frames: str) -> list[Path]:
     """``paths`` (one path or a list of them) as Paths. ``option`` names the argument and
     ``frames`` the function that takes a DataFrame instead, for the TypeError.
@@ -229,7 +223,7 @@ def _paths(paths: Sequence[PathLike] | PathLike, option: str, frames: str) -> li
                 "the list" + (f"; use {frames}" if isinstance(item, (pd.DataFrame, pa.Table)) else "")
             )
         if isinstance(item, str) and not item:
-            raise InputError(EMPTY_PATH)
+            raise InputError(f"{EMPTY_PATH}; pass a file or folder")
         out.append(Path(item))
     return out
 
@@ -246,7 +240,7 @@ def load_reference(reference: Profile | PathLike) -> Profile:
     if isinstance(reference, Profile):
         prof = reference
     elif isinstance(reference, str) and not reference:
-        raise InputError(f"reference: {EMPTY_PATH.replace('file or folder', 'reference file')}")
+        raise InputError(f"reference: {EMPTY_PATH}; pass a reference file")
     elif not isinstance(reference, (str, Path)):
         raise TypeError(
             f"reference must be a cg.Profile or the path of a reference file, got a "

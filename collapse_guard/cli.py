@@ -22,7 +22,7 @@ import click
 
 from . import __version__
 from .config import Config, load_config, with_overrides
-from .errors import CollapseGuardError, CollapseGuardWarning, PluginError, tracebacks_shown
+from .errors import EMPTY_PATH, CollapseGuardError, CollapseGuardWarning, PluginError, tracebacks_shown
 from .results import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,9 +82,6 @@ def _parse_columns(values: Sequence[str]) -> dict[str, str]:
         out[name] = kind
         given.setdefault(name, v)
     return out
-
-
-EMPTY_PATH = "an empty path was given (an unset variable?)"
 
 
 def refuse_empty_paths(paths: Sequence[str], **options: str | None) -> None:

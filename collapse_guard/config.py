@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import EMPTY_PATH, ConfigError
 from .kinds import Kind, parse_kind
 from .profile.settings import ProfileSettings
 from .protocols import Check, MetricSpec
@@ -454,10 +454,7 @@ def load_config(path: str | Path | None = None, cwd: str | Path | None = None) -
     """Load the config from ``path``, else ``collapse-guard.toml`` or ``pyproject.toml`` in ``cwd``."""
     if path is not None:
         if isinstance(path, str) and not path:
-            raise ConfigError(
-                "--config: an empty path was given (an unset variable?); pass a config file, or leave "
-                "--config out"
-            )
+            raise ConfigError(f"--config: {EMPTY_PATH}; pass a config file, or leave --config out")
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"config file {p} not found; check the --config path")

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+#: The start of every message refusing an empty path: ``Path("")`` is the current folder, so an
+#: unset variable (``check "$DATA"``) would read everything under it.
+EMPTY_PATH = "an empty path was given (an unset variable?)"
+
 
 class CollapseGuardError(Exception):
     """Base class. The message is shown to the user as one line (exit code 2)."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
+from .errors import EMPTY_PATH, InputError
 from .own_files import own_output_kind
 from .results import SCHEMA_VERSION, Finding, Report, Status, jsonable
 
@@ -515,7 +515,7 @@ def scan_paths(
 
     if any(isinstance(p, str) and not p for p in paths):
         # Path("") is the current folder: an unset variable would scan everything under it.
-        raise InputError("an empty path was given (an unset variable?); pass a file or folder")
+        raise InputError(f"{EMPTY_PATH}; pass a file or folder")
     skipped: dict[str, int] = {}
     entries = _entries_once(
         [(p, walk(p, wanted=wanted, exclude=exclude, gitignore=gitignore, skipped=skipped)) for p in paths],

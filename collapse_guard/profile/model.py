@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import EMPTY_PATH, InputError
 from ..kinds import Kind
 from .categorical import CategoricalProfile
 from .numeric import NumericProfile
@@ -120,10 +120,7 @@ class Profile:
         from .io import save_profile
 
         if isinstance(path, str) and not path:
-            raise InputError(
-                "an empty path was given (an unset variable?); pass the reference file to write, "
-                "e.g. reference.json"
-            )
+            raise InputError(f"{EMPTY_PATH}; pass the reference file to write, e.g. reference.json")
         return save_profile(self, Path(path))
 
     @classmethod

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import InputError, PluginCrashError, rerun_advice
+from ..errors import EMPTY_PATH, InputError, PluginCrashError, rerun_advice
 from ..own_files import own_output_kind
 from .builtin import (
     DEFAULT_LIMITS,
@@ -279,7 +279,7 @@ def _expand_all(paths: Sequence[str | Path], readers: Readers, skip: Iterable[st
     for raw in paths:
         if isinstance(raw, str) and not raw:
             # Path("") is the current folder: an unset variable would read everything under it.
-            raise InputError("an empty path was given (an unset variable?); pass a file or folder")
+            raise InputError(f"{EMPTY_PATH}; pass a file or folder")
         given = Path(raw)
         for target in _expand(given, readers, skip):
             for file in _files_read(target):
