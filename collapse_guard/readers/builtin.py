@@ -391,23 +391,25 @@ def _check_head(path: Path, limits: ReadLimits) -> bytes:
     """Raise the ``_sniff`` error for the start of ``path``, if any; else return that start."""
     with open_binary(path, limits) as stream:
         head = stream.read(SNIFF_BYTES + 1)
-    error = _sniff(path, head[:SNIFF_BYTES], whole=len(head) <= SNIFF_BYTES)
-    if error is not None:
-        raise error
+    _refuse_if_not_text(path, head)
     return head
 
 
-def _too_wide(path: Path, width: int, limits: ReadLimits) -> InputError:
-    return InputError(
-        f"{path}: has {width:,} columns, more than the {limits.max_columns:,} collapse-guard reads; "
-        "select the columns you need into a narrower file, or raise the "
-        f"`{SETTING_MAX_COLUMNS}` setting if such wide tables are genuine"
-    )
+def _refuse_if_not_text(path: Path, data: bytes) -> None:
+    """Raise the ``_sniff`` error for ``data``, the start of ``path`` (all of it when it is no
+    longer than ``SNIFF_BYTES``)."""
+    error = _sniff(path, data[:SNIFF_BYTES], whole=len(data) <= SNIFF_BYTES)
+    if error is not None:
+        raise error
 
 
 def _check_table_width(path: Path, width: int, limits: ReadLimits) -> None:
     if width > limits.max_columns:
-        raise _too_wide(path, width, limits)
+        raise InputError(
+            f"{path}: has {width:,} columns, more than the {limits.max_columns:,} collapse-guard "
+            "reads; select the columns you need into a narrower file, or raise the "
+            f"`{SETTING_MAX_COLUMNS}` setting if such wide tables are genuine"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -803,9 +805,7 @@ class CsvReader(BuiltinReader):
             return
         text = line.decode("utf-8", "replace").removeprefix("\ufeff")
         csv.field_size_limit(min(limits.max_line_bytes, 2**31 - 1))
-        width = len(next(csv.reader([text], delimiter=self.delimiter), []))
-        if width > limits.max_columns:
-            raise _too_wide(path, width, limits)
+        _check_table_width(path, len(next(csv.reader([text], delimiter=self.delimiter), [])), limits)
 
     def _infer_schema(self, path: Path, limits: ReadLimits) -> pa.Schema:
         """Column types from the first block (``max_line_bytes`` bytes), reading ~2 blocks at most.
@@ -937,10 +937,6 @@ def _locate_csv_problem(path: Path, limits: ReadLimits, delimiter: str) -> Input
 
 
 PARQUET_BATCH_ROWS = 65_536
-# Records nested deeper than this never reach pyarrow's JSON parser, which recurses without a
-# limit (a 40 KB line of 20,000 nested arrays crashed the process): Python's parser takes them and
-# refuses what it cannot hold with a line number.
-JSON_MAX_FAST_DEPTH = 8_000
 PARQUET_BUFFER_BYTES = 64 * 1024
 
 
@@ -1017,10 +1013,20 @@ def _records_to_table(records: list[Any], path: Path, first_line: int) -> pa.Tab
 def _surrogate_error(path: Path, records: list[Any], first: int) -> InputError:
     """The error for records one of which holds a string with an unpaired surrogate."""
     index = next((i for i, rec in enumerate(records) if _lone_surrogate(rec)), 0)
+    return _surrogate_at(path, f"record {first + index:,}")
+
+
+def _surrogate_at(path: Path, where: str) -> InputError:
     return InputError(
-        f"{path}: record {first + index:,} holds a lone UTF-16 surrogate escape (\\ud800-\\udfff "
-        "without its pair), which is not a character; fix or remove that escape"
+        f"{path}: {where} holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its "
+        "pair), which is not a character; fix or remove that escape"
     )
+
+
+# Records nested deeper than this never reach pyarrow's JSON parser, which recurses without a
+# limit (a 40 KB line of 20,000 nested arrays crashed the process): Python's parser takes them and
+# refuses what it cannot hold with a line number.
+JSON_MAX_FAST_DEPTH = 8_000
 
 
 def _may_nest_deeper(data: bytes, limit: int) -> bool:
@@ -1196,10 +1202,7 @@ class JsonLinesReader(BuiltinReader):
                     'one {"column": value, ...} record'
                 )
             if _SURROGATE_ESCAPE.search(line) and _lone_surrogate(records[-1]):
-                raise InputError(
-                    f"{path}: {where} holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without "
-                    "its pair), which is not a character; fix or remove that escape"
-                )
+                raise _surrogate_at(path, where)
         return _records_to_table(records, path, first_line)
 
     @staticmethod
@@ -1440,9 +1443,7 @@ def read_document(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> str:
     """Read one text document, refusing documents longer than ``max_line_bytes``."""
     with open_binary(path, limits) as stream:
         data = stream.read(limits.max_line_bytes + 1)
-    sniffed = _sniff(path, data[:SNIFF_BYTES], whole=len(data) <= SNIFF_BYTES)
-    if sniffed is not None:
-        raise sniffed
+    _refuse_if_not_text(path, data)
     if len(data) > limits.max_line_bytes:
         raise InputError(
             f"{path}: the document is longer than {_size(limits.max_line_bytes)}; split it, or "
