@@ -168,39 +168,34 @@ def validate_check(check: Any) -> None:
     default_enabled = getattr(check, "default_enabled", True)
     if not isinstance(default_enabled, bool):
         raise ValueError(f"check {name!r}: default_enabled must be True or False, got {default_enabled!r}")
-    metrics = getattr(check, "metrics", None)
-    if not isinstance(metrics, Mapping):
-        raise ValueError(
-            f"check {name!r}: metrics must be a dict of MetricSpec, got {type(metrics).__name__}"
-        )
-    for metric, spec in metrics.items():
-        if not isinstance(metric, str) or not metric:
-            raise ValueError(f"check {name!r}: metric names must be non-empty strings, got {metric!r}")
-        if not isinstance(spec, MetricSpec):
-            raise ValueError(
-                f"check {name!r}: metric {metric!r} must be a collapse_guard.MetricSpec, "
-                f"got {type(spec).__name__}"
-            )
-    options = getattr(check, "options", None)
-    if not isinstance(options, Mapping):
-        raise ValueError(
-            f"check {name!r}: options must be a dict of OptionSpec, got {type(options).__name__}"
-        )
-    for option, option_spec in options.items():
-        if not isinstance(option, str) or not option:
-            raise ValueError(f"check {name!r}: option names must be non-empty strings, got {option!r}")
-        if option in RESERVED_OPTION_NAMES:
-            raise ValueError(
-                f"check {name!r}: option {option!r} is a reserved key of [checks.{name}] "
-                f"({', '.join(sorted(RESERVED_OPTION_NAMES))}); rename the option"
-            )
-        if not isinstance(option_spec, OptionSpec):
-            raise ValueError(
-                f"check {name!r}: option {option!r} must be a collapse_guard.OptionSpec, "
-                f"got {type(option_spec).__name__}"
-            )
+    _check_declarations(name, "metric", getattr(check, "metrics", None), MetricSpec)
+    _check_declarations(name, "option", getattr(check, "options", None), OptionSpec, RESERVED_OPTION_NAMES)
     if not callable(getattr(check, "run", None)):
         raise ValueError(f"check {name!r}: run must be a method run(ctx)")
+
+
+def _check_declarations(
+    check: str, kind: str, table: Any, spec_type: type, reserved: frozenset[str] = frozenset()
+) -> None:
+    """``metrics``/``options``: a dict of non-empty string names (none of them ``reserved``) to
+    ``spec_type`` objects, else a ValueError naming the check and the entry."""
+    if not isinstance(table, Mapping):
+        raise ValueError(
+            f"check {check!r}: {kind}s must be a dict of {spec_type.__name__}, got {type(table).__name__}"
+        )
+    for key, spec in table.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"check {check!r}: {kind} names must be non-empty strings, got {key!r}")
+        if key in reserved:
+            raise ValueError(
+                f"check {check!r}: {kind} {key!r} is a reserved key of [checks.{check}] "
+                f"({', '.join(sorted(reserved))}); rename the {kind}"
+            )
+        if not isinstance(spec, spec_type):
+            raise ValueError(
+                f"check {check!r}: {kind} {key!r} must be a collapse_guard.{spec_type.__name__}, "
+                f"got {type(spec).__name__}"
+            )
 
 
 @runtime_checkable
