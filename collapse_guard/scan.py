@@ -294,7 +294,6 @@ def walk(
     resolved is reported as a problem entry. Directories are listed one at a time, so memory
     grows with the depth of the tree, not its size.
     """
-
     from .readers import unreadable_reason
 
     counts = skipped if skipped is not None else {}

@@ -172,13 +172,12 @@ def _document_findings(
         if drawn:
             null_vals = [float(getattr(x, attr)) for x in null]
             rate = min(0.5, (float(np.sum(null_vals)) * n_b + 0.5) / (draws * n_b + 1))
-            drawn_cmp = compare_with_null(
-                obs, null_vals, worse="higher", inflate=dup_inflate, min_sd=math.sqrt(rate * (1 - rate) / n_b)
-            )
             # Subsamples of the reference at the batch's own size are the exact null's shape
             # here; the bound assumes the worst growth (all boilerplate) and, kept as a second
             # test, cost a tenth of the power on 5% injected near-duplicates (90% -> 87%).
-            cmp = drawn_cmp
+            cmp = compare_with_null(
+                obs, null_vals, worse="higher", inflate=dup_inflate, min_sd=math.sqrt(rate * (1 - rate) / n_b)
+            )
         else:
             cmp = _bound_comparison(obs, n_b, ref_count, n_r, p_bound, upper)
         evidence = {
