@@ -21,8 +21,8 @@ from .columns import (
     Column,
     MixedTypesError,
     PandasColumn,
-    duplicates,
     label_counts,
+    refuse_duplicate_names,
     shown_names,
     source_name,
 )
@@ -121,11 +121,7 @@ def _check_column_names(frame: pd.DataFrame, path: Path | str | None) -> None:
             f"{source_name(path)}: the frame has a multi-level column index; flatten it first, e.g. "
             "df.columns = ['_'.join(map(str, c)) for c in df.columns]"
         )
-    names = [str(c) for c in frame.columns]
-    if len(set(names)) != len(names):
-        raise InputError(
-            f"{source_name(path)}: duplicate column name(s) [{shown_names(duplicates(names))}]; rename them"
-        )
+    refuse_duplicate_names(list(frame.columns), path)
 
 
 def _flatten_containers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -183,10 +179,8 @@ class _Builder:
         self.word_columns: dict[str, bool] = {}  # reference categorical columns of words only
 
     def _start(self, names: list[str], path: Path | str | None) -> None:
+        refuse_duplicate_names(names, path)
         present = set(names)
-        if len(present) != len(names):
-            dupes = shown_names(duplicates(names))
-            raise InputError(f"{source_name(path)}: duplicate column name(s) [{dupes}]; rename them")
         absent = [c for c in self.required if c not in present]
         if absent:
             raise InputError(

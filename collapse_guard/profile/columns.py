@@ -46,6 +46,16 @@ def duplicates(names: Sequence[object]) -> list[str]:
     return sorted(n for n, c in counts.items() if c > 1)
 
 
+def refuse_duplicate_names(names: Sequence[object], path: Path | str | None) -> None:
+    """Raise the one message for column names that repeat (compared as text: 0 and "0" clash)."""
+    repeated = duplicates(names)
+    if repeated:
+        raise InputError(
+            f"{source_name(path)}: duplicate column name(s) [{shown_names(repeated)}]; rename them so "
+            "that every column is unique"
+        )
+
+
 class MixedTypesError(InputError):
     """A numeric column holding words; the profile builder words the fix for a batch (whose
     kinds come from its reference) differently."""

@@ -49,7 +49,7 @@ import pyarrow.parquet as pq
 
 from ..errors import InputError
 from ..hookspecs import hookimpl
-from ..profile.columns import duplicates, shown_names
+from ..profile.columns import refuse_duplicate_names, shown_names
 from ..profile.settings import MAX_COLUMNS
 
 KiB = 1024
@@ -427,11 +427,7 @@ def normalize_table(table: pa.Table, path: Path) -> pa.Table:
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
     names = table.column_names
-    if len(set(names)) != len(names):
-        raise InputError(
-            f"{path}: duplicate column name(s) [{shown_names(duplicates(names))}]; rename them so that "
-            "every column is unique"
-        )
+    refuse_duplicate_names(names, path)
     columns: list[pa.ChunkedArray] = []
     for name, col in zip(names, table.columns, strict=True):
         columns.append(_normalize_column(col, name, path))
