@@ -89,15 +89,27 @@ def _sanitised(m: Measurement) -> Measurement:
     return m
 
 
+def untested_checks(findings: Sequence[Finding]) -> list[str]:
+    """Checks that reported findings but could test none of them (all ``insufficient-data``),
+    in the order they first appear."""
+    tested: dict[str, bool] = {}
+    for f in findings:
+        tested[f.check] = tested.get(f.check, False) or f.status is not Status.INSUFFICIENT
+    return [check for check, any_tested in tested.items() if not any_tested]
+
+
 def report_status(findings: Sequence[Finding]) -> str:
-    """fail > warn > pass; an error counts as fail; nothing testable at all is a warn."""
+    """fail > warn > pass; an error counts as fail.
+
+    A run is never a pass on what it could not test: no findings at all, or a check whose every
+    finding is ``insufficient-data`` (a 3-row batch whose diversity and contamination cannot be
+    measured), makes it a warn even when the few tested findings passed.
+    """
     if not findings:
         return Status.WARN.value
     worst = max(_RANK[f.status] for f in findings)
     if worst == 2:
         return Status.FAIL.value
-    if worst == 1:
-        return Status.WARN.value
-    if all(f.status is Status.INSUFFICIENT for f in findings):
+    if worst == 1 or untested_checks(findings):
         return Status.WARN.value
     return Status.PASS.value

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .checks.formatting import and_list
 from .errors import EMPTY_PATH, InputError
 from .own_files import own_output_kind
+from .policy import untested_checks
 from .results import SCHEMA_VERSION, Finding, Report, Status, jsonable
 
 if TYPE_CHECKING:
@@ -236,8 +238,9 @@ def report_reason(report: Report) -> str:
             more = f" (and {len(found) - 1} more {status.value})" if len(found) > 1 else ""
             return f"{where}: {message}{more}"
     tested = sum(1 for f in report.findings if f.status is Status.PASS)
-    insufficient = report.by_status(Status.INSUFFICIENT)
-    if tested == 0 and insufficient:
+    untested = untested_checks(report.findings)
+    if untested:
+        insufficient = [f for f in report.by_status(Status.INSUFFICIENT) if f.check in untested]
         first = insufficient[0]
         m = first.measurement
         # The reason alone (the message may lead with measured values); the message if none.
@@ -246,7 +249,13 @@ def report_reason(report: Report) -> str:
         # e.g. "no finding could be tested: synthetic-contamination synthetic_share: the batch has
         # no text column; ..." (the same shape as the fail and warn reasons above)
         more = f" (and {len(insufficient) - 1} more insufficient-data)" if len(insufficient) > 1 else ""
-        return f"no finding could be tested: {where}: {why}{more}"
+        lead = (
+            "no finding could be tested"
+            if tested == 0
+            else f"{and_list(untested)} could test nothing ({tested} other finding"
+            f"{'' if tested == 1 else 's'} passed)"
+        )
+        return f"{lead}: {where}: {why}{more}"
     if tested == 0:
         return "no check applied to this file's columns"
     return f"all {tested} tested findings passed"

@@ -27,6 +27,27 @@ def test_example_clean_passes_and_collapsed_fails(run_cli, example_reference: Pa
     assert "FAIL" in out.splitlines()[0] and "tail-shrinkage" in out
 
 
+def test_a_tiny_batch_is_a_warn_naming_what_could_not_be_tested(
+    run_cli, example_reference: Path, tmp_path: Path
+) -> None:
+    lines = (EXAMPLES / "clean_batch.csv").read_text(encoding="utf-8").splitlines()
+    tiny = tmp_path / "tiny.csv"
+    tiny.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    code, out, err = run_cli("check", tiny, "-r", example_reference)
+    # A few tail findings can be tested on one row; diversity and contamination cannot: not a pass.
+    assert code == 0 and err == ""
+    head = out.splitlines()[:3]
+    assert head[0].startswith("collapse-guard: WARN  batch") and "(1 row)" in head[0]
+    assert "pass" in head[1] and "insufficient-data" in head[1]
+    assert head[2].strip() == (
+        "diversity-loss and synthetic-contamination could test nothing on this batch: see the "
+        "insufficient-data findings"
+    )
+    code, out, _ = run_cli("check", tiny, "-r", example_reference, "--format", "json")
+    assert code == 0 and json.loads(out)["status"] == "warn"
+    assert run_cli("check", tiny, "-r", example_reference, "--fail-on", "warn")[0] == 1
+
+
 def test_json_report_shape_and_determinism(run_cli, example_reference: Path) -> None:
     args = ("check", EXAMPLES / "collapsed_batch.csv", "-r", example_reference, "--format", "json")
     code1, out1, _ = run_cli(*args)

@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import false_discovery_control
 
 from collapse_guard.config import Config
-from collapse_guard.policy import adjust, decide, report_status
+from collapse_guard.policy import adjust, decide, report_status, untested_checks
 from collapse_guard.protocols import MetricSpec
 from collapse_guard.results import Finding, Measurement, Status
 
@@ -93,3 +93,20 @@ def test_report_status() -> None:
     assert report_status([f(Status.PASS), f(Status.ERROR)]) == "fail"
     assert report_status([f(Status.INSUFFICIENT)]) == "warn"  # nothing could be tested
     assert report_status([]) == "warn"
+
+
+def test_a_check_that_could_test_nothing_makes_the_run_a_warn() -> None:
+    def f(check: str, s: Status) -> Finding:
+        return Finding(check, Measurement("x", "ratio"), s)
+
+    tiny = [
+        f("tails", Status.PASS),
+        f("diversity", Status.INSUFFICIENT),
+        f("tails", Status.INSUFFICIENT),
+        f("contamination", Status.INSUFFICIENT),
+    ]
+    assert untested_checks(tiny) == ["diversity", "contamination"]
+    assert report_status(tiny) == "warn"  # the tails passed, but two checks measured nothing
+    tested = [f("tails", Status.PASS), f("diversity", Status.INSUFFICIENT), f("diversity", Status.PASS)]
+    assert untested_checks(tested) == [] and report_status(tested) == "pass"
+    assert report_status([*tiny, f("tails", Status.FAIL)]) == "fail"

@@ -488,6 +488,31 @@ def test_reason_names_the_column_once() -> None:
     assert report_reason(report) == "diversity-loss on `review`: 27% are exact copies"
 
 
+def test_reason_names_the_checks_that_could_test_nothing() -> None:
+    from collapse_guard.results import Finding, Measurement, Report, Status
+    from collapse_guard.scan import report_reason
+
+    def finding(check: str, metric: str, status: Status, why: str | None = None) -> Finding:
+        return Finding(check, Measurement(None, metric, insufficient=why), status)
+
+    report = Report(
+        findings=(
+            finding("tail-shrinkage", "new_categories", Status.PASS),
+            finding("diversity-loss", "coverage", Status.INSUFFICIENT, "coverage needs 30 rows"),
+            finding("synthetic-contamination", "synthetic_share", Status.INSUFFICIENT, "needs 50 rows"),
+        ),
+        status=Status.WARN,
+        reference={},
+        batch={},
+        seed=0,
+        tool_version="0",
+    )
+    assert report_reason(report) == (
+        "diversity-loss and synthetic-contamination could test nothing (1 other finding passed): "
+        "diversity-loss coverage: coverage needs 30 rows (and 1 more insufficient-data)"
+    )
+
+
 def test_a_scan_that_writes_its_report_beside_the_data_can_be_run_again(tmp_path: Path) -> None:
     pd.DataFrame({"v": np.random.default_rng(0).normal(size=300)}).to_csv(tmp_path / "a.csv", index=False)
     out = tmp_path / "report.json"

@@ -1,4 +1,4 @@
-"""Number formatting shared by the checks' messages.
+"""Number and list formatting shared by messages (checks, reporters).
 
 One place decides how a number reads in a message: ``num`` for a single value, ``num_pair`` for
 two values shown side by side (with enough digits to tell them apart) and ``moved`` for "rose
@@ -95,3 +95,8 @@ def shorten(text: str, limit: int = 120) -> str:
     """A document quoted in a message: whitespace runs as single spaces, at most ``limit`` characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def and_list(names: list[str]) -> str:
+    """Names as a phrase: "a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..checks.formatting import SCIENTIFIC_ABOVE
+from ..checks.formatting import SCIENTIFIC_ABOVE, and_list
 from ..hookspecs import hookimpl
+from ..policy import untested_checks
 from ..results import Finding, Report, Status
 from . import code_spans
 
@@ -60,6 +61,20 @@ def _num(x: float | None) -> str:
 # each, with one column's reason): a small batch of a wide table otherwise buries the warnings
 # and failures under hundreds of "cannot detect ..." rows. --verbose lists every one.
 GROUP_INSUFFICIENT_ABOVE = 10
+
+
+def _rows(report: Report) -> str:
+    rows = report.batch.get("rows", 0)
+    return f"{rows:,} row{'' if rows == 1 else 's'}"
+
+
+def untested_line(report: Report) -> str | None:
+    """The checks that could test nothing, which make a run a warn without a warn finding
+    (``policy.report_status``); None when there are none, or when nothing at all was tested."""
+    untested = untested_checks(report.findings)
+    if not untested or len(untested) == len({f.check for f in report.findings}):
+        return None
+    return f"  {and_list(untested)} could test nothing on this batch: see the insufficient-data findings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +177,7 @@ class TextReporter:
             Text.assemble(
                 ("collapse-guard: ", "bold"),
                 (report.status.upper(), style),
-                f"  batch {', '.join(map(str, report.batch.get('paths', [])))}"
-                f" ({report.batch.get('rows', 0):,} rows)",
+                f"  batch {', '.join(map(str, report.batch.get('paths', [])))} ({_rows(report)})",
                 f" vs reference {ref.get('path')} ({(ref.get('sha256') or '')[:12]})"
                 if ref.get("path")
                 else "",
@@ -174,6 +188,9 @@ class TextReporter:
             + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
             + ("" if verbose else "  (passing findings hidden; --verbose shows all)")
         )
+        untested = untested_line(report)
+        if untested:
+            console.print(untested, style="yellow")
         if any(f.status is not Status.PASS for f in report.findings) or verbose:
             console.print(self.table(report, verbose))
         for note in report.notes:
@@ -187,7 +204,7 @@ class TextReporter:
         ref = report.reference
         lines = [
             f"collapse-guard: {report.status.upper()}  batch "
-            f"{', '.join(map(str, report.batch.get('paths', [])))} ({report.batch.get('rows', 0):,} rows)"
+            f"{', '.join(map(str, report.batch.get('paths', [])))} ({_rows(report)})"
             + (
                 f" vs reference {ref.get('path')} ({(ref.get('sha256') or '')[:12]})"
                 if ref.get("path")
@@ -197,6 +214,9 @@ class TextReporter:
             + ", ".join(f"{len(report.by_status(s))} {s.value}" for s in Status if report.by_status(s))
             + ("" if self.verbose else "  (passing findings hidden; --verbose shows all)"),
         ]
+        untested = untested_line(report)
+        if untested:
+            lines.append(untested)
         for row in report_rows(report.findings, self.verbose):
             lines.append(
                 f"{row.status.value:<17} {row.check} | {row.column} | {row.metric}"
