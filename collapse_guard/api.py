@@ -19,6 +19,7 @@ from .profile import Profile, build_profile
 from .profile.build import separator_hint
 from .profile.columns import SHOWN_NAMES
 from .profile.io import is_profile_file
+from .provenance import provenance_filter
 from .readahead import read_ahead
 from .readers import documents_only, iter_chunks
 from .readers.builtin import TextReader
@@ -334,6 +335,7 @@ def _check(
         ignore=cfg.ignored_columns(),
         required=typed,
         max_columns=cfg.max_columns(),
+        keep_unreferenced=provenance_filter(cfg, registry.checks),
     )
     return run_checks(
         ref,

@@ -27,6 +27,7 @@ from .checks.formatting import and_list
 from .errors import EMPTY_PATH, InputError
 from .own_files import own_output_kind
 from .policy import untested_checks
+from .provenance import provenance_filter
 from .results import SCHEMA_VERSION, Finding, Report, Status, jsonable
 
 if TYPE_CHECKING:
@@ -844,6 +845,7 @@ def _check_chunks(
             reference=reference,
             ignore=cfg.ignored_columns(),
             max_columns=cfg.max_columns(),
+            keep_unreferenced=provenance_filter(cfg, reg.checks),
         )
         report = run_checks(
             reference, batch, reg.checks, cfg, batch_paths=[display], show_tracebacks=raise_errors

@@ -360,6 +360,65 @@ def test_provenance_column_declares_machine_rows() -> None:
     assert _headline(report).measurement.value >= 0.25
 
 
+def test_a_provenance_column_the_reference_lacks_is_still_read() -> None:
+    # A `model` column added to the data after the reference was built: the rows that name a
+    # generator must not be skipped with the column ("not in the reference") and the batch pass.
+    rng = np.random.default_rng(4)
+    ref = cg.profile(pd.DataFrame({"x": rng.normal(size=500)}))
+    batch = pd.DataFrame(
+        {
+            "x": rng.normal(size=400),
+            "model": ["gpt-4o"] * 134 + [None] * 266,
+            "comment": [f"note {i}" for i in range(400)],
+        }
+    )
+    report = cg.check(batch, ref, select=[NAME], config=FAST)
+    prov = _findings(report)[("model", "declared_synthetic_share")]
+    assert prov.measurement.value == pytest.approx(134 / 400) and prov.status.value == "fail"
+    head = _headline(report)
+    assert head.status.value == "fail"
+    assert head.message == (
+        "34% of the batch's rows declare machine generation (declared provenance, column 'model')"
+    )
+    assert report.status == "fail"
+    # Only the provenance column is read: other new columns are skipped as before.
+    assert any("'comment'" in n and "not in the reference" in n for n in report.notes)
+    # Not read when synthetic-contamination does not run.
+    others = cg.check(batch, ref, select=["tail-shrinkage"])
+    assert any("'model'" in n and "not in the reference" in n for n in others.notes)
+
+
+def test_an_unreferenced_provenance_column_never_stops_a_check() -> None:
+    rng = np.random.default_rng(5)
+    ref = cg.profile(pd.DataFrame({"x": rng.normal(size=500)}))
+    base = pd.DataFrame({"x": rng.normal(size=400)})
+    keep = build_profile([base], settings=ProfileSettings.batch(), reference=ref)
+    ids = base.assign(source=[f"doc-{i}" for i in range(400)])  # ids, not provenance labels
+    prof = build_profile(
+        [ids[:200], ids[200:]],
+        settings=ProfileSettings.batch(max_categories=100),
+        reference=ref,
+        keep_unreferenced=lambda name: name == "source",
+    )
+    assert "source" not in prof.columns and "distinct values" in prof.skipped["source"]
+    empty = build_profile(
+        [base.assign(model=None)],
+        settings=ProfileSettings.batch(),
+        reference=ref,
+        keep_unreferenced=lambda name: name == "model",
+    )
+    assert "model" not in empty.columns and "missing" in empty.skipped["model"]
+    # The counted column stays out of the row sample, so the rest of the profile is unchanged.
+    labelled = build_profile(
+        [base.assign(model="gpt-4o")],
+        settings=ProfileSettings.batch(),
+        reference=ref,
+        keep_unreferenced=lambda name: name == "model",
+    )
+    assert labelled.columns["model"].counts == {"gpt-4o": 400}
+    assert list(labelled.sample.columns) == ["x"] and labelled.sample.equals(keep.sample)
+
+
 def test_nothing_to_measure_is_insufficient_not_pass() -> None:
     batch = build_profile(
         [pd.DataFrame({"text": ["short text here ok"] * 5})], settings=ProfileSettings.batch()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeAlias
 
@@ -156,8 +156,14 @@ class _Builder:
         ignore: set[str],
         required: Iterable[str] = (),
         max_columns: int = MAX_COLUMNS,
+        keep_unreferenced: Callable[[str], bool] | None = None,
     ) -> None:
         self.required = list(required)
+        self.keep_unreferenced = keep_unreferenced
+        # Batch columns the reference lacks that are counted anyway (provenance columns, which
+        # synthetic-contamination reads from the batch alone): category counts only, never in the
+        # row sample or its priorities, so the rest of the profile is what it would be without them.
+        self.unreferenced: set[str] = set()
         self.max_columns = max_columns
         self.settings = settings
         self.overrides = dict(kinds)
@@ -204,6 +210,11 @@ class _Builder:
             for c in extra:
                 # A column the reference skipped (dates, ids) says why, not just that it is missing.
                 why = self.reference.skipped.get(c)
+                if why is None and self.keep_unreferenced is not None and self.keep_unreferenced(c):
+                    self.columns.append(c)
+                    self.kinds[c] = Kind.CATEGORICAL  # provenance values are labels
+                    self.unreferenced.add(c)
+                    continue
                 self.skipped[c] = f"the reference skipped it too: {why}" if why else "not in the reference"
         else:
             self.columns = [c for c in names if c not in self.ignore]
@@ -317,6 +328,9 @@ class _Builder:
                 acc.update(x[ok], int((~ok).sum()))
                 converted[name] = x
                 content.append(value_hashes(x))
+            elif name in self.unreferenced:
+                assert isinstance(acc, CategoricalProfile)
+                self._count_unreferenced(acc, col, name, rows)
             elif isinstance(acc, CategoricalProfile):
                 self._check_codes(col, name, path)
                 # Count first, then label only the distinct values; rows are converted to
@@ -347,6 +361,22 @@ class _Builder:
                 s.text_tokens,
             )
         self._sample(prio, converted)
+
+    def _count_unreferenced(self, acc: CategoricalProfile, col: Column, name: str, rows: int) -> None:
+        """Count the labels of a column the reference lacks; one with more distinct values than a
+        categorical column may hold is an id or free text, not provenance, and is left out."""
+        distinct, counts = col.value_counts()
+        acc.update(label_counts(distinct, counts), rows - int(sum(counts)))
+        if len(acc.counts) > self.settings.max_categories:
+            self.unreferenced.discard(name)
+            self.acc.pop(name)
+            self.kinds.pop(name, None)
+            assert self.columns is not None
+            self.columns.remove(name)
+            self.skipped[name] = (
+                f"not in the reference (its name suggests provenance, but it has more than "
+                f"{self.settings.max_categories:,} distinct values)"
+            )
 
     def _floats(self, col: Column, name: str, path: Path | str | None) -> np.ndarray:
         try:
@@ -474,6 +504,9 @@ class _Builder:
             if name in self.skipped:
                 continue
             acc = self.acc.get(name)
+            if name in self.unreferenced and (acc is None or acc.count == 0):
+                self.skipped[name] = "not in the reference (and every value is missing)"
+                continue
             if acc is None or acc.count == 0:
                 raise InputError(
                     f"{where}: column {name!r} has no values (all missing); fill it, or leave it "
@@ -531,6 +564,7 @@ def build_profile(
     synthetic: bool = False,
     required: Iterable[str] = (),
     max_columns: int = MAX_COLUMNS,
+    keep_unreferenced: Callable[[str], bool] | None = None,
 ) -> Profile:
     """Profile data given as DataFrame chunks (or ``(path, chunk)`` pairs).
 
@@ -540,10 +574,18 @@ def build_profile(
     ``chunks`` is closed (if it can be) when profiling ends, also on an error, so that a reader
     (or a read-ahead thread) does not hold its file open for as long as the exception lives.
     A profile holds at most ``max_columns`` columns (not counting ignored ones): a wider table
-    is refused rather than profiled column by column for minutes.
+    is refused rather than profiled column by column for minutes. ``keep_unreferenced`` picks
+    batch columns the reference lacks whose category counts are kept anyway (provenance columns:
+    ``provenance.provenance_filter``); they stay out of the row sample.
     """
     builder = _Builder(
-        settings or ProfileSettings.reference(), kinds or {}, reference, set(ignore), required, max_columns
+        settings or ProfileSettings.reference(),
+        kinds or {},
+        reference,
+        set(ignore),
+        required,
+        max_columns,
+        keep_unreferenced,
     )
     try:
         for item in chunks:

@@ -19,7 +19,8 @@ def _unmeasured(run: _Run) -> str:
         parts.append("the batch has no text column")
     prov = set(_provenance_columns(ctx))
     if ctx.reference is None:
-        parts.append("no reference was given to compare rows with")
+        # scan also checks a file without its reference when the file lacks the reference's columns
+        parts.append("there is no reference to compare rows with")
     elif not [c for c in ctx.columns(Kind.NUMERIC) + ctx.columns(Kind.CATEGORICAL) if c not in prov]:
         parts.append("the batch has no numeric or categorical column to compare rows on")
     if not prov:
@@ -61,6 +62,8 @@ def _headline(run: _Run) -> Measurement:
             f"an estimated {_pct(best.value)} (95% interval {_pct(lo)} to {_pct(hi)}) of the batch "
             f"is machine-generated {source}"
         )
+    elif best.method == "declared provenance":  # the data's own labels, not a comparison
+        msg = f"{_pct(best.value)} of the batch's rows declare machine generation {source}"
     else:
         # Without a machine sample the methods see rows unlike the reference, which machine
         # generation explains and so does a shift in the data (one day against a year); only
