@@ -643,7 +643,10 @@ def _main(args: list[str], show_traceback: bool) -> int:
         hint = ""
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             hint = f"; see `{exc.ctx.command_path} --help`"
-        click.echo(f"collapse-guard: error: {exc.format_message()}{hint}", err=True)
+        message = exc.format_message()
+        if hint:
+            message = message.rstrip(".")  # "Missing argument 'PATHS...'.; see ..." read badly
+        click.echo(f"collapse-guard: error: {message}{hint}", err=True)
         return ExitCode.ERROR
     except click.Abort:
         click.echo("collapse-guard: aborted", err=True)

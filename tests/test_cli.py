@@ -48,6 +48,12 @@ def test_a_tiny_batch_is_a_warn_naming_what_could_not_be_tested(
     assert run_cli("check", tiny, "-r", example_reference, "--fail-on", "warn")[0] == 1
 
 
+def test_a_usage_error_is_one_line_with_the_help_command(run_cli) -> None:
+    code, out, err = run_cli("check")
+    assert code == 2 and out == ""
+    assert err == "collapse-guard: error: Missing argument 'PATHS...'; see `collapse-guard check --help`\n"
+
+
 def test_json_report_shape_and_determinism(run_cli, example_reference: Path) -> None:
     args = ("check", EXAMPLES / "collapsed_batch.csv", "-r", example_reference, "--format", "json")
     code1, out1, _ = run_cli(*args)

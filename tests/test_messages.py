@@ -158,6 +158,6 @@ def test_scan_without_reference_gives_a_complete_reason(
     reason = result["reason"]
     assert reason.startswith("no finding could be tested: ")
     assert not reason.rstrip().endswith(":")
-    assert "no reference was given" in reason and "no text column" in reason
+    assert "there is no reference to compare rows with" in reason and "no text column" in reason
     for finding in result["findings"]:
         assert finding["message"], finding

@@ -108,6 +108,13 @@ def test_new_and_overrepresented_categories_are_adherence_findings(
     assert new.status.value == "fail" and "'zz_invented'" in new.message
     over = found[("category", "rare_category_excess")]
     assert over.status.value == "fail" and "'c40'" in over.message
+    # One category decided, so value, expected and interval are its own, not the rare set's: the
+    # set's share beside c40's ratio read as shrinkage (value below expected, effect 4x).
+    m, worst = over.measurement, over.measurement.evidence["most_overrepresented"]
+    assert worst["category"] == "c40"
+    assert m.value == pytest.approx(worst["batch_count"] / 5000)
+    assert m.expected == pytest.approx(worst["expected_batch_count"] / 5000)
+    assert m.value > m.expected and m.interval[0] <= m.value <= m.interval[1]
 
 
 def test_truncated_vocabulary_and_lengths_fail_on_text(reference: cg.Profile) -> None:
@@ -119,6 +126,16 @@ def test_truncated_vocabulary_and_lengths_fail_on_text(reference: cg.Profile) ->
     found = _check(batch, reference)
     for metric in ("rare_token_share", "rare_token_types", "rare_bigram_types"):
         assert found[("text", metric)].status.value == "fail", metric
+    for metric in ("rare_token_share", "rare_bigram_share", "rare_token_types", "rare_bigram_types"):
+        m = found[("text", metric)].measurement
+        lo, hi = m.interval
+        # An interval for a share or a count never leaves what the value can be.
+        assert 0.0 <= lo <= m.value <= hi and (hi <= 1.0 or metric.endswith("types")), (metric, lo, hi)
+    # Two of the commonest words only: no rare word pair at all, and a share of 0 had the
+    # interval [-0.0002, 0.0002].
+    batch["text"] = [" ".join(rng.choice(words[:2], size=10)) for _ in range(5000)]
+    m = _check(batch, reference)[("text", "rare_bigram_share")].measurement
+    assert m.value == 0.0 and m.interval[0] == 0.0 < m.interval[1]
 
 
 def test_short_and_long_document_tails(reference: cg.Profile) -> None:

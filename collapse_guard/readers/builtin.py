@@ -592,7 +592,8 @@ def _unclosed_quote(
         newlines = sum(block.count(b"\n") for block in iter(lambda: stream.read(MiB), b""))
     start = newlines - lines + (0 if source.tail.endswith(b"\n") else 1)
     return InputError(
-        f"{path}: a quote opened on line {start:,} is never closed, so the {lines:,} lines after it "
+        f"{path}: a quote opened on line {start:,} is never closed, so the {lines:,} "
+        f"line{'' if lines == 1 else 's'} after it "
         f"were read as one value of column {last.column_names[-1]!r}; close the quote, or double a "
         'quote that is part of a value ("")'
     )

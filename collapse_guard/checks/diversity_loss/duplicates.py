@@ -305,8 +305,8 @@ def _duplicates_only(ctx: CheckContext, column: str) -> Iterator[Measurement]:
         message=(
             f"`{column}`: {res.duplicate_docs:,} of {n_b:,} documents "
             f"({_pct(res.duplicate_share)}) are near-duplicates of another document (Jaccard ≥ "
-            f"{threshold:g} on word {shingle}-grams){_pair_phrase(pairs)}; no reference was given, "
-            "so this is judged on size alone."
+            f"{threshold:g} on word {shingle}-grams){_pair_phrase(pairs)}; with no reference to "
+            "compare with, this is judged on size alone."
         ),
         evidence=evidence,
     )
@@ -319,7 +319,7 @@ def _duplicates_only(ctx: CheckContext, column: str) -> Iterator[Measurement]:
         effect=res.exact_share,
         message=(
             f"`{column}`: {res.exact_docs:,} of {n_b:,} documents ({_pct(res.exact_share)}) are "
-            "exact copies of another document; no reference was given, so this is judged on "
+            "exact copies of another document; with no reference to compare with, this is judged on "
             "size alone."
         ),
         evidence=evidence,

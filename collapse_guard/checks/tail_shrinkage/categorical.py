@@ -339,12 +339,15 @@ def _rare_mass(
         )
     if grown and effect > 1:
         message += f"; most over-represented: {', '.join(grown)}"
+    # value, expected and interval describe what the effect describes: the one category that
+    # decided, or the set (the set's share beside a single category's ratio read as shrinkage).
+    k_shown, expected_shown = (int(y[worst]), float(expected_c[worst])) if single else (k_ref, expected_ref)
     yield Measurement(
         column,
         "rare_category_excess",
-        value=k_ref / n,
-        expected=expected_ref / n,
-        interval=_cp(k_ref, n),
+        value=k_shown / n,
+        expected=expected_shown / n,
+        interval=_cp(k_shown, n),
         p_value=p_value,
         effect=effect,
         message=message,

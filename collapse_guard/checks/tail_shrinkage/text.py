@@ -284,7 +284,11 @@ def _rare(ctx: CheckContext, column: str, ref: TokenSample, bat: TokenSample) ->
                 metric,
                 value=x,
                 expected=mu,
-                interval=(x - 1.96 * sd, x + 1.96 * sd),
+                # Clipped to what a share or a count can be (a share of 0 gave "[-0.0002, 0.0002]").
+                interval=(
+                    max(0.0, x - 1.96 * sd),
+                    min(1.0, x + 1.96 * sd) if field_name == "share" else x + 1.96 * sd,
+                ),
                 p_value=p,
                 effect=ratio,
                 message=message,
