@@ -98,18 +98,23 @@ def untested_checks(findings: Sequence[Finding]) -> list[str]:
     return [check for check, any_tested in tested.items() if not any_tested]
 
 
-def report_status(findings: Sequence[Finding]) -> str:
+def report_status(findings: Sequence[Finding], *, with_reference: bool = True) -> str:
     """fail > warn > pass; an error counts as fail.
 
     A run is never a pass on what it could not test: no findings at all, or a check whose every
     finding is ``insufficient-data`` (a 3-row batch whose diversity and contamination cannot be
-    measured), makes it a warn even when the few tested findings passed.
+    measured), makes it a warn even when the few tested findings passed. Without a reference (a
+    reference-free scan) some checks cannot apply to some data at all (synthetic-contamination
+    on a table without text or provenance), so there only a run that tested nothing is a warn.
     """
     if not findings:
         return Status.WARN.value
     worst = max(_RANK[f.status] for f in findings)
     if worst == 2:
         return Status.FAIL.value
-    if worst == 1 or untested_checks(findings):
+    if worst == 1:
+        return Status.WARN.value
+    untested = untested_checks(findings)
+    if untested and (with_reference or len(untested) == len({f.check for f in findings})):
         return Status.WARN.value
     return Status.PASS.value

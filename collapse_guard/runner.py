@@ -141,7 +141,7 @@ def run_checks(
     notes = tuple(f"column {c!r} skipped: {why}" for c, why in sorted(batch.skipped.items()))
     return Report(
         findings=tuple(findings),
-        status=report_status(findings),
+        status=report_status(findings, with_reference=reference is not None),
         reference=ref_info,
         batch={"paths": list(batch_paths if batch_paths is not None else batch.source), "rows": batch.rows},
         seed=config.seed,

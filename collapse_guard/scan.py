@@ -93,6 +93,11 @@ class FileResult:
     paths: tuple[str, ...] = ()
 
     @property
+    def notes(self) -> tuple[str, ...]:
+        """The file's check notes: batch columns left out of the comparison, and why."""
+        return tuple(self.report.notes) if self.report is not None else ()
+
+    @property
     def locations(self) -> tuple[str, ...]:
         """The file paths to point CI annotations at."""
         return self.paths or (self.path,)
@@ -121,6 +126,7 @@ class FileResult:
             "rows": self.rows,
             "reader": self.reader,
             "findings": [f.to_dict() for f in self.findings],
+            "notes": list(self.notes),
         }
         if self.markers is not None:
             out["markers"] = {
@@ -239,7 +245,8 @@ def report_reason(report: Report) -> str:
             more = f" (and {len(found) - 1} more {status.value})" if len(found) > 1 else ""
             return f"{where}: {message}{more}"
     tested = sum(1 for f in report.findings if f.status is Status.PASS)
-    untested = untested_checks(report.findings)
+    # (A reference-free pass may hold an untested check: that is not why it passed.)
+    untested = untested_checks(report.findings) if report.status == Status.WARN.value else []
     if untested:
         insufficient = [f for f in report.by_status(Status.INSUFFICIENT) if f.check in untested]
         first = insufficient[0]

@@ -110,3 +110,7 @@ def test_a_check_that_could_test_nothing_makes_the_run_a_warn() -> None:
     tested = [f("tails", Status.PASS), f("diversity", Status.INSUFFICIENT), f("diversity", Status.PASS)]
     assert untested_checks(tested) == [] and report_status(tested) == "pass"
     assert report_status([*tiny, f("tails", Status.FAIL)]) == "fail"
+    # Without a reference a check may not apply at all (contamination of a plain table): only a
+    # run that tested nothing is a warn there.
+    assert report_status(tiny, with_reference=False) == "pass"
+    assert report_status([f("a", Status.INSUFFICIENT)], with_reference=False) == "warn"

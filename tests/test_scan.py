@@ -513,6 +513,45 @@ def test_reason_names_the_checks_that_could_test_nothing() -> None:
     )
 
 
+def test_a_reference_free_scan_passes_what_it_tested_and_a_files_notes_reach_the_json(tmp_path: Path) -> None:
+    # 25 documents: enough for the duplicate shares, too few for the synthetic share. Without a
+    # reference a check may not apply at all, so only a file where nothing was tested is a warn.
+    rng = np.random.default_rng(1)
+    words = np.array([f"w{i}" for i in range(400)])
+    docs = [" ".join(rng.choice(words, size=12)) for _ in range(25)]
+    table = pd.DataFrame({"text": docs})
+    table.to_csv(tmp_path / "a.csv", index=False)
+    assert main(["scan", str(tmp_path), "--format", "json", "-o", str(tmp_path / "r.json")]) == 0
+    (f,) = json.loads((tmp_path / "r.json").read_text())["files"]
+    by_check: dict[str, set[str]] = {}
+    for x in f["findings"]:
+        by_check.setdefault(x["check"], set()).add(x["status"])
+    assert by_check["synthetic-contamination"] == {"insufficient-data"}
+    assert "pass" in by_check["diversity-loss"]
+    assert f["status"] == "pass" and f["reason"].startswith("all ")
+    # Against a reference, a column left out of the comparison is named in the file's notes.
+    rows = pd.DataFrame({"v": rng.normal(size=600)})
+    from collapse_guard.api import profile
+
+    profile(rows).save(tmp_path / "ref.json")
+    rows.assign(comment=[f"c{i}" for i in range(600)]).to_csv(tmp_path / "a.csv", index=False)
+    out = tmp_path / "r2.json"
+    main(
+        [
+            "scan",
+            str(tmp_path / "a.csv"),
+            "-r",
+            str(tmp_path / "ref.json"),
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ]
+    )
+    (f,) = json.loads(out.read_text())["files"]
+    assert f["notes"] == ["column 'comment' skipped: not in the reference"]
+
+
 def test_a_scan_that_writes_its_report_beside_the_data_can_be_run_again(tmp_path: Path) -> None:
     pd.DataFrame({"v": np.random.default_rng(0).normal(size=300)}).to_csv(tmp_path / "a.csv", index=False)
     out = tmp_path / "report.json"

@@ -108,7 +108,9 @@ def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
     console.print(table)
     for f in scan.files:
         bad = [x for x in f.findings if x.status.value != "pass" or verbose]
-        if not bad:
+        # Against a reference, columns left out of the comparison matter even in a passing file.
+        notes = f.notes if verbose or scan.reference is not None else ()
+        if not bad and not notes:
             continue
         console.print(Text("\n").append(one_line(f.path), style="bold").append(f": {f.status}"))
         for row in report_rows(bad, verbose):
@@ -117,6 +119,8 @@ def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:
             )
             line = message(f"  {row.status.value:<17} {row.check}{where} {row.metric}: {row.message}")
             console.print(line, highlight=False)
+        for note in notes:
+            console.print(message(f"  note: {note}"), highlight=False)
     if scan.images is not None and scan.images.counts:
         console.print(
             "\nimage markers: " + ", ".join(f"{m} {n}" for m, n in scan.images.counts.items()),

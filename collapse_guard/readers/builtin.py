@@ -593,8 +593,8 @@ def _unclosed_quote(
     start = newlines - lines + (0 if source.tail.endswith(b"\n") else 1)
     return InputError(
         f"{path}: a quote opened on line {start:,} is never closed, so the {lines:,} "
-        f"line{'' if lines == 1 else 's'} after it "
-        f"were read as one value of column {last.column_names[-1]!r}; close the quote, or double a "
+        f"line{'' if lines == 1 else 's'} after it {'was' if lines == 1 else 'were'} "
+        f"read as one value of column {last.column_names[-1]!r}; close the quote, or double a "
         'quote that is part of a value ("")'
     )
 

@@ -72,8 +72,9 @@ def untested_line(report: Report) -> str | None:
     """The checks that could test nothing, which make a run a warn without a warn finding
     (``policy.report_status``); None when there are none, or when nothing at all was tested."""
     untested = untested_checks(report.findings)
-    if not untested or len(untested) == len({f.check for f in report.findings}):
-        return None
+    everything = len(untested) == len({f.check for f in report.findings})
+    if not untested or everything or report.status == Status.PASS.value:
+        return None  # nothing tested: every finding says why; a reference-free pass: not the reason
     return f"  {and_list(untested)} could test nothing on this batch: see the insufficient-data findings"
 
 
