@@ -164,7 +164,7 @@ def _full_report() -> Report:
 class _Tree(HTMLParser):
     """Records start tags (with attributes), text and the tag stack, and checks nesting."""
 
-    VOID = frozenset({"meta", "br", "col", "img", "hr", "input", "link"})
+    VOID = frozenset({"meta", "br", "col", "img", "hr", "input", "link", "wbr"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -247,10 +247,11 @@ def test_golden_structure_of_a_full_report() -> None:
     assert "batch.csv" in text and "5,000 rows" in text and "20,000 rows" in text
     assert "9.9.9" in text and "Seed" in text
 
-    # summary: counts per status, and failing findings before warnings
+    # summary: counts per status, failing findings before warnings; within a status (equal
+    # adjusted p-values here) the effect furthest beyond its threshold first
     assert tree.find("section", id="summary")
     attention = [a["href"] for a in tree.find("a", **{"class": "where"})]
-    assert attention == ["#f1", "#f5", "#f2", "#f3"]
+    assert attention == ["#f5", "#f1", "#f3", "#f2"]
     assert "sampled 5,000 of 80,000 rows" in text
 
     # one section per check, in report order, each with a findings table
@@ -461,7 +462,7 @@ def test_hostile_strings_are_escaped_everywhere() -> None:
 def test_message_and_numbers_are_formatted_for_people() -> None:
     tree = _parse(render_html(_full_report()))
     text = " ".join(tree.text)
-    assert "[0.001, 0.004]" in text
+    assert "[0.001, 0.004]" in "".join(tree.text)
     assert "1.2e−9" in text and "3.4e−8" in text
     assert fmt_num(1_234_567.0) == "1,234,567"
     assert fmt_num(1 / 6) == "0.1667"
@@ -595,7 +596,7 @@ def test_bars_plot_marks_vanished_and_new_labels() -> None:
     tree = _svg_tree(plot.svg)
     text = " ".join(tree.text)
     assert "missing" in text and "new in batch" in text
-    assert "1 reference label(s) absent from the batch: “b”." in unescape(plot.caption)
+    assert "3 categories of country. 1 of them is absent from the batch: “b”." in unescape(plot.caption)
     bars = [a for a in tree.find("rect") if a.get("fill") in (REF, BATCH)]
     assert len(bars) == 6 + 2  # two per label plus two legend swatches
     # rows are 24 px from y=40; the reference bar sits 3 px, the batch bar 12 px into the row
@@ -617,7 +618,9 @@ def test_bars_plot_caps_many_labels_and_keeps_the_vanished_ones() -> None:
     assert plot is not None
     text = " ".join(_svg_tree(plot.svg).text)
     assert "cat007" in text and "cat093" in text
-    assert "Showing the 24 of 100 labels" in plot.caption
+    caption = unescape(plot.caption)
+    assert "Showing 24 of the 100 categories of c this plot was given" in caption
+    assert "2 of the 100 are absent from the batch, all shown: “cat007”, “cat093”." in caption
 
 
 def test_hist_plot_draws_steps_and_names_emptied_bins() -> None:
@@ -879,3 +882,207 @@ def test_renders_in_headless_chromium(tmp_path: Path) -> None:
 
     assert near("#cf222e") > 200, "the fail status colour is not visible"
     assert near(REF) > 200 and near(BATCH) > 200, "plots (reference/batch colours) not drawn"
+
+
+# --- review fixes: what the chart leaves out, layout, print, ordering, gauges, wording -----------
+
+
+def _plain(page: str) -> str:
+    """The page's text as a reader sees it (tags dropped, no spaces added between elements)."""
+    return "".join(_parse(page).text)
+
+
+def test_bars_plot_draws_the_largest_changes_and_the_vanished_categories() -> None:
+    n = 40
+    labels = [f"c{i:02d}" for i in range(n)]
+    ref = np.full(n, 0.02)
+    bat = ref.copy()
+    ref[0], bat[0] = 0.03, 0.0  # vanished: a change of 3 points
+    bat[1] = 0.2  # the largest absolute change
+    for i in range(2, 20):  # big relative but tiny absolute changes among rare categories
+        ref[i], bat[i] = 0.0004, 0.0012
+    for i in range(20, n):
+        bat[i] = 0.02 + 0.00001 * (i - 20)
+    plot = render_plot(
+        {"type": "bars", "labels": labels, "reference": ref.tolist(), "batch": bat.tolist()}, "b", "country"
+    )
+    assert plot is not None
+    drawn = [t for t in _svg_tree(plot.svg).text if t in labels]
+    assert len(set(drawn)) == 24 and "c00" in drawn and "c01" in drawn
+    # the absolute changes of 0.08 points (c02..c19) rank above the 0.001-0.019 point ones
+    assert all(f"c{i:02d}" in drawn for i in range(2, 20))
+    assert set(drawn) - {f"c{i:02d}" for i in range(20)} == {"c36", "c37", "c38", "c39"}
+    caption = unescape(plot.caption)
+    assert caption.startswith("Showing 24 of the 40 categories of country this plot was given")
+    assert "1 of the 40 is absent from the batch: “c00”." in caption
+
+
+def test_bars_caption_says_what_a_check_left_out() -> None:
+    spec = {
+        "type": "bars",
+        "labels": ["us", "de", "se", "mx"],
+        "reference": [0.5, 0.3, 0.014, 0.011],
+        "batch": [0.6, 0.3, 0.0, 0.0],
+        "total": 47,
+        "absent": 23,
+    }
+    plot = render_plot(spec, "b", "country")
+    assert plot is not None
+    caption = unescape(plot.caption)
+    assert caption == (
+        "Showing 4 of 47 categories of country. 23 categories of the reference are absent from "
+        "the batch, 2 of them shown: “se”, “mx”."
+    )
+    # without totals the caption speaks only of the categories it was given
+    spec = {k: v for k, v in spec.items() if k not in ("total", "absent")}
+    plot = render_plot(spec, "b", "country")
+    assert plot is not None
+    assert unescape(plot.caption) == (
+        "4 categories of country. 2 of them are absent from the batch: “se”, “mx”."
+    )
+    all_given = render_plot(dict(spec, total=4), "b", "country")
+    assert all_given is not None
+    assert unescape(all_given.caption).startswith(
+        "All 4 categories of country. 2 categories of the reference"
+    )
+
+
+def test_evidence_wraps_instead_of_being_clipped() -> None:
+    long_key = "expected_rows_in_rare_reference_categories"
+    evidence = {long_key: 496.8, "interval": [{"bound": "upper", "interval": [0, 0.000667497]}]}
+    page = render_html(_report([_finding("c", Status.FAIL, evidence=evidence)]))
+    # long keys may break after underscores, numbers never break inside
+    assert "expected_<wbr>rows_<wbr>in_<wbr>rare_<wbr>reference_<wbr>categories" in page
+    assert '<span class="nb">496.8</span>' in page
+    assert '<td class="nb">[0, 0.000667497]</td>' in page
+    assert "min-width:1000px" not in page
+    assert ".ev dd{margin:0;min-width:0;overflow-wrap:break-word}" in page
+    assert "grid-template-columns:fit-content(45%) minmax(0,1fr)" in page
+
+
+def test_print_styles_expand_everything() -> None:
+    page = render_html(_full_report())
+    print_css = "".join(re.findall(r"@media print\{(.*?\})\}", page, flags=re.S))
+    assert "details::details-content{content-visibility:visible;display:block}" in print_css
+    assert "max-height:none" in print_css and ".findings{min-width:0}" in print_css
+    assert "overflow:visible" in print_css
+
+
+def test_narrow_screens_stack_findings_and_keep_the_reason_readable() -> None:
+    page = render_html(_scan())
+    assert "@media (max-width:900px)" in page
+    tree = _parse(page)
+    labels = [a["data-label"] for a in tree.find("td") if a.get("data-label")]
+    assert labels[:6] == ["value", "expected", "interval", "p", "adj. p", "effect"]
+    assert len(tree.find("td", **{"class": "why"})) == 3
+    assert ".files .why{min-width:14em}" in page
+
+
+def test_attention_orders_by_adjusted_p_and_shows_every_checks_worst() -> None:
+    findings = [
+        _finding("tail-shrinkage", Status.FAIL, metric=f"t{i}", p_adjusted=10.0 ** -(i + 1))
+        for i in range(12)
+    ]
+    findings.append(_finding("diversity-loss", Status.FAIL, metric="d", p_adjusted=0.01))
+    findings.append(_finding("synthetic-contamination", Status.WARN, metric="s", p_adjusted=1e-30))
+    top, folded = html_reporter.attention_order(findings)
+    assert len(top) == 10 and len(folded) == 4
+    # fails before warns, smallest adjusted p first; each check's worst is in view
+    assert top[:3] == [11, 10, 9]
+    assert 12 in top and 13 in top and top[-1] == 13
+    tree = _parse(render_html(_report(findings)))
+    hrefs = [a["href"] for a in tree.find("a", **{"class": "where"})]
+    assert hrefs[:10] == [f"#f{i}" for i in top]
+
+
+def test_attention_breaks_p_value_ties_by_effect_beyond_threshold() -> None:
+    near = _finding("c", Status.FAIL, metric="near", effect=0.49, evidence={"thresholds": LOWER})
+    far = _finding("c", Status.FAIL, metric="far", effect=0.1, evidence={"thresholds": LOWER})
+    top, _ = html_reporter.attention_order([near, far])
+    assert top == [1, 0]
+
+
+def test_gauge_tooltip_names_the_value_and_thresholds_and_labels_close_ticks() -> None:
+    svg = effect_gauge(4.239, Thresholds(warn=1.5, fail=2.0, worse="higher"), "g")
+    assert svg is not None
+    tree = _svg_tree(svg)
+    titles = [t for t, _, _ in tree.tags if t == "title"]
+    assert titles == ["title"]
+    assert '<title id="g-t">Effect 4.239; warn at ≥ 1.5, fail at ≥ 2 (higher is worse)</title>' in svg
+    texts = tree.text
+    assert "1.5" in texts and "2" in texts  # both tick labels, although the ticks are close
+    xs = [float(a["x"] or 0) for a in tree.find("text")]
+    assert len(xs) == 2 and xs[1] - xs[0] >= 0.6 * 9 * 2 + 3 - 1e-6  # they do not overlap
+    assert all(0 <= x <= 150 for x in xs)
+
+
+def test_effect_equal_to_a_threshold_at_four_digits_shows_more() -> None:
+    t = {"warn": 0.85, "fail": 0.7, "worse": "lower"}
+    findings = [
+        _finding("c", Status.FAIL, metric="a", effect=0.69999, evidence={"thresholds": t}),
+        _finding("c", Status.WARN, metric="b", effect=0.70001, evidence={"thresholds": t}),
+    ]
+    page = render_html(_report(findings))
+    effects = re.findall(r'<td class="effect" data-label="effect"><span>([^<]*)</span>', page)
+    assert effects == ["0.69999", "0.70001"]
+    assert "Effect 0.69999; warn at ≤ 0.85, fail at ≤ 0.7" in page
+
+
+def test_footer_legend_matches_the_plots() -> None:
+    page = render_html(_full_report())
+    footer = page[page.index("<footer>") :]
+    assert "batch in orange-red (dashed)" not in footer
+    assert "as lines the reference is solid and the batch dashed" in footer
+    assert "as bars each category has the reference bar above the batch bar" in footer
+    bars = render_plot(BARS, "b", "country")
+    assert bars is not None and "stroke-dasharray" not in bars.svg  # bars are filled, not dashed
+
+
+def test_numbers_and_paths_break_only_where_they_should() -> None:
+    page = render_html(_scan())
+    assert '<span class="nb">[0.001,</span> <span class="nb">0.004]</span>' in page
+    # a path breaks after its slashes; a hyphenated name is kept whole while it fits
+    assert '<span class="seg">b/</span><wbr><span class="seg">collapsed.csv</span>' in page
+    assert ".seg{display:inline-block;max-width:100%;overflow-wrap:anywhere}" in page
+    assert html_reporter.path_html("data/2024-02/batch-final.csv") == (
+        '<span class="seg">data/</span><wbr><span class="seg">2024-02/</span><wbr>'
+        '<span class="seg">batch-final.csv</span>'
+    )
+
+
+def test_scan_states_the_image_caveat_once() -> None:
+    from dataclasses import replace
+
+    scan = _scan()
+    caveat = (
+        "An image without provenance markers is not proven human: generators can omit them "
+        "and re-encoding strips them."
+    )
+    scan = replace(scan, notes=(*scan.notes, caveat))
+    text = _plain(render_html(scan))
+    assert text.count("not proven human") == 1
+    assert "scanned without a reference" in text
+    # without an Images section the note is the only place that says it, so it stays
+    no_images = replace(scan, images=None)
+    assert _plain(render_html(no_images)).count("not proven human") == 1
+
+
+def test_lead_names_the_checks_that_could_test_nothing() -> None:
+    findings = [
+        _finding("tail-shrinkage", Status.PASS, metric="m"),
+        _finding("tail-shrinkage", Status.PASS, metric="n"),
+        _finding("diversity-loss", Status.INSUFFICIENT, effect=None, insufficient="too few rows"),
+        _finding("synthetic-contamination", Status.INSUFFICIENT, effect=None, insufficient="1 row"),
+    ]
+    tree = _parse(render_html(_report(findings, status="warn", batch={"paths": ["b1.csv"], "rows": 1})))
+    lead = "".join(tree.text[tree.text.index("collapse-guard report") + 1 :][:1])
+    assert lead == (
+        "2 of 4 findings passed; 2 could not be tested. diversity-loss and synthetic-contamination "
+        "could test nothing on this batch: see the insufficient-data findings."
+    )
+    assert "passed or could not be tested" not in " ".join(tree.text)
+    assert "(1 row)" in "".join(tree.text)
+    only_untested = [findings[2]]
+    text = _plain(render_html(_report(only_untested, status="warn")))
+    assert "None of the 1 findings could be tested. diversity-loss could test nothing" in text
+    assert "No finding failed or warned, but diversity-loss could test nothing on this batch" in text

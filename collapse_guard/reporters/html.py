@@ -12,13 +12,15 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ..checks.formatting import and_list
 from ..hookspecs import hookimpl
 from ..images import MARKERS
+from ..policy import untested_checks
 from ..results import Finding, Report, jsonable
 from ..scan import ScanReport
 from . import code_spans
 from .markdown import NO_MARKER_NOTE
-from .svg import PLOT_TYPES, Thresholds, effect_gauge, esc, fmt_num, render_plot
+from .svg import PLOT_TYPES, Thresholds, effect_gauge, effect_text, esc, fmt_num, render_plot
 
 #: Worst first; also the order of the summary counts.
 STATUS_ORDER = ("fail", "error", "warn", "insufficient-data", "pass")
@@ -49,12 +51,15 @@ h3{font-size:15px;margin:20px 0 8px}
 a{color:#0969da;text-decoration:none}a:hover{text-decoration:underline}
 code{font:12.5px ui-monospace,"DejaVu Sans Mono",monospace;background:var(--soft);
 padding:1px 4px;border-radius:4px}
+.nb{white-space:nowrap}
+.seg{display:inline-block;max-width:100%;overflow-wrap:anywhere}
 .top{display:flex;gap:20px;align-items:center;padding:20px 24px;margin:0 -24px 8px;
 border-bottom:4px solid var(--st);background:var(--st-bg)}
+.top>div{min-width:0}
 .top .lead{margin:4px 0 0;font-size:15px}
-.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:14px 0 0;
+.meta{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:2px 14px;margin:14px 0 0;
 font-size:13px}
-.meta dt{color:var(--muted)}.meta dd{margin:0;overflow-wrap:anywhere}
+.meta dt{color:var(--muted)}.meta dd{margin:0;overflow-wrap:break-word}
 .badge{display:inline-block;white-space:nowrap;font-weight:600;font-size:12px;line-height:18px;
 padding:1px 8px;border-radius:999px;color:var(--st);background:var(--st-bg);
 border:1px solid var(--st)}
@@ -72,19 +77,21 @@ text-transform:uppercase;letter-spacing:.04em;background:#fff}
 .attention{list-style:none;padding:0;margin:8px 0}
 .attention li{display:flex;flex-wrap:wrap;align-items:baseline;gap:2px 10px;padding:5px 12px;
 border-left:4px solid var(--st);background:var(--st-bg);margin:0 0 4px;border-radius:0 6px 6px 0}
-.attention .msg{flex:1 1 420px}
+.attention .msg{flex:1 1 420px;min-width:0;overflow-wrap:break-word}
 .attention .where{font-size:12px;color:var(--muted)}
 table{border-collapse:collapse;width:100%}
-.findings{table-layout:fixed;min-width:1000px}.scroll{overflow-x:auto}.checks{width:auto;min-width:60%}
+.scroll{overflow-x:auto}.checks{width:auto;min-width:60%}
+.findings{table-layout:fixed;min-width:820px}
 th,td{text-align:left;vertical-align:top;padding:6px 8px}
 th{font-size:12px;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line);
 white-space:nowrap}
 td.num,th.num{text-align:right;white-space:nowrap}td.wrap{white-space:normal}
 .checks td,.checks th,.files td,.files th{border-bottom:1px solid var(--line)}
-.files .path{font:12.5px ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:break-word}
+.files .path{font:12.5px ui-monospace,"DejaVu Sans Mono",monospace;width:34%}
+.files .why{min-width:14em}
 .files td:first-child{white-space:nowrap}
 .kind{font:12px system-ui,sans-serif;color:var(--muted);border:1px solid var(--line);
-border-radius:4px;padding:0 4px;margin-left:4px}
+border-radius:4px;padding:0 4px;margin-left:4px;white-space:nowrap}
 section.file{margin-top:28px}section.file h2 code{font-size:15px;background:none}
 .findings{margin-top:6px}
 .findings tbody{border-bottom:1px solid var(--line)}
@@ -92,43 +99,79 @@ section.file{margin-top:28px}section.file h2 code{font-size:15px;background:none
 background:linear-gradient(var(--st),var(--st)) left/3px 100% no-repeat}
 .findings>tbody>tr.row>td{padding-top:10px}
 .findings>tbody>tr.detail>td{padding-top:0;padding-bottom:12px}
-.findings .metric{font:12.5px ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:anywhere}
-.findings .col{font-weight:600;overflow-wrap:anywhere}.findings .col i{font-weight:400;
+.findings td:first-child .badge{white-space:normal;border-radius:10px}
+.findings .metric{font:12.5px ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:break-word}
+.findings .col{font-weight:600;overflow-wrap:break-word}.findings .col i{font-weight:400;
 color:var(--muted)}
-.message{margin:0;font-size:14.5px}
+.message{margin:0;font-size:14.5px;overflow-wrap:break-word}
 .st-fail .message,.st-error .message{font-weight:500}
 .reason{color:var(--muted)}
-.effect{white-space:nowrap}.effect span{display:block}
-svg.gauge{display:block;margin-top:2px}
+.effect span{display:block;white-space:nowrap}
+svg.gauge{display:block;margin-top:2px;width:100%;max-width:150px;height:auto}
 details{margin-top:6px}details.more{margin:0 0 8px}
 summary{cursor:pointer;color:var(--muted);font-size:13px}
 .evidence{display:flex;flex-wrap:wrap;gap:8px 20px;align-items:flex-start}
-.evidence .ev{flex:1 1 300px;min-width:300px}
-.plots{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}
+.evidence>*{min-width:0}
+.evidence .ev{flex:1 1 340px;min-width:min(340px,100%)}
+.plots{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0;max-width:100%}
 figure{margin:0;padding:8px;border:1px solid var(--line);border-radius:8px;background:#fff;
-max-width:620px}
+max-width:min(620px,100%);min-width:0}
 figure svg{max-width:100%;height:auto;display:block}
 figcaption{font-size:12.5px;color:var(--muted);padding:4px 4px 0;max-width:600px}
-.ev{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:8px 0 0;
-font-size:13px}
-.ev dt{color:var(--muted);font:12.5px ui-monospace,"DejaVu Sans Mono",monospace}
-.ev dd{margin:0;overflow-wrap:anywhere}
+.ev{display:grid;grid-template-columns:fit-content(45%) minmax(0,1fr);gap:4px 14px;
+margin:8px 0 0;font-size:13px}
+.ev dt{color:var(--muted);font:12.5px ui-monospace,"DejaVu Sans Mono",monospace;
+overflow-wrap:anywhere}
+.ev dd{margin:0;min-width:0;overflow-wrap:break-word}
 .chips{display:flex;flex-wrap:wrap;gap:4px}
-.chips code{border:1px solid var(--line)}
+.chips code{border:1px solid var(--line);max-width:100%;overflow-wrap:anywhere}
 .kv th,.records th{font-weight:600;color:var(--muted);font-size:12px;padding:1px 10px 1px 0;
 border-bottom:1px solid var(--line);white-space:nowrap}
 .kv td,.records td{padding:1px 10px 1px 0;font-size:13px;border-bottom:1px solid var(--soft)}
 .kv,.records table{width:auto}.kv td{white-space:nowrap}
-.records{max-height:260px;overflow:auto}
+.records,.kvs{max-width:100%;overflow:auto}.records{max-height:260px}
 pre{margin:0;font:12px ui-monospace,"DejaVu Sans Mono",monospace;white-space:pre-wrap;
 overflow-wrap:anywhere;max-height:320px;overflow:auto;background:var(--soft);padding:6px 8px;
 border-radius:6px}
 .notes{background:var(--soft);border:1px solid var(--line);border-radius:8px;padding:8px 16px}
 footer{margin-top:40px;padding-top:12px;border-top:1px solid var(--line);color:var(--muted);
 font-size:12.5px}
-footer dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}
+footer dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:2px 12px}
 footer dd{margin:0}
-@media print{.top,.badge,.attention li{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
+@media (max-width:900px){
+main{padding:0 14px 32px}
+.top{flex-direction:column;align-items:flex-start;gap:10px;padding:16px 14px;margin:0 -14px 8px}
+.findings{min-width:0}
+.findings colgroup,.findings thead{display:none}
+.findings,.findings>tbody,.findings>tbody>tr,.findings>tbody>tr>td{display:block;width:auto}
+.findings>tbody{padding:8px 0 8px 10px}
+.findings>tbody>tr.row{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:6px 14px}
+.findings>tbody>tr.row>td{padding:0;text-align:left;min-width:0}
+.findings td[data-label]::before{content:attr(data-label);display:block;font:600 11px/1.4
+system-ui,sans-serif;color:var(--muted)}
+.findings>tbody>tr.detail>td:first-child{display:none}
+.findings>tbody>tr.detail>td{padding:8px 0 0}
+.files,.files>tbody{display:block}.files>thead{display:none}
+.files>tbody>tr{display:grid;grid-template-columns:max-content minmax(0,1fr) max-content;
+column-gap:10px;border-bottom:1px solid var(--line);padding:6px 0}
+.files>tbody>tr>td,.files td.path{border:0;padding:2px 0;width:auto}
+.files>tbody>tr>td.why{grid-column:1/-1;min-width:0}
+.files td.num:not(:empty)::after{content:" rows";color:var(--muted)}
+}
+@media (max-width:600px){
+.ev{grid-template-columns:minmax(0,1fr);gap:0}.ev dd{margin-bottom:6px}
+.attention li{padding:5px 8px}
+}
+@media print{
+.top,.badge,.attention li,.findings tbody{print-color-adjust:exact;-webkit-print-color-adjust:exact}
+main{max-width:none;padding:0}.top{margin:0 0 8px}
+.scroll,.records,.kvs,pre{overflow:visible;max-height:none}
+.findings{min-width:0}
+figure,.attention li,.findings>tbody>tr.row,.ev>dt{break-inside:avoid}
+h2,h3{break-after:avoid}
+summary{list-style:none;font-weight:600}
+}
+@media print{details::details-content{content-visibility:visible;display:block}}
 """
 
 
@@ -244,7 +287,7 @@ def _paths(side: Mapping[str, Any] | None) -> list[str]:
 def _rows(side: Mapping[str, Any] | None) -> str:
     rows = side.get("rows") if isinstance(side, Mapping) else None
     if isinstance(rows, (int, float)) and not isinstance(rows, bool):
-        return f"{fmt_num(float(rows))} rows"
+        return f"{fmt_num(float(rows))} row{'' if rows == 1 else 's'}"
     return ""
 
 
@@ -252,7 +295,7 @@ def _reference_cell(ref: Mapping[str, Any] | None) -> str:
     paths = _paths(ref)
     if not isinstance(ref, Mapping) or not (paths or ref.get("sha256")):
         return "<i>none (reference-free checks only)</i>"
-    out = f"<code>{esc(paths[0])}</code>" if paths else "<i>in memory</i>"
+    out = f"<code>{path_html(paths[0])}</code>" if paths else "<i>in memory</i>"
     sha = ref.get("sha256")
     detail = []
     if isinstance(sha, str) and sha:
@@ -272,21 +315,8 @@ def _top(status: str, heading: str, lead: str, meta: list[tuple[str, str]]) -> s
 
 
 def _header(report: Report, findings: list[Finding]) -> str:
-    counts = _counts(findings)
-    total = len(findings)
-    if total == 0:
-        lead = "No check produced a finding."
-    else:
-        bits = [f"{counts[s]} {_label(s)}" for s in ("fail", "error", "warn") if counts[s]]
-        lead = (
-            f"{', '.join(bits)} of {total} findings."
-            if bits
-            else f"All {total} findings passed or could not be tested."
-        )
-        if not bits and counts["pass"] == total:
-            lead = f"All {total} findings passed."
     batch_paths = _paths(report.batch)
-    shown = " ".join(f"<code>{esc(p)}</code>" for p in batch_paths[:5])
+    shown = " ".join(f"<code>{path_html(p)}</code>" for p in batch_paths[:5])
     if len(batch_paths) > 5:
         shown += f" and {len(batch_paths) - 5} more"
     if _rows(report.batch):
@@ -297,7 +327,32 @@ def _header(report: Report, findings: list[Finding]) -> str:
         ("Seed", esc(report.seed)),
         ("Tool", f"collapse-guard {esc(report.tool_version)}"),
     ]
-    return _top(report.status, "collapse-guard report", lead, meta)
+    return _top(report.status, "collapse-guard report", _lead(findings), meta)
+
+
+def _lead(findings: list[Finding]) -> str:
+    """The sentence under the status badge: the counts that matter and, when the run is a warn
+    because a check could test nothing (``policy.untested_checks``), which checks those are."""
+    counts = _counts(findings)
+    total = len(findings)
+    if total == 0:
+        return "No check produced a finding."
+    bits = [f"{counts[s]} {_label(s)}" for s in ("fail", "error", "warn") if counts[s]]
+    if bits:
+        lead = f"{', '.join(bits)} of {total} findings."
+    elif counts["pass"] == total:
+        lead = f"All {total} findings passed."
+    else:
+        untestable = total - counts["pass"]
+        lead = (
+            f"{counts['pass']} of {total} findings passed; {untestable} could not be tested."
+            if counts["pass"]
+            else f"None of the {total} findings could be tested."
+        )
+    untested = untested_checks(findings)
+    if untested:
+        lead += f" {and_list(untested)} could test nothing on this batch: see the insufficient-data findings."
+    return lead
 
 
 def _counts(findings: Iterable[Finding]) -> dict[str, int]:
@@ -322,12 +377,60 @@ def _count_chips(counts: Mapping[str, int], order: Sequence[str]) -> str:
     return "".join(out)
 
 
-def _attention(findings: list[Finding], prefix: str) -> list[str]:
-    """The fail, error and warn findings, worst first, each linked to its row."""
+def _excess(f: Finding) -> float | None:
+    """How far the effect is beyond the threshold of the finding's status (relative to the
+    threshold, so metrics on different scales compare); None without an effect or thresholds."""
+    m = f.measurement
+    evidence = m.evidence if isinstance(m.evidence, Mapping) else {}
+    t = Thresholds.parse(evidence.get("thresholds"))
+    effect = _finite(m.effect)
+    if t is None or effect is None:
+        return None
+    at = t.fail if _status_of(f) == "fail" else t.warn
+    beyond = at - effect if t.worse == "lower" else effect - at
+    return beyond / abs(at) if abs(at) > 1e-12 else beyond
+
+
+def _urgency(findings: list[Finding], i: int) -> tuple[int, float, float, int]:
+    """Sort key, worst first: status, then the adjusted p-value (smallest first), then the
+    effect's distance beyond its threshold (largest first), then report order."""
+    f = findings[i]
+    p = _finite(f.p_adjusted)
+    excess = _excess(f)
+    return (
+        _RANK.get(_status_of(f), 9),
+        math.inf if p is None else p,
+        math.inf if excess is None else -excess,
+        i,
+    )
+
+
+def attention_order(findings: list[Finding], show: int = _SHOW_ATTENTION) -> tuple[list[int], list[int]]:
+    """The fail, error and warn findings as (shown, folded) index lists.
+
+    Both lists are worst first (:func:`_urgency`). The shown ones are the ``show`` worst, except
+    that every check's worst finding is among them when there are at most ``show`` checks (the
+    ``show`` worst checks' otherwise): one check with many failures does not hide another's.
+    """
     urgent = sorted(
         (i for i, f in enumerate(findings) if _status_of(f) in _ATTENTION),
-        key=lambda i: (_RANK[_status_of(findings[i])], i),
+        key=lambda i: _urgency(findings, i),
     )
+    leaders: dict[str, int] = {}
+    for i in urgent:
+        leaders.setdefault(str(findings[i].check), i)
+    keep = set(list(leaders.values())[:show])
+    for i in urgent:
+        if len(keep) >= show:
+            break
+        keep.add(i)
+    return [i for i in urgent if i in keep], [i for i in urgent if i not in keep]
+
+
+def _attention(findings: list[Finding], prefix: str) -> list[str]:
+    """The fail, error and warn findings, worst first, each linked to its row."""
+    top, folded = attention_order(findings)
+    urgent = top + folded
     if not urgent:
         return []
     items = []
@@ -361,6 +464,11 @@ def _summary(report: Report, findings: list[Finding]) -> str:
     urgent = _attention(findings, "")
     if urgent:
         out += ["<h3>Needs attention</h3>", *urgent]
+    elif findings and untested_checks(findings):
+        out.append(
+            f"<p>No finding failed or warned, but {esc(and_list(untested_checks(findings)))} could "
+            "test nothing on this batch, which makes the run a warn.</p>"
+        )
     elif findings:
         out.append("<p>No finding failed or warned.</p>")
     else:
@@ -370,14 +478,14 @@ def _summary(report: Report, findings: list[Finding]) -> str:
         )
     groups = _by_check(findings)
     if groups:
-        out.append('<h3>Checks</h3><table class="checks"><thead><tr><th>check</th>')
+        out.append('<h3>Checks</h3><div class="scroll"><table class="checks"><thead><tr><th>check</th>')
         out += [f'<th class="num">{esc(_label(s))}</th>' for s in STATUS_ORDER]
         out.append("</tr></thead><tbody>")
         for check, items in groups:
             c = _counts(f for _, f in items)
             cells = "".join(f'<td class="num">{c[s] or ""}</td>' for s in STATUS_ORDER)
             out.append(f'<tr><td><a href="#{_check_id(check, "")}">{esc(check)}</a></td>{cells}</tr>')
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
     out += _notes(report.notes)
     out.append("</section>")
     return "\n".join(out)
@@ -423,10 +531,11 @@ def _message(f: Finding) -> str:
 
 _HEAD = ("status", "column", "metric", "value", "expected", "interval", "p", "adj. p", "effect")
 _NUMERIC_HEAD = {"value", "expected", "interval", "p", "adj. p"}
-# fixed widths so that the tables of all checks line up
+# fixed shares of the width so that the tables of all checks line up (at 1,132 px: 147, 136,
+# 192, 85, 85, 136, 79, 79, 193)
 _COLGROUP = (
     "<colgroup>"
-    + "".join(f'<col style="width:{w}px">' for w in (150, 150, 198, 80, 80, 140, 80, 80, 170))
+    + "".join(f'<col style="width:{w}%">' for w in (13, 12, 17, 7.5, 7.5, 12, 7, 7, 17))
     + "</colgroup>"
 )
 
@@ -464,7 +573,7 @@ def _scan_page(scan: ScanReport) -> str:
     detailed = [k for k in order if files[k].status != "pass" and files[k].findings]
     shown = set(detailed[:_MAX_FILE_SECTIONS])
     meta = [
-        ("Folder", f"<code>{esc(scan.root)}</code>"),
+        ("Folder", f"<code>{path_html(scan.root)}</code>"),
         ("Reference", _reference_cell(scan.reference)),
         ("Seed", esc(scan.seed)),
         ("Tool", f"collapse-guard {esc(scan.tool_version)}"),
@@ -478,14 +587,14 @@ def _scan_page(scan: ScanReport) -> str:
         )
         for k in order:
             f = files[k]
-            path = esc(f.path)
+            path = path_html(f.path)
             link = f'<a href="#file{k}">{path}</a>' if k in shown else path
             rows = "" if f.rows is None else fmt_num(float(f.rows))
             kind = "" if f.kind == "data" else f' <span class="kind">{esc(f.kind)}</span>'
             summary.append(
                 f'<tr class="st-{_status_class(f.status)}"><td>{_badge(f.status)}</td>'
                 f'<td class="path">{link}{kind}</td><td class="num">{rows}</td>'
-                f"<td>{prose(f.reason)}</td></tr>"
+                f'<td class="why">{prose(f.reason)}</td></tr>'
             )
         summary.append("</tbody></table>")
         if len(detailed) > len(shown):
@@ -495,11 +604,13 @@ def _scan_page(scan: ScanReport) -> str:
             )
     else:
         summary.append("<p>No data file was found.</p>")
-    summary += _images(scan)
+    images = _images(scan)
+    summary += images
     if scan.skipped:
         skipped = ", ".join(f"{n} {why}" for why, n in sorted(scan.skipped.items()))
         summary.append(f"<p>Skipped: {esc(skipped)}.</p>")
-    summary += _notes(scan.notes)
+    # the Images section already gives the caveat about images without markers, next to the counts
+    summary += _notes(n for n in scan.notes if not (images and _is_image_caveat(n)))
     summary.append("</section>")
     parts.append("\n".join(summary))
     for k in order:
@@ -510,7 +621,7 @@ def _scan_page(scan: ScanReport) -> str:
         prefix = f"file{k}-"
         block = [
             f'<section id="file{k}" class="file"><h2>{_badge(f.status)} '
-            f"<code>{esc(f.path)}</code></h2><p>{prose(f.reason)}</p>"
+            f"<code>{path_html(f.path)}</code></h2><p>{prose(f.reason)}</p>"
         ]
         block += _attention(findings, prefix)
         for check, items in _by_check(findings):
@@ -538,17 +649,23 @@ def _images(scan: ScanReport) -> list[str]:
         )
     if s.counts:
         out.append(
-            '<table class="checks"><thead><tr><th>marker</th><th class="num">images</th>'
-            "<th>meaning</th></tr></thead><tbody>"
+            '<div class="scroll"><table class="checks"><thead><tr><th>marker</th>'
+            '<th class="num">images</th><th>meaning</th></tr></thead><tbody>'
         )
         for marker, n in s.counts.items():
             out.append(
                 f'<tr><td><code>{esc(marker)}</code></td><td class="num">{n}</td>'
                 f"<td>{esc(MARKERS.get(marker, ''))}</td></tr>"
             )
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
     out.append(f"<p>{esc(NO_MARKER_NOTE)}</p>")
     return out
+
+
+def _is_image_caveat(note: str) -> bool:
+    """The scan's note that an image without markers is not proven human (worded differently
+    from ``NO_MARKER_NOTE``, which the Images section shows)."""
+    return "not proven human" in note
 
 
 def _pct(x: float) -> str:
@@ -559,24 +676,30 @@ def _finding(anchor: str, f: Finding, ids: _Ids) -> str:
     m = f.measurement
     s = _status_of(f)
     cls = _status_class(s)
-    column = "<i>table</i>" if m.column is None else esc(m.column)
+    column = "<i>table</i>" if m.column is None else _key_html(m.column)
     interval = "–"
     if isinstance(m.interval, Sequence) and len(m.interval) == 2:
-        interval = esc(f"[{fmt_num(m.interval[0], 3)}, {fmt_num(m.interval[1], 3)}]")
+        # a break only after the comma, never inside a number
+        interval = (
+            f'<span class="nb">[{esc(fmt_num(m.interval[0], 3))},</span> '
+            f'<span class="nb">{esc(fmt_num(m.interval[1], 3))}]</span>'
+        )
     evidence = m.evidence if isinstance(m.evidence, Mapping) else {}
     thresholds = Thresholds.parse(evidence.get("thresholds"))
-    gauge = effect_gauge(_finite(m.effect), thresholds, ids())
-    effect = f"<span>{esc(fmt_num(m.effect))}</span>{gauge or ''}"
+    effect_value = _finite(m.effect)
+    shown_effect = effect_text(effect_value, thresholds) if effect_value is not None else fmt_num(m.effect)
+    gauge = effect_gauge(effect_value, thresholds, ids(), label=shown_effect)
+    effect = f"<span>{esc(shown_effect)}</span>{gauge or ''}"
     cells = [
         f"<td>{_badge(s)}</td>",
         f'<td class="col">{column}</td>',
-        f'<td class="metric">{esc(m.metric)}</td>',
-        f'<td class="num">{esc(fmt_num(m.value))}</td>',
-        f'<td class="num">{esc(fmt_num(m.expected))}</td>',
-        f'<td class="num wrap">{interval}</td>',
-        f'<td class="num">{_fmt_p(m.p_value)}</td>',
-        f'<td class="num">{_fmt_p(f.p_adjusted)}</td>',
-        f'<td class="effect">{effect}</td>',
+        f'<td class="metric">{_key_html(m.metric)}</td>',
+        f'<td class="num" data-label="value">{esc(fmt_num(m.value))}</td>',
+        f'<td class="num" data-label="expected">{esc(fmt_num(m.expected))}</td>',
+        f'<td class="num wrap" data-label="interval">{interval}</td>',
+        f'<td class="num" data-label="p">{_fmt_p(m.p_value)}</td>',
+        f'<td class="num" data-label="adj. p">{_fmt_p(f.p_adjusted)}</td>',
+        f'<td class="effect" data-label="effect">{effect}</td>',
     ]
     subject = str(m.column if m.column is not None else m.metric)
     plots, drawn = [], []
@@ -654,7 +777,7 @@ def _evidence_list(evidence: Mapping[str, Any], drawn: Iterable[str]) -> str:
     for key, value in evidence.items():
         if key in hidden:
             continue
-        out.append(f"<dt>{esc(key)}</dt><dd>{_evidence_value(jsonable(value))}</dd>")
+        out.append(f"<dt>{_key_html(key)}</dt><dd>{_evidence_value(jsonable(value))}</dd>")
     return "".join(out)
 
 
@@ -678,11 +801,11 @@ def _evidence_value(value: Any) -> str:
             return f"<pre>{esc(_truncate(value))}</pre>"
         return esc(value)
     if _is_scalar(value):
-        return esc(_scalar_text(value))
+        return _scalar_html(value)
     if isinstance(value, Sequence) and all(_is_scalar(v) for v in value):
         if not value:
             return "<i>none</i>"
-        chips = "".join(f"<code>{esc(_scalar_text(v))}</code>" for v in value[:_MAX_ITEMS])
+        chips = "".join(f"<code>{_scalar_html(v)}</code>" for v in value[:_MAX_ITEMS])
         more = f" … and {len(value) - _MAX_ITEMS} more" if len(value) > _MAX_ITEMS else ""
         return f'<span class="chips">{chips}</span>{more}'
     if (
@@ -693,7 +816,7 @@ def _evidence_value(value: Any) -> str:
         cells = "".join(
             f"<tr><th>{esc(k)}</th><td>{esc(_scalar_text(v))}</td></tr>" for k, v in value.items()
         )
-        return f'<table class="kv">{cells}</table>'
+        return f'<div class="kvs"><table class="kv">{cells}</table></div>'
     if (
         isinstance(value, Sequence)
         and value
@@ -715,6 +838,8 @@ def _records(records: Sequence[Mapping[str, Any]]) -> str:
         + "".join(
             f'<td class="num">{esc(_scalar_text(r.get(k)))}</td>'
             if isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool)
+            else f'<td class="nb">{esc(_scalar_text(r.get(k)))}</td>'
+            if isinstance(r.get(k), (list, tuple))
             else f"<td>{esc(_scalar_text(r.get(k)))}</td>"
             for k in keys
         )
@@ -725,6 +850,25 @@ def _records(records: Sequence[Mapping[str, Any]]) -> str:
     return (
         f'<div class="records"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{more}'
     )
+
+
+def _scalar_html(v: object) -> str:
+    """A scalar for an evidence cell; numbers (and true/false/null) never break across lines."""
+    text = esc(_scalar_text(v))
+    return text if isinstance(v, str) else f'<span class="nb">{text}</span>'
+
+
+def _key_html(key: object) -> str:
+    """An evidence key that may break after its underscores (``batch_rows_in_rare_...``)."""
+    return "_<wbr>".join(esc(part) for part in str(key).split("_"))
+
+
+def path_html(path: object) -> str:
+    """A file path that breaks after a ``/`` rather than at a hyphen or inside a name: each
+    piece up to and including its slash is kept whole unless it is wider than the line."""
+    pieces = str(path).split("/")
+    parts = [p + "/" for p in pieces[:-1]] + [pieces[-1]]
+    return "<wbr>".join(f'<span class="seg">{esc(p)}</span>' for p in parts if p)
 
 
 def _truncate(text: str) -> str:
@@ -758,8 +902,11 @@ def _footer(version: str, seed: object) -> str:
         (
             "plots",
             (
-                "reference in blue (solid or filled), batch in orange-red (dashed); "
-                "effect gauges show green/amber/red zones with the effect as a black mark"
+                "reference in blue, batch in orange-red; as lines the reference is solid and the "
+                "batch dashed, as bars each category has the reference bar above the batch bar, "
+                "and a null distribution's observed batch value is a solid line; "
+                "effect gauges show green/amber/red zones with the effect as a black mark "
+                "(hover for the thresholds)"
             ),
         ),
     ]

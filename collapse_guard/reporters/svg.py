@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from ..checks.formatting import num_pair
+
 REF = "#0072B2"
 BATCH = "#D55E00"
 INK = "#1f2328"
@@ -427,11 +429,59 @@ def _curve(x: Axis, y: Axis, probs: np.ndarray, values: np.ndarray, colour: str,
     return "".join(out)
 
 
+def _count(value: object, at_least: int) -> int | None:
+    """An optional whole-number count from a plot shape (``total``, ``absent``), or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    v = float(value)
+    if not math.isfinite(v) or not v.is_integer() or v < at_least:
+        return None
+    return int(v)
+
+
+def select_bars(ref: np.ndarray, bat: np.ndarray, limit: int = MAX_BARS) -> np.ndarray:
+    """Indices of the bars to draw when there are more than ``limit``, in their original order.
+
+    Categories the batch lost (reference share > 0, batch share 0) are first-class: up to half
+    the bars go to them, largest reference share first, however small their share. The other
+    bars go to the largest absolute changes in share (ties: the larger reference share).
+    """
+    n = ref.size
+    if n <= limit:
+        return np.arange(n)
+    change = np.abs(bat - ref)
+    vanished = np.flatnonzero((ref > 0) & (bat <= 0))
+    vanished = vanished[np.lexsort((vanished, -ref[vanished]))][: limit // 2]
+    chosen = set(vanished.tolist())
+    # lexsort: the last key is primary; then the larger reference share, then the original order
+    for i in np.lexsort((np.arange(n), -np.abs(ref), -change)).tolist():
+        if len(chosen) >= limit:
+            break
+        chosen.add(i)
+    return np.array(sorted(chosen), dtype=np.int64)
+
+
+def _categories(k: int) -> str:
+    return f"{k} categor{'y' if k == 1 else 'ies'}"
+
+
+def _be(k: int) -> str:
+    return "is" if k == 1 else "are"
+
+
+def _quoted(names: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(f"“{_clip(m, 30)}”" for m in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def bars_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
     """Grouped horizontal bars of shares per label (reference vs batch).
 
     Labels the batch lost are marked "missing" and labels the reference never had "new". With more
-    than ``MAX_BARS`` labels, those whose share changed most (relatively) are drawn.
+    than ``MAX_BARS`` labels, :func:`select_bars` picks the vanished ones and the largest changes
+    in share. A check that passes only some of its categories says how many there are in all
+    with ``"total"`` and how many reference categories the batch lacks with ``"absent"``, so the
+    caption can say what the picture leaves out.
     """
     labels_in = spec.get("labels")
     if isinstance(labels_in, (str, bytes, Mapping)) or not isinstance(labels_in, Sequence):
@@ -444,18 +494,7 @@ def bars_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
     ref = np.where(np.isfinite(ref), ref, 0.0)
     bat = np.where(np.isfinite(bat), bat, 0.0)
     labels = [str(label) for label in labels_in]
-    idx = np.arange(n)
-    note = ""
-    if n > MAX_BARS:
-        denom = np.maximum(np.maximum(np.abs(ref), np.abs(bat)), 1e-300)
-        change = np.abs(bat - ref) / denom
-        # lexsort: last key is primary; ties broken by the larger reference share
-        ranked = np.lexsort((-np.abs(ref), -change))[:MAX_BARS]
-        idx = np.sort(ranked)
-        note = (
-            f" Showing the {MAX_BARS} of {n} labels whose share changed most; "
-            f"the full lists are in the evidence below."
-        )
+    idx = select_bars(ref, bat)
     shown = [_clip(labels[i], 28) for i in idx]
     label_w = min(220.0, max(_text_width(s, 11) for s in shown) + 14)
     row = 24
@@ -491,19 +530,72 @@ def bars_plot(spec: Mapping[str, Any], uid: str, subject: str) -> Plot | None:
                 )
             )
     body += _legend([("fill", REF, "reference"), ("fill", BATCH, "batch")], left, 22, "0.85")
-    missing = [labels[i] for i in range(n) if bat[i] <= 0 < ref[i]]
-    caption = f"{n} labels of {subject}."
-    if missing:
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        caption += (
-            f" {len(missing)} reference label(s) absent from the batch: "
-            + ", ".join(f"“{_clip(m, 30)}”" for m in missing[:5])
-            + more
-            + "."
-        )
-    caption += note
+    caption = _bars_caption(spec, labels, ref, bat, idx, subject)
     title = _text(spec.get("title"), f"Shares of {subject}: reference vs batch")
     return Plot(_svg(_W, height, uid, title, caption, body), esc(caption))
+
+
+def _bars_caption(
+    spec: Mapping[str, Any],
+    labels: list[str],
+    ref: np.ndarray,
+    bat: np.ndarray,
+    idx: np.ndarray,
+    subject: str,
+) -> str:
+    """What the bars show and what they leave out, in words.
+
+    With the shape's ``total`` and ``absent``: "Showing 20 of 47 categories of country. 23
+    reference categories are absent from the batch, of which 2 shown: ...". Without them the
+    caption speaks only of the categories the plot was given, never of the column as a whole.
+    """
+    n, drawn = len(labels), idx.size
+    total = _count(spec.get("total"), n)
+    absent = _count(spec.get("absent"), 0)
+    shown_set = set(idx.tolist())
+    vanished = [labels[i] for i in range(n) if bat[i] <= 0 < ref[i]]
+    vanished_shown = [labels[i] for i in range(n) if bat[i] <= 0 < ref[i] and i in shown_set]
+    picked = " (the vanished ones first, then the largest changes in share)" if drawn < n else ""
+    if total is None:
+        if drawn == n:
+            caption = f"{_categories(n)} of {subject}."
+            if vanished:
+                k = len(vanished)
+                caption += f" {k} of them {_be(k)} absent from the batch: {_quoted(vanished)}."
+        else:
+            caption = f"Showing {drawn} of the {n} categories of {subject} this plot was given{picked}."
+            if vanished:
+                k = len(vanished)
+                caption += f" {k} of the {n} {_be(k)} absent from the batch" + _of_which(vanished_shown, k)
+    else:
+        caption = (
+            f"Showing {drawn} of {total} categories of {subject}{picked}."
+            if total > drawn
+            else f"All {_categories(drawn)} of {subject}."
+        )
+        if absent is None and total == n:
+            absent = len(vanished)
+        if absent:
+            caption += (
+                f" {_categories(absent)} of the reference {_be(absent)} absent from the batch"
+                + _of_which(vanished_shown, absent)
+            )
+        elif absent == 0:
+            caption += " No reference category is absent from the batch."
+        elif vanished_shown:
+            k = len(vanished_shown)
+            caption += f" Of those shown, {k} {_be(k)} absent from the batch: {_quoted(vanished_shown)}."
+    if drawn < n:
+        caption += " The full lists are in the evidence."
+    return caption
+
+
+def _of_which(shown: list[str], of: int) -> str:
+    if not shown:
+        return ", none of them shown."
+    if len(shown) >= of:
+        return f"{', all shown' if of > 1 else ''}: {_quoted(shown)}."
+    return f", {len(shown)} of them shown: {_quoted(shown)}."
 
 
 def _hbar(x: Axis, y0: float, h: float, value: float, colour: str, fill_opacity: str) -> str:
@@ -717,14 +809,62 @@ class Thresholds:
         )
 
 
-def effect_gauge(effect: float | None, thresholds: Thresholds | None, uid: str) -> str | None:
+def effect_text(effect: float | None, thresholds: Thresholds | None = None) -> str:
+    """The effect as the report prints it: ``fmt_num``, with more digits when it would otherwise
+    print the same as a threshold it differs from (0.69999 against a fail threshold of 0.7 is
+    "0.69999", not "0.7")."""
+    text = fmt_num(effect)
+    if thresholds is None or effect is None:
+        return text
+    try:
+        value = float(effect)
+    except (TypeError, ValueError, OverflowError):
+        return text
+    for t in (thresholds.fail, thresholds.warn):
+        if value != t and math.isfinite(value) and fmt_num(t) == text:
+            return num_pair(value, t)[0].replace("-", "−")
+    return text
+
+
+def _zone_of(effect: float, t: Thresholds) -> str:
+    if t.worse == "lower":
+        return "fail" if effect <= t.fail else "warn" if effect <= t.warn else "pass"
+    return "fail" if effect >= t.fail else "warn" if effect >= t.warn else "pass"
+
+
+def _tick_labels(items: list[tuple[float, str]], width: float, pad: float = 3.0) -> list[tuple[float, str]]:
+    """Centres for the threshold labels under a gauge: each at its tick unless two would
+    collide, then pushed apart around their midpoint; always kept inside ``[0, width]``."""
+    items = sorted(items)
+    if len(items) == 2:
+        (c1, l1), (c2, l2) = items
+        w1, w2 = _text_width(l1, 9), _text_width(l2, 9)
+        gap = (c2 - w2 / 2) - (c1 + w1 / 2)
+        if gap < pad:
+            mid = (c1 + w1 / 2 + c2 - w2 / 2) / 2
+            c1, c2 = mid - pad / 2 - w1 / 2, mid + pad / 2 + w2 / 2
+        shift = max(0.0, -(c1 - w1 / 2)) - max(0.0, c2 + w2 / 2 - width)
+        items = [(c1 + shift, l1), (c2 + shift, l2)]
+    out = []
+    for c, label in items:
+        half = _text_width(label, 9) / 2
+        out.append((min(max(c, half), width - half), label))
+    return out
+
+
+def effect_gauge(
+    effect: float | None, thresholds: Thresholds | None, uid: str, label: str | None = None
+) -> str | None:
     """A small horizontal gauge: pass/warn/fail zones with a marker at the effect.
 
-    The drawn range always contains the effect and both thresholds. Without thresholds the track
-    is neutral grey and only the position is shown.
+    The drawn range always contains the effect and both thresholds; the thresholds are labelled
+    under their ticks. The SVG ``<title>`` (the browser's tooltip) gives the effect and the
+    thresholds in words. Without thresholds the track is neutral grey and only the position is
+    shown. ``label`` is the effect as printed next to the gauge (default :func:`effect_text`).
     """
     if effect is None or not math.isfinite(effect) or abs(effect) > _MAX_ABS:
         return None
+    shown = label if label is not None else effect_text(effect, thresholds)
     width, height, pad = 150, 30, 6
     values = [effect] + ([thresholds.warn, thresholds.fail] if thresholds else [0.0, 1.0])
     lo, hi = min(values), max(values)
@@ -740,7 +880,8 @@ def effect_gauge(effect: float | None, thresholds: Thresholds | None, uid: str) 
             f'<rect x="{pad}" y="{_n(bar_y)}" width="{width - 2 * pad}" height="{bar_h}" '
             f'rx="2" fill="{GRID}"/>'
         )
-        desc = f"Effect {fmt_num(effect)}; no warn/fail thresholds were recorded."
+        title = f"Effect {shown}; no warn/fail thresholds were recorded"
+        desc = "The mark shows the effect on a neutral track."
     else:
         w, f = thresholds.warn, thresholds.fail
         if thresholds.worse == "lower":
@@ -754,18 +895,22 @@ def effect_gauge(effect: float | None, thresholds: Thresholds | None, uid: str) 
                     f'<rect x="{_n(x(a))}" y="{_n(bar_y)}" width="{_n(x(b) - x(a))}" '
                     f'height="{bar_h}" fill="{ZONE[name]}"/>'
                 )
-        for t in sorted({w, f}):
+        ticks = sorted({w, f})
+        for t in ticks:
             body.append(
                 f'<line x1="{_n(x(t))}" y1="{_n(bar_y)}" x2="{_n(x(t))}" '
                 f'y2="{_n(bar_y + bar_h + 3)}" stroke="{MUTED}" stroke-width="1"/>'
             )
-        if abs(x(w) - x(f)) >= 26:
-            for t in (w, f):
-                body.append(_txt(x(t), height - 2, fmt_num(t, 3), anchor="middle", size=9))
-        desc = f"Effect {fmt_num(effect)}; {thresholds.describe()}."
+        labels = [(x(t), fmt_num(t, 3)) for t in ticks]
+        if len(labels) == 2 and labels[0][1] == labels[1][1]:
+            labels = [(x(t), fmt_num(t)) for t in ticks]
+        for cx, text in _tick_labels(labels, width):
+            body.append(_txt(cx, height - 2, text, anchor="middle", size=9))
+        title = f"Effect {shown}; {thresholds.describe()}"
+        desc = f"The mark is in the {_zone_of(effect, thresholds)} zone."
     mx = x(effect)
     body.append(
         f'<line x1="{_n(mx)}" y1="{_n(bar_y - 3)}" x2="{_n(mx)}" '
         f'y2="{_n(bar_y + bar_h + 3)}" stroke="{INK}" stroke-width="2.5"/>'
     )
-    return _svg(width, height, uid, "effect against thresholds", desc, body, cls="gauge")
+    return _svg(width, height, uid, title, desc, body, cls="gauge")
