@@ -424,3 +424,17 @@ def test_one_rare_category_missing_from_a_batch_is_not_called_impossible() -> No
     report = cg.check(collapsed, ref, select=["diversity-loss"])
     (q0,) = [f for f in report.findings if f.metric == "hill_q0" and f.column == "k"]
     assert q0.status.value == "fail"
+
+
+def test_category_bars_lead_with_vanished_categories_and_say_how_many_there_are(
+    reference: cg.Profile,
+) -> None:
+    batch = frame(2000, 9)
+    # c05 is common (about 4% of rows); losing it must show in the picture, not only the top 20.
+    batch = batch[~batch["category"].isin(["c05", "c30", "c31"])]
+    bars = finding(run(batch, reference), "category", "entropy").measurement.evidence["bars"]
+    absent = {"c05", "c30", "c31"}
+    assert bars["total"] == 40 and bars["absent"] == 3
+    assert set(bars["labels"][:3]) == absent and bars["labels"][0] == "c05"
+    shown = dict(zip(bars["labels"], bars["batch"], strict=True))
+    assert all(shown[c] == 0 for c in absent)
