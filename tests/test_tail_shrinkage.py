@@ -92,6 +92,7 @@ def test_vanished_rare_categories_fail_and_are_named(reference: cg.Profile) -> N
     assert f.status.value == "fail"
     assert "6 of 40 reference categories are missing" in f.message
     assert "where an honest batch of this size misses none;" in f.message  # not "0.0 ± 0.0"
+    assert 0.0 <= f.measurement.evidence["p_all_vanish_by_chance"] < 1e-6
     assert all(repr(c) in f.message for c in rare)
     assert len(f.measurement.evidence["missing"]) == 6
 

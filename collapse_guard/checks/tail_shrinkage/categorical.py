@@ -173,14 +173,14 @@ def _category_coverage(column: str, names: list[str], x: np.ndarray, y: np.ndarr
     expected_present = float(np.sum(1.0 - q - new_given_combined(z, big_n, n)))
     if missing:
         # "where 0.0 ± 0.0 were expected to be missing" said "none" in a roundabout way.
-        chance = (
+        by_chance = (
             "where an honest batch of this size misses none"
             if round(test.expected, 1) == 0 and round(test.sd, 1) == 0
             else f"where {test.expected:.1f} ± {test.sd:.1f} were expected to be missing"
         )
         message = (
             f"{column}: {missing:,} of {n_ref:,} reference categories are missing from a "
-            f"batch of {n:,} rows {chance}; they held {vanished_mass:.2%} of reference rows: "
+            f"batch of {n:,} rows {by_chance}; they held {vanished_mass:.2%} of reference rows: "
             f"{_quote(gone)}"
         )
     else:
