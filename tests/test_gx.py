@@ -20,8 +20,8 @@ import collapse_guard as cg  # noqa: E402
 import collapse_guard.gx as cgx  # noqa: E402
 from collapse_guard.cli import main as cli_main  # noqa: E402
 from collapse_guard.errors import InputError  # noqa: E402
-from collapse_guard.gx.expectations import decisive, outcome  # noqa: E402
 from collapse_guard.gx.metrics import resolve_profile, run_check  # noqa: E402
+from collapse_guard.gx.outcome import decisive, outcome  # noqa: E402
 from collapse_guard.gx.rendering import observed_headline, prescriptive  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +67,7 @@ def _suite_expectations(reference: str) -> list[Any]:
         cgx.ExpectColumnTailsNotToShrink(column="income", reference=reference),
         cgx.ExpectColumnTailsNotToShrink(column="country", reference=reference),
         cgx.ExpectColumnDiversityNotToDrop(column="country", reference=reference),
+        cgx.ExpectBatchDiversityNotToDrop(reference=reference),
         cgx.ExpectBatchSyntheticShareToBeBelow(reference=reference, max_share={"$PARAMETER": "max_share"}),
     ]
 
@@ -119,7 +120,7 @@ def test_checkpoint_passes_the_clean_batch(flow: dict[str, Any]) -> None:
     result = flow["results"]["clean"]
     assert result.success is True
     by_key = _by_key(result)
-    assert len(by_key) == 4
+    assert len(by_key) == 5
     for key, r in by_key.items():
         assert r.success, (key, r.result)
         assert r.result["details"]["status"] in {"pass", "insufficient-data", "warn"}
@@ -133,6 +134,7 @@ def test_checkpoint_fails_the_collapsed_batch_naming_what_vanished(flow: dict[st
         ("expect_column_tails_not_to_shrink", "income"),
         ("expect_column_tails_not_to_shrink", "country"),
         ("expect_column_diversity_not_to_drop", "country"),
+        ("expect_batch_diversity_not_to_drop", None),
         ("expect_batch_synthetic_share_to_be_below", None),
     ]:
         r = by_key[key]
@@ -170,6 +172,7 @@ def test_data_docs_show_readable_expectations_and_evidence(flow: dict[str, Any])
     text = re.sub(r"\s+", " ", text)
     assert "The tails of income must not shrink" in text
     assert "The diversity of country must not drop" in text
+    assert "The diversity of the batch's rows must not drop" in text
     assert "machine-generated rows must stay low" in text
     assert "upper_tail_mass_q99" in text or "lower_tail_mass_q01" in text
     assert "FAIL" in text and "PASS" in text
@@ -207,6 +210,7 @@ FIELDS = ("metric", "value", "expected", "interval", "p_value", "p_adjusted", "e
         ("tail-shrinkage", "expect_column_tails_not_to_shrink", "income"),
         ("tail-shrinkage", "expect_column_tails_not_to_shrink", "country"),
         ("diversity-loss", "expect_column_diversity_not_to_drop", "country"),
+        ("diversity-loss", "expect_batch_diversity_not_to_drop", None),
         ("synthetic-contamination", "expect_batch_synthetic_share_to_be_below", None),
     ],
 )
@@ -221,21 +225,26 @@ def test_gx_numbers_equal_cli_json(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no collapse-guard.toml or pyproject.toml to pick up
     report = _cli_json(files, check, tmp_path / "report.json")
-    cli = {(f["column"], f["metric"]): f for f in report["findings"] if f["column"] == column}
+    # The synthetic-share expectation judges every finding of its check, so that it fails exactly
+    # when `check --select synthetic-contamination` does; the others judge their column (or the
+    # table-level findings).
+    every = expectation == "expect_batch_synthetic_share_to_be_below"
+    cli = {(f["column"], f["metric"]): f for f in report["findings"] if every or f["column"] == column}
     r = _by_key(flow["results"]["collapsed"])[(expectation, column)]
     details = r.result["details"]
     gx_findings = details["findings"]
-    if column is None:
-        gx_findings = [f for f in gx_findings if f["metric"] == "synthetic_share"]
-        cli = {k: v for k, v in cli.items() if k[1] == "synthetic_share"}
     assert len(gx_findings) == len(cli) > 0
     for f in gx_findings:
         expected = cli[(f["column"], f["metric"])]
         assert {k: f[k] for k in FIELDS} == {k: expected[k] for k in FIELDS}
         assert f["evidence"] == expected["evidence"]
-    decisive_cli = cli[(column, details["metric"])]
-    observed_field = "value" if column is None else "effect"
-    assert r.result["observed_value"] == decisive_cli[observed_field]
+    decisive_cli = cli[(details["column"], details["metric"])]
+    assert details["status"] == decisive_cli["status"]
+    if every:
+        assert r.result["observed_value"] == cli[(None, "synthetic_share")]["value"]
+        assert r.success is (report["status"] != "fail")
+    else:
+        assert r.result["observed_value"] == decisive_cli["effect"]
     assert details["reference"]["sha256"] == report["reference"]["sha256"]
 
 
@@ -364,6 +373,7 @@ def test_suite_round_trips_through_json(flow: dict[str, Any], files: dict[str, P
     assert kinds == {
         "expect_column_tails_not_to_shrink",
         "expect_column_diversity_not_to_drop",
+        "expect_batch_diversity_not_to_drop",
         "expect_batch_synthetic_share_to_be_below",
     }
     # The suite the file context wrote to disk loads back into the same expectations.
@@ -662,8 +672,8 @@ def test_rendering_reads_as_a_sentence() -> None:
     expectation.render()
     assert expectation.rendered_content is not None
     assert expectation.rendered_content[0].value.template == (
-        "Estimated share of machine-generated rows must stay low against reference $reference: "
-        "fail at $max_share (collapse-guard $check)."
+        "Estimated share of machine-generated rows must stay low, and rows must not copy the "
+        "reference, against reference $reference: fail at $max_share (collapse-guard $check)."
     )
 
 
@@ -724,3 +734,377 @@ def test_a_profile_of_machine_data_is_refused_as_the_reference_and_a_human_one_a
     # cg.profile(df) of a machine sample carries no mark; in memory it is taken on trust, as in the API.
     handle = cgx.register_reference(cg.profile(pd.read_csv(data)))
     assert resolve_profile(handle, "synthetic_reference") is not None
+
+
+# ----- every finding is judged by some expectation ------------------------------------------------------
+
+
+def test_rows_copied_from_the_reference_fail_the_synthetic_share_expectation(files: dict[str, Path]) -> None:
+    """A batch of reference rows copied verbatim: the share of machine-like rows is 0, but the CLI
+    fails it on reference_copies, and so must the batch expectation."""
+    ref = str(files["reference"])
+    copied = pd.read_csv(files["human"]).sample(1000, random_state=0).reset_index(drop=True)
+    batch = _batch(copied)
+    r = batch.validate(cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, max_share=0.15))
+    assert r.success is False
+    details = r.result["details"]
+    assert details["status"] == "fail" and details["metric"] == "reference_copies"
+    assert "exact copies of reference rows" in details["message"]
+    # observed_value stays the synthetic share, the number a dashboard tracks, and says so.
+    share = next(f for f in details["findings"] if f["metric"] == "synthetic_share" and f["column"] is None)
+    assert r.result["observed_value"] == share["value"] < 0.15
+    assert details["observed_metric"] == "synthetic_share"
+    assert observed_headline(r.result).startswith(
+        f"synthetic_share = {share['value']:.4g}; reference_copies (FAIL)"
+    )
+    assert {f["metric"] for f in details["findings"] if f["column"] is None} >= {
+        "synthetic_share",
+        "reference_copies",
+        "unexplained_share",
+    }
+    # metric= narrows the expectation to one metric, as before this fix for synthetic_share.
+    narrowed = batch.validate(
+        cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, max_share=0.15, metric="synthetic_share")
+    )
+    assert narrowed.success is True
+    assert {f["metric"] for f in narrowed.result["details"]["findings"]} == {"synthetic_share"}
+    assert "observed_metric" not in narrowed.result["details"]
+
+
+def test_synthetic_share_thresholds_with_another_metric_are_refused(files: dict[str, Path]) -> None:
+    from great_expectations.compatibility.pydantic import ValidationError
+
+    ref = str(files["reference"])
+    with pytest.raises(ValidationError, match=r"max_share is a threshold on synthetic_share, which metric="):
+        cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, max_share=0.2, metric="reference_copies")
+    with pytest.raises(ValidationError, match=r"has no metric 'copies'"):
+        cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, metric="copies")
+    cgx.ExpectBatchSyntheticShareToBeBelow(
+        reference=ref, metric="reference_copies", thresholds={"reference_copies": {"fail": 0.5}}
+    )
+
+
+def test_batch_diversity_judges_the_row_coverage(files: dict[str, Path]) -> None:
+    ref = str(files["reference"])
+    clean = _validate_one(pd.read_csv(files["clean"]), cgx.ExpectBatchDiversityNotToDrop(reference=ref))
+    collapsed = _validate_one(
+        pd.read_csv(files["collapsed"]), cgx.ExpectBatchDiversityNotToDrop(reference=ref, metric="coverage")
+    )
+    assert clean.success is True and clean.result["details"]["metric"] == "coverage"
+    assert collapsed.success is False
+    details = collapsed.result["details"]
+    assert details["status"] == "fail" and details["column"] is None
+    assert [f["metric"] for f in details["findings"]] == ["coverage"]
+    assert collapsed.result["observed_value"] == details["effect"] < 0.85
+    # Thresholds go where [checks.diversity-loss.thresholds.coverage] would put them.
+    loose = _validate_one(
+        pd.read_csv(files["collapsed"]), cgx.ExpectBatchDiversityNotToDrop(reference=ref, fail=0.1)
+    )
+    assert loose.result["details"]["evidence"]["thresholds"]["fail"] == 0.1
+    assert loose.result["details"]["status"] != "fail"
+    template, params = prescriptive("batch diversity", {"reference": "ref.json", "fail": 0.5})
+    text = re.sub(r"\$(\w+)", lambda m: params[m.group(1)], template)
+    assert text == (
+        "The diversity of the batch's rows must not drop against reference ref.json "
+        "(fail at effect 0.5) (collapse-guard diversity-loss)."
+    )
+
+
+def test_every_expectation_is_documented_and_counted() -> None:
+    from collapse_guard.gx.guard import EXPECTATION_TYPES
+
+    doc = (ROOT / "docs" / "great-expectations.md").read_text(encoding="utf-8")
+    classes = [getattr(cgx, name) for name in cgx.__all__ if name.startswith("Expect")]
+    assert {c.expectation_type for c in classes} == EXPECTATION_TYPES
+    for cls in classes:
+        assert f"| `{cls.__name__}` |" in doc, f"docs/great-expectations.md's table lacks {cls.__name__}"
+
+
+# ----- a suite loaded without the import ---------------------------------------------------------------
+
+
+def test_a_suite_loaded_without_the_import_loses_its_expectations_and_the_guard_says_so(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """GX 1.x does not raise: it logs, drops the expectations and passes the collapsed batch."""
+    project = tmp_path / "project"
+    context = gx.get_context(mode="file", project_root_dir=str(project))
+    batch_definition = (
+        context.data_sources.add_pandas("p")
+        .add_dataframe_asset("a")
+        .add_batch_definition_whole_dataframe("w")
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name="s"))
+    suite.add_expectation(
+        cgx.ExpectColumnTailsNotToShrink(column="income", reference=str(files["reference"]))
+    )
+    suite.add_expectation(cgx.ExpectBatchSyntheticShareToBeBelow(reference=str(files["reference"])))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name="v", data=batch_definition, suite=suite)
+    )
+    context.checkpoints.add(gx.Checkpoint(name="c", validation_definitions=[validation]))
+    code = f"""
+import logging, warnings, json
+logging.disable(logging.CRITICAL); warnings.filterwarnings("ignore")
+import great_expectations as gx, pandas as pd  # no import of collapse_guard.gx
+context = gx.get_context(mode="file", project_root_dir={str(project)!r})
+batch = pd.read_csv({str(files["collapsed"])!r})
+result = context.checkpoints.get("c").run(batch_parameters={{"dataframe": batch}})
+import collapse_guard.gx as cgx  # too late for the suite; the guard still reads the result
+try:
+    cgx.require_evaluated(result, 2)
+    message = None
+except Exception as exc:
+    message = str(exc)
+print(json.dumps({{"success": result.success, "counted": cgx.count_evaluated(result), "message": message}}))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["success"] is True and out["counted"] == 0
+    assert out["message"].startswith(
+        "0 collapse-guard expectation(s) evaluated where the suite should hold at least 2"
+    )
+    assert "import collapse_guard.gx before loading" in out["message"]
+
+
+def test_require_evaluated_counts_the_collapse_guard_results(
+    files: dict[str, Path], flow: dict[str, Any]
+) -> None:
+    from collapse_guard.errors import ConfigError
+
+    assert (
+        cgx.require_evaluated(flow["results"]["clean"], 5)
+        == cgx.count_evaluated(flow["results"]["clean"])
+        == 5
+    )
+    with pytest.raises(ConfigError, match=r"^5 collapse-guard expectation\(s\) evaluated where the suite"):
+        cgx.require_evaluated(flow["results"]["clean"], 6)
+    plain = _batch(pd.read_csv(files["clean"])).validate(
+        gx.ExpectationSuite(
+            name="plain", expectations=[gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)]
+        )
+    )
+    assert cgx.count_evaluated(plain) == 0
+    with pytest.raises(ConfigError, match=r"^0 collapse-guard"):
+        cgx.require_evaluated(plain)
+    with pytest.raises(TypeError, match=r"checkpoint.run"):
+        cgx.count_evaluated(object())
+
+
+# ----- relative paths ----------------------------------------------------------------------------------
+
+
+def test_relative_paths_resolve_against_the_project_root_from_any_working_directory(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(files["reference"], project / "reference.json")
+    (project / "guard.toml").write_text(
+        "[columns.income.checks.tail-shrinkage.thresholds.spread_ratio_iqr]\nwarn = 0.99\nfail = 0.98\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(project)  # where a user builds the suite
+    context = gx.get_context(mode="file", project_root_dir=str(project))
+    batch_definition = (
+        context.data_sources.add_pandas("p")
+        .add_dataframe_asset("a")
+        .add_batch_definition_whole_dataframe("w")
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name="s"))
+    suite.add_expectation(
+        cgx.ExpectColumnTailsNotToShrink(
+            column="income", reference="reference.json", config="guard.toml", metric="spread_ratio_iqr"
+        )
+    )
+    suite.add_expectation(cgx.ExpectColumnTailsNotToShrink(column="minutes", reference="nope.json"))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name="v", data=batch_definition, suite=suite)
+    )
+    checkpoint = context.checkpoints.add(gx.Checkpoint(name="c", validation_definitions=[validation]))
+    elsewhere = tmp_path / "scheduler"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # where a scheduler runs it
+    result = checkpoint.run(batch_parameters={"dataframe": pd.read_csv(files["clean"])})
+    by_column = {
+        r.expectation_config.kwargs["column"]: r for r in next(iter(result.run_results.values())).results
+    }
+    income, minutes = by_column["income"], by_column["minutes"]
+    assert _exception_messages(income) == []
+    assert income.result["details"]["evidence"]["thresholds"]["fail"] == 0.98  # the config was read
+    assert income.result["details"]["reference"]["sha256"] == cg.Profile.load(files["reference"]).sha256
+    (message,) = _exception_messages(minutes)
+    assert message.startswith(
+        f"reference file nope.json not found (looked up as {project / 'nope.json'}: a relative path is "
+        f"resolved against the Great Expectations project root {project} (the folder that holds gx/))"
+    )
+    # Without a project folder (an ephemeral context) the working directory is the base, and says so.
+    r = _validate_one(
+        pd.read_csv(files["clean"]), cgx.ExpectColumnTailsNotToShrink(column="income", reference="nope.json")
+    )
+    (message,) = _exception_messages(r)
+    base = f"a relative path is resolved against the working directory {elsewhere}"
+    assert f"looked up as {elsewhere / 'nope.json'}: {base}" in message
+    r = _validate_one(
+        pd.read_csv(files["clean"]),
+        cgx.ExpectColumnTailsNotToShrink(
+            column="income", reference=str(files["reference"]), config="guard.toml"
+        ),
+    )
+    (message,) = _exception_messages(r)
+    assert message.startswith(f"config file guard.toml not found (looked up as {elsewhere / 'guard.toml'}")
+
+
+# ----- a column without values -------------------------------------------------------------------------
+
+
+def test_an_all_missing_column_is_left_out_like_a_missing_one(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    ref = str(files["reference"])
+    df = pd.read_csv(files["collapsed"]).assign(minutes=np.nan)
+    batch = _batch(df)
+    income = batch.validate(cgx.ExpectColumnTailsNotToShrink(column="income", reference=ref))
+    share = batch.validate(cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, max_share=0.15))
+    minutes = batch.validate(cgx.ExpectColumnTailsNotToShrink(column="minutes", reference=ref))
+    for r in (income, share):
+        assert _exception_messages(r) == [], r.exception_info
+        assert r.result["details"]["status"] == "fail"
+        assert r.result["details"]["empty_columns"] == ["minutes"]
+        assert "absent_columns" not in r.result["details"]
+        assert any("'minutes' has no values" in n for n in r.result["details"]["notes"])
+    assert _exception_messages(minutes) == []
+    assert minutes.success is False and minutes.result["observed_value"] is None
+    details = minutes.result["details"]
+    assert details["status"] == "error" and details["findings"] == []
+    assert details["message"].startswith(
+        "the batch's column 'minutes' has no values (every cell is missing), so collapse-guard "
+        "tail-shrinkage cannot judge it"
+    )
+    assert "--column" not in details["message"]
+    # The other columns' numbers are the CLI's with --column minutes=ignore.
+    batch_file = tmp_path / "empty_minutes.csv"
+    df.to_csv(batch_file, index=False)
+    out = tmp_path / "report.json"
+    argv = ["check", str(batch_file), "-r", ref, "--select", "tail-shrinkage", "--format", "json"]
+    assert cli_main([*argv, "--column", "minutes=ignore", "-o", str(out)]) == 1
+    cli = {
+        f["metric"]: f
+        for f in json.loads(out.read_text(encoding="utf-8"))["findings"]
+        if f["column"] == "income"
+    }
+    assert len(income.result["details"]["findings"]) == len(cli) > 0
+    for f in income.result["details"]["findings"]:
+        assert {k: f[k] for k in FIELDS} == {k: cli[f["metric"]][k] for k in FIELDS}
+    # No reference column with values left: the wrong data, said as such.
+    nothing = df.assign(income=np.nan, country=None).drop(columns=["minutes"])
+    r = _validate_one(nothing, cgx.ExpectColumnTailsNotToShrink(column="income", reference=ref))
+    assert any(
+        m.startswith("the batch has no values in any of the reference's columns")
+        for m in _exception_messages(r)
+    )
+
+
+# ----- messages in Great Expectations terms ------------------------------------------------------------
+
+
+def test_errors_name_expectation_arguments_not_command_line_options(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    from collapse_guard.gx.messages import for_gx
+
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text('{"not": "a reference"}', encoding="utf-8")
+    clean = pd.read_csv(files["clean"])
+    cases = {
+        "corrupt": (clean, str(corrupt)),
+        "empty": (clean.iloc[0:0], str(files["reference"])),
+        "infinite": (
+            clean.assign(income=clean["income"].replace(clean["income"].iloc[0], np.inf)),
+            str(files["reference"]),
+        ),
+    }
+    messages = {}
+    for name, (df, ref) in cases.items():
+        (messages[name],) = _exception_messages(
+            _validate_one(df, cgx.ExpectColumnTailsNotToShrink(column="income", reference=ref))
+        )
+    assert messages["corrupt"] == (
+        f"{corrupt}: is not a collapse-guard reference file; pass as reference= the file written by "
+        "`collapse-guard profile`"
+    )
+    assert messages["empty"].startswith("the batch: no rows; check the batch definition")
+    assert messages["infinite"].startswith("the batch: column 'income' has 1 infinite value(s)")
+    for message in messages.values():
+        assert not re.search(r"(^|\s)(-r|--column|--config|--synthetic-reference)\b", message), message
+        assert "give a file" not in message
+    assert for_gx("too wide; leave columns out with --column NAME=ignore") == (
+        'too wide; leave columns out with [columns.NAME] kind = "ignore" in the config file given as config='
+    )
+    assert for_gx("declare it with --column my col=text, or --column my col=ignore") == (
+        'declare it with [columns."my col"] kind = "text" in the config file given as config=, or '
+        '[columns."my col"] kind = "ignore" in the config file given as config='
+    )
+    # Rebuilding the reference is done with the CLI, so that advice keeps its command.
+    assert for_gx("or rebuild the reference with --column x=categorical if") == (
+        "or rebuild the reference with `collapse-guard profile --column x=categorical` if"
+    )
+    assert for_gx("it crashed, or rerun with --traceback") == "it crashed"
+    assert for_gx("check the --config path") == "check the config= path"
+
+
+def test_a_column_the_check_does_not_judge_is_told_its_kind(files: dict[str, Path], tmp_path: Path) -> None:
+    ref = str(files["reference"])
+    r = _validate_one(
+        pd.read_csv(files["clean"]), cgx.ExpectColumnDiversityNotToDrop(column="income", reference=ref)
+    )
+    message = r.result["details"]["message"]
+    assert r.success is False and r.result["details"]["status"] == "error"
+    assert message.startswith(
+        "collapse-guard diversity-loss measured nothing for column 'income': it is a numeric column in the "
+        "reference, and diversity-loss judges categorical and text columns one at a time; numeric columns "
+        "count in the coverage of reference rows, which ExpectBatchDiversityNotToDrop judges"
+    )
+    assert "rebuild" not in message
+    config = tmp_path / "ignore.toml"
+    config.write_text('[columns.minutes]\nkind = "ignore"\n', encoding="utf-8")
+    r = _validate_one(
+        pd.read_csv(files["clean"]),
+        cgx.ExpectColumnTailsNotToShrink(column="minutes", reference=ref, config=str(config)),
+    )
+    assert "the config file given as config= ignores it" in r.result["details"]["message"]
+    report = {"notes": [], "reference_kinds": {"income": "numeric"}, "ignored_columns": []}
+    from collapse_guard.gx.messages import nothing_measured
+
+    assert "it is not in the reference profile; rebuild the reference" in nothing_measured(
+        "tail-shrinkage", "other", report
+    )
+
+
+# ----- same threads as the CLI -------------------------------------------------------------------------
+
+
+def test_the_check_runs_with_one_blas_thread_as_the_cli_does(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI starts OpenBLAS with one thread; more threads sum in another order and moved
+    values in the last digits, so the metric holds BLAS to one thread while the check runs."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import collapse_guard.gx.metrics as gx_metrics
+
+    seen: list[set[int]] = []
+    original = gx_metrics._cg_check
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append({int(lib["num_threads"]) for lib in threadpool_info() if lib["user_api"] == "blas"})
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(gx_metrics, "_cg_check", recording)
+    with threadpool_limits(limits=2, user_api="blas"):
+        run_check(pd.read_csv(files["clean"]), "tail-shrinkage", reference=str(files["reference"]))
+    assert seen == [{1}]

@@ -6,7 +6,8 @@ Great Expectations result:
 
 - ``success`` is False when any covered finding has status ``fail`` or ``error`` (also ``warn``
   with ``fail_on="warn"``), or when the check produced no finding at all for the column (a check
-  that measured nothing must not wave a batch through), or when the batch has no such column;
+  that measured nothing must not wave a batch through), or when the batch has no such column or
+  no values in it;
 - ``observed_value`` is the ``effect`` of the *decisive* finding (the worst status, then the
   smallest adjusted p-value), i.e. the number the ``warn``/``fail`` thresholds are compared with;
   for ``ExpectBatchSyntheticShareToBeBelow`` it is the estimated synthetic share;
@@ -55,6 +56,8 @@ from .metrics import (
     METRIC_TAILS,
     register_reference,
 )
+from .outcome import outcome
+from .thresholds import threshold_overrides, validate_thresholds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,241 +111,8 @@ def _is_dataframe(value: Any) -> bool:
     return isinstance(value, pd.DataFrame)
 
 
-def _is_param(value: Any) -> bool:
-    return isinstance(value, dict) and "$PARAMETER" in value
-
-
-def _check_metrics(check_name: str) -> dict[str, Any]:
-    """The registered check's metric specs (empty when the check is not installed)."""
-    from ..plugins import default_registry
-
-    check = default_registry().checks.get(check_name)
-    return dict(check.metrics) if check is not None else {}
-
-
-def _ratio_metrics(specs: dict[str, Any]) -> list[str]:
-    """Metrics that ``warn``/``fail`` set when no ``metric`` is named.
-
-    These are the observed/expected ratios (lower is worse, 1 = as an honest sample): one knob
-    for "how much shrinkage is acceptable". Rates and excess ratios have other scales and keep
-    their defaults unless set through ``thresholds``.
-    """
-    return sorted(name for name, spec in specs.items() if spec.worse == "lower")
-
-
-def _validate_thresholds(
-    check_name: str,
-    metric: str | None,
-    warn: Any,
-    fail: Any,
-    thresholds: dict[str, dict[str, float]] | None,
-    names: tuple[str, str] = ("warn", "fail"),
-) -> None:
-    """Reject what the check would reject at run time, when the expectation is built.
-
-    Unknown metric names, keys other than warn/fail, values outside a metric's bounds, and a
-    warn/fail pair on the wrong side of each other (``fail`` must be at least as bad as ``warn``
-    in the metric's worse direction). ``names`` are the argument names for warn and fail, as the
-    caller wrote them (``warn_share``/``max_share`` for the synthetic share). Suite parameters are
-    only known at run time; the config check catches a bad value then.
-    """
-    metrics = _check_metrics(check_name)
-    if not metrics:
-        return
-    known = ", ".join(sorted(metrics))
-    for name in ([metric] if metric else []) + sorted(thresholds or {}):
-        if name not in metrics:
-            raise ValueError(f"{check_name} has no metric {name!r}; choose one of: {known}")
-    # Per metric, each level as (value, argument name, argument as written), merged as
-    # threshold_overrides merges them.
-    given: dict[str, dict[str, tuple[float, str, str]]] = {}
-    for name, levels in (thresholds or {}).items():
-        for key, value in levels.items():
-            if key not in ("warn", "fail"):
-                raise ValueError(f"thresholds[{name!r}] has key {key!r}; use warn and fail")
-            arg = f"thresholds[{name!r}][{key!r}]"
-            given.setdefault(name, {})[key] = (float(value), arg, f"{arg}={value}")
-    for key, arg, value in (("warn", names[0], warn), ("fail", names[1], fail)):
-        if value is None or _is_param(value):
-            continue
-        for name in [metric] if metric else _ratio_metrics(metrics):
-            given.setdefault(name, {})[key] = (float(value), arg, f"{arg}={value}")
-    for name, entry in given.items():
-        spec = metrics[name]
-        lo, hi = spec.bounds
-        # warn/fail without metric= set every ratio metric: say so rather than name one of them.
-        group = metric is None and all(given_as in names for _, given_as, _ in entry.values())
-        where = (
-            f"the ratio metrics of {check_name} (warn and fail without metric= set all of them)"
-            if group
-            else f"metric {name!r} of {check_name}"
-        )
-        for value, _, written in entry.values():
-            if not lo <= value <= hi:
-                hint = "; name the metric you mean with metric=... or use thresholds={...}" if group else ""
-                raise ValueError(f"{written} is outside [{lo}, {hi}] for {where}{hint}")
-        if "warn" in entry and "fail" in entry:
-            (w, w_arg, w_written), (f, f_arg, f_written) = entry["warn"], entry["fail"]
-            if not spec.beyond(f, w):
-                side = "at or below" if spec.worse == "lower" else "at or above"
-                raise ValueError(
-                    f"{f_written} and {w_written} are the wrong way round for {where}: {spec.worse} "
-                    f"values are worse, so {f_arg} must be {side} {w_arg}; swap them"
-                )
-
-
-def threshold_overrides(
-    check_name: str,
-    column: str,
-    metric: str | None,
-    warn: Any,
-    fail: Any,
-    thresholds: dict[str, dict[str, float]] | None,
-) -> dict[str, Any]:
-    """Threshold overrides in the shape :func:`collapse_guard.gx.metrics.run_config` expects.
-
-    When only one of warn/fail is given, the other keeps its default unless that would put it on
-    the wrong side (e.g. ``fail=0.9`` above the default ``warn=0.75`` for a lower-is-worse
-    metric), in which case it moves to the given value: asking for a stricter fail must not
-    raise a config error about the warn level nobody set.
-    """
-    specs = _check_metrics(check_name)
-    by_metric: dict[str, dict[str, float]] = {}
-    for name, given in (thresholds or {}).items():
-        by_metric[name] = {k: float(v) for k, v in given.items()}
-    levels = {k: float(v) for k, v in (("warn", warn), ("fail", fail)) if v is not None}
-    if levels:
-        for name in [metric] if metric else _ratio_metrics(specs):
-            by_metric.setdefault(name, {}).update(levels)
-    for name, entry in by_metric.items():
-        spec = specs.get(name)
-        if spec is None:
-            continue
-        if "fail" in entry and "warn" not in entry:
-            entry["warn"] = spec.warn if spec.beyond(entry["fail"], spec.warn) else entry["fail"]
-        elif "warn" in entry and "fail" not in entry:
-            entry["fail"] = spec.fail if spec.beyond(spec.fail, entry["warn"]) else entry["warn"]
-    if not by_metric:
-        return {}
-    return {column: {check_name: by_metric}}
-
-
-def decisive(findings: list[dict[str, Any]]) -> dict[str, Any]:
-    """The finding that decides an expectation.
-
-    The worst status wins (fail/error, then warn); among equals, the smallest adjusted p-value.
-    A tested finding (pass) outranks an ``insufficient-data`` one, because the expectation is
-    only insufficient when nothing could be tested, as for the report status.
-    """
-    order = {"fail": 0, "error": 0, "warn": 1, "pass": 2, "insufficient-data": 3}
-
-    def key(f: dict[str, Any]) -> tuple[int, float, str]:
-        p = f.get("p_adjusted")
-        return (order.get(f["status"], 2), 2.0 if p is None else float(p), f["metric"])
-
-    return sorted(findings, key=key)[0]
-
-
-def _error_result(context: dict[str, Any], message: str) -> dict[str, Any]:
-    """A failed result with status "error": the expectation could not be judged."""
-    return {
-        "success": False,
-        "result": {
-            "observed_value": None,
-            "details": {**context, "status": "error", "message": message, "findings": []},
-        },
-    }
-
-
-def outcome(
-    report: dict[str, Any],
-    *,
-    check_name: str,
-    column: str | None,
-    metric: str | None,
-    fail_on: str,
-    observed: str = "effect",
-) -> dict[str, Any]:
-    """Turn a collapse-guard JSON report into a Great Expectations result dict.
-
-    Parameters
-    ----------
-    report
-        ``Report.to_dict()`` of a run restricted to ``check_name``.
-    check_name, column, metric
-        Which findings the expectation covers (``column=None``: table-level findings).
-    fail_on
-        ``"fail"`` or ``"warn"``: the finding status from which the expectation fails.
-    observed
-        Field of the decisive finding reported as ``observed_value``.
-    """
-    covered = [
-        f
-        for f in report["findings"]
-        if f["check"] == check_name
-        and (f["column"] == column or f["status"] == "error")
-        and (metric is None or f["metric"] == metric or f["status"] == "error")
-    ]
-    context = {
-        "check": check_name,
-        "reference": report["reference"],
-        "batch_rows": report["batch"].get("rows"),
-        "seed": report["seed"],
-        "tool_version": report["tool"]["version"],
-        "notes": report.get("notes", []),
-    }
-    absent = list(report["batch"].get("absent_columns") or [])
-    if absent:
-        context["absent_columns"] = absent
-    if column is not None and column in absent:
-        message = (
-            f"the batch has no column {column!r}, which the reference profile has, so collapse-guard "
-            f"{check_name} cannot judge it; fix the data or the batch definition if the column was "
-            "lost upstream, or remove this expectation from the suite if the column is gone for good"
-        )
-        return _error_result(context, message)
-    if not covered:
-        where = f"column {column!r}" if column is not None else "the batch"
-        why = [n for n in report.get("notes", []) if column is not None and repr(column) in n]
-        reason = (
-            why[0]
-            if why
-            else (f"{where} is not in the reference profile, or {check_name} does not apply to its kind")
-        )
-        message = (
-            f"collapse-guard {check_name} measured nothing for {where} ({reason}); rebuild the "
-            "reference with that column or remove this expectation"
-        )
-        return _error_result(context, message)
-    worst = decisive(covered)
-    status = worst["status"]
-    failing = {"fail", "error"} | ({"warn"} if fail_on == "warn" else set())
-    # All-insufficient counts as a warn, as in the report status: never a silent pass.
-    effective = "warn" if status == "insufficient-data" else status
-    details = {
-        **context,
-        "status": status,
-        "metric": worst["metric"],
-        "column": worst["column"],
-        "value": worst["value"],
-        "expected": worst["expected"],
-        "interval": worst["interval"],
-        "p_value": worst["p_value"],
-        "p_adjusted": worst["p_adjusted"],
-        "effect": worst["effect"],
-        "message": worst["message"],
-        "insufficient": worst.get("insufficient"),
-        "evidence": worst["evidence"],
-        "findings": covered,
-    }
-    return {
-        "success": effective not in failing,
-        "result": {"observed_value": worst[observed], "details": details},
-    }
-
-
 class _CollapseGuardExpectationMixin:
-    """Renderers shared by the three expectations (Data Docs and GX's inline renderer)."""
+    """Renderers shared by the expectations (Data Docs and GX's inline renderer)."""
 
     check_name: ClassVar[str]
     check_label: ClassVar[str]
@@ -390,6 +160,27 @@ class _CollapseGuardExpectationMixin:
         return rendering.observed(getattr(result, "result", None))
 
 
+def _metric_dependency(
+    deps: ValidationDependencies, gx_metric: str, value_kwargs: dict[str, Any]
+) -> ValidationDependencies:
+    """Point the expectation's table metric at these value kwargs (same domain as GX built it).
+
+    Only what changes the check's numbers goes into the metric's key, so expectations of one
+    check without overrides share one run of the check per validation.
+    """
+    base = deps.get_metric_configuration(gx_metric)
+    assert base is not None
+    deps.set_metric_configuration(
+        gx_metric,
+        MetricConfiguration(
+            metric_name=gx_metric,
+            metric_domain_kwargs=base.metric_domain_kwargs,
+            metric_value_kwargs=value_kwargs,
+        ),
+    )
+    return deps
+
+
 class _ColumnCollapseExpectation(_CollapseGuardExpectationMixin, ColumnAggregateExpectation):
     """Fields and logic shared by the two column expectations (abstract: not registered)."""
 
@@ -430,7 +221,7 @@ class _ColumnCollapseExpectation(_CollapseGuardExpectationMixin, ColumnAggregate
 
     @pydantic.root_validator(skip_on_failure=True)
     def _thresholds_valid(cls, values: dict) -> dict:
-        _validate_thresholds(
+        validate_thresholds(
             cls.check_name,
             values.get("metric"),
             values.get("warn"),
@@ -447,35 +238,32 @@ class _ColumnCollapseExpectation(_CollapseGuardExpectationMixin, ColumnAggregate
         deps = super().get_validation_dependencies(
             execution_engine=execution_engine, runtime_configuration=runtime_configuration
         )
-        base = deps.get_metric_configuration(self.gx_metric)
-        assert base is not None
         kw = self._get_success_kwargs()
-        # Only what changes the check's numbers goes into the metric's key, so column
-        # expectations without overrides share one run of the check per validation.
-        value_kwargs = {
-            "reference": kw["reference"],
-            "synthetic_reference": None,
-            "config": kw.get("config"),
-            "overrides": threshold_overrides(
-                self.check_name,
-                self.column,
-                kw.get("metric"),
-                kw.get("warn"),
-                kw.get("fail"),
-                kw.get("thresholds"),
-            ),
-        }
-        deps.set_metric_configuration(
-            self.gx_metric,
-            MetricConfiguration(
-                metric_name=self.gx_metric,
-                metric_domain_kwargs=base.metric_domain_kwargs,
-                metric_value_kwargs=value_kwargs,
-            ),
+        overrides = threshold_overrides(
+            self.check_name,
+            self.column,
+            kw.get("metric"),
+            kw.get("warn"),
+            kw.get("fail"),
+            kw.get("thresholds"),
         )
-        return deps
+        return _metric_dependency(
+            deps,
+            self.gx_metric,
+            {
+                "reference": kw["reference"],
+                "synthetic_reference": None,
+                "config": kw.get("config"),
+                "overrides": overrides,
+            },
+        )
 
-    def _column_outcome(self, metrics: dict) -> dict[str, Any]:
+    def _validate(
+        self,
+        metrics: dict,
+        runtime_configuration: dict | None = None,
+        execution_engine: ExecutionEngine | None = None,
+    ) -> dict[str, Any]:
         kw = self._get_success_kwargs()
         return outcome(
             metrics[self.gx_metric],
@@ -497,7 +285,8 @@ class ExpectColumnTailsNotToShrink(_ColumnCollapseExpectation):
 
     Args:
         column (str): The column to check.
-        reference (str or Profile): The reference profile file (or an in-memory Profile).
+        reference (str or Profile): The reference profile file (or an in-memory Profile); a
+            relative path is resolved against the Great Expectations project root.
         config (str or None): A collapse-guard.toml / pyproject.toml, as ``--config``.
         metric (str or None): Judge one metric only, e.g. ``upper_tail_mass_q99``.
         warn, fail (float or None): Effect thresholds for ``metric`` (or every metric); suite
@@ -511,22 +300,15 @@ class ExpectColumnTailsNotToShrink(_ColumnCollapseExpectation):
     gx_metric: ClassVar[str] = METRIC_TAILS
     metric_dependencies: ClassVar[tuple[str, ...]] = (METRIC_TAILS,)
 
-    def _validate(
-        self,
-        metrics: dict,
-        runtime_configuration: dict | None = None,
-        execution_engine: ExecutionEngine | None = None,
-    ) -> dict[str, Any]:
-        return self._column_outcome(metrics)
-
 
 class ExpectColumnDiversityNotToDrop(_ColumnCollapseExpectation):
     """Expect a column's diversity not to drop below an honest sample of the same size.
 
     Runs collapse-guard's ``diversity-loss`` check against a reference profile: bias-corrected
-    entropy and Hill numbers for categories and tokens, distinct-n, compression ratio and
-    near-duplicate rate for text, each against a size-matched reference null. Arguments and result
-    as in :class:`ExpectColumnTailsNotToShrink`.
+    entropy and Hill numbers for categorical columns, distinct-n, compression ratio and
+    near-duplicate rate for text columns, each against a size-matched reference null. Numeric
+    columns count in the coverage of reference rows, which ``ExpectBatchDiversityNotToDrop``
+    judges. Arguments and result as in :class:`ExpectColumnTailsNotToShrink`.
     """
 
     check_name: ClassVar[str] = CHECK_DIVERSITY
@@ -534,13 +316,97 @@ class ExpectColumnDiversityNotToDrop(_ColumnCollapseExpectation):
     gx_metric: ClassVar[str] = METRIC_DIVERSITY
     metric_dependencies: ClassVar[tuple[str, ...]] = (METRIC_DIVERSITY,)
 
+
+class ExpectBatchDiversityNotToDrop(_CollapseGuardExpectationMixin, BatchExpectation):
+    """Expect the batch's rows to cover the reference as an honest sample of their size would.
+
+    Judges the table-level findings of collapse-guard's ``diversity-loss`` check: the coverage
+    of reference rows by batch rows (Naeem et al. 2020, k = 5, over the numeric and categorical
+    columns together), which falls when a generator keeps only part of the joint distribution
+    even though every column on its own still looks diverse. ``observed_value`` is the effect of
+    the decisive finding (1 = as an honest sample); arguments as in
+    :class:`ExpectColumnTailsNotToShrink`, without ``column``.
+    """
+
+    if TYPE_CHECKING:
+        reference: str | Path | Profile | SuiteParameterDict
+    else:
+        reference: str | SuiteParameterDict = pydantic.Field(..., description=REFERENCE_DESCRIPTION)
+    config: str | None = pydantic.Field(default=None, description=CONFIG_DESCRIPTION)
+    metric: str | None = pydantic.Field(default=None, description=METRIC_DESCRIPTION)
+    warn: float | SuiteParameterDict | None = pydantic.Field(default=None, description=WARN_DESCRIPTION)
+    fail: float | SuiteParameterDict | None = pydantic.Field(default=None, description=FAIL_DESCRIPTION)
+    thresholds: dict[str, dict[str, float]] | None = pydantic.Field(
+        default=None, description=THRESHOLDS_DESCRIPTION
+    )
+    fail_on: Literal["fail", "warn"] = pydantic.Field(default="fail", description=FAIL_ON_DESCRIPTION)
+
+    check_name: ClassVar[str] = CHECK_DIVERSITY
+    check_label: ClassVar[str] = "batch diversity"
+    metric_dependencies: ClassVar[tuple[str, ...]] = (METRIC_DIVERSITY,)
+    success_keys: ClassVar[tuple[str, ...]] = _ColumnCollapseExpectation.success_keys
+    args_keys: ClassVar[tuple[str, ...]] = ("reference",)
+    library_metadata: ClassVar[dict[str, str | list | bool]] = _LIBRARY_METADATA
+
+    @pydantic.validator("reference", pre=True)
+    def _reference(cls, value: Any) -> Any:
+        return _as_reference(value, "reference")
+
+    @pydantic.validator("config", pre=True)
+    def _config(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, Path) else value
+
+    @pydantic.root_validator(skip_on_failure=True)
+    def _thresholds_valid(cls, values: dict) -> dict:
+        validate_thresholds(
+            CHECK_DIVERSITY,
+            values.get("metric"),
+            values.get("warn"),
+            values.get("fail"),
+            values.get("thresholds"),
+        )
+        return values
+
+    def get_validation_dependencies(
+        self,
+        execution_engine: ExecutionEngine | None = None,
+        runtime_configuration: dict | None = None,
+    ) -> ValidationDependencies:
+        deps = super().get_validation_dependencies(
+            execution_engine=execution_engine, runtime_configuration=runtime_configuration
+        )
+        kw = self._get_success_kwargs()
+        # Check-wide thresholds ([checks.diversity-loss.thresholds]): table-level findings have no
+        # column to hang them on. They reach the column findings of this run too, which this
+        # expectation does not judge; a run with overrides is its own run.
+        overrides = threshold_overrides(
+            CHECK_DIVERSITY, "", kw.get("metric"), kw.get("warn"), kw.get("fail"), kw.get("thresholds")
+        )
+        return _metric_dependency(
+            deps,
+            METRIC_DIVERSITY,
+            {
+                "reference": kw["reference"],
+                "synthetic_reference": None,
+                "config": kw.get("config"),
+                "overrides": overrides,
+            },
+        )
+
     def _validate(
         self,
         metrics: dict,
         runtime_configuration: dict | None = None,
         execution_engine: ExecutionEngine | None = None,
     ) -> dict[str, Any]:
-        return self._column_outcome(metrics)
+        kw = self._get_success_kwargs()
+        return outcome(
+            metrics[METRIC_DIVERSITY],
+            check_name=CHECK_DIVERSITY,
+            column=None,
+            metric=kw.get("metric"),
+            fail_on=kw.get("fail_on") or "fail",
+        )
 
 
 class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchExpectation):
@@ -548,9 +414,13 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
 
     Runs collapse-guard's ``synthetic-contamination`` check (classifier two-sample test turned
     into a mixture-proportion lower bound for tables; word-frequency mixture estimate or marker
-    vocabulary for text) and judges its table-level ``synthetic_share`` finding.
-    ``observed_value`` is the estimated share in [0, 1]; ``details`` carries its 95% interval,
-    p-value and the evidence.
+    vocabulary for text) and judges every finding it reports: the table-level
+    ``synthetic_share`` (whose ``fail``/``warn`` thresholds are ``max_share``/``warn_share``),
+    copies of reference rows (``reference_copies``), the share of rows the reference cannot
+    explain, and the per-column text signals, so that it fails exactly when ``collapse-guard check
+    --select synthetic-contamination`` does. ``metric`` narrows it to one metric.
+    ``observed_value`` is the estimated share in [0, 1]; ``details`` carries the decisive finding
+    (``synthetic_share`` unless another is worse) with its interval, p-value and evidence.
 
     Args:
         reference (str or Profile): The reference profile of human data.
@@ -558,6 +428,7 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
             profile file or data files), as ``--synthetic-reference``.
         max_share (float or None): Fail threshold on the share (the check's ``fail`` threshold).
         warn_share (float or None): Warn threshold on the share.
+        metric (str or None): Judge only this metric of the check (e.g. ``reference_copies``).
         config, thresholds, fail_on: As in :class:`ExpectColumnTailsNotToShrink`.
     """
 
@@ -580,6 +451,11 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
     warn_share: float | SuiteParameterDict | None = pydantic.Field(
         default=None, description="Warn when the estimated synthetic share reaches this value."
     )
+    metric: str | None = pydantic.Field(
+        default=None,
+        description="Judge only this metric of the check (e.g. reference_copies); None judges every "
+        "finding of the check.",
+    )
     thresholds: dict[str, dict[str, float]] | None = pydantic.Field(
         default=None, description=THRESHOLDS_DESCRIPTION
     )
@@ -594,6 +470,7 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
         "config",
         "max_share",
         "warn_share",
+        "metric",
         "thresholds",
         "fail_on",
     )
@@ -610,7 +487,17 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
 
     @pydantic.root_validator(skip_on_failure=True)
     def _thresholds_valid(cls, values: dict) -> dict:
-        _validate_thresholds(
+        metric = values.get("metric")
+        validate_thresholds(CHECK_SYNTHETIC, metric, None, None, None)
+        if metric not in (None, SYNTHETIC_SHARE_METRIC):
+            given = [k for k in ("max_share", "warn_share") if values.get(k) is not None]
+            if given:
+                raise ValueError(
+                    f"{' and '.join(given)} {'are thresholds' if len(given) > 1 else 'is a threshold'} "
+                    f"on synthetic_share, which metric={metric!r} leaves out; set "
+                    f'thresholds={{"{metric}": {{"warn": ..., "fail": ...}}}} instead'
+                )
+        validate_thresholds(
             CHECK_SYNTHETIC,
             SYNTHETIC_SHARE_METRIC,
             values.get("warn_share"),
@@ -628,8 +515,6 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
         deps = super().get_validation_dependencies(
             execution_engine=execution_engine, runtime_configuration=runtime_configuration
         )
-        base = deps.get_metric_configuration(METRIC_SYNTHETIC)
-        assert base is not None
         kw = self._get_success_kwargs()
         overrides = threshold_overrides(
             CHECK_SYNTHETIC,
@@ -639,20 +524,16 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
             kw.get("max_share"),
             kw.get("thresholds"),
         )
-        deps.set_metric_configuration(
+        return _metric_dependency(
+            deps,
             METRIC_SYNTHETIC,
-            MetricConfiguration(
-                metric_name=METRIC_SYNTHETIC,
-                metric_domain_kwargs=base.metric_domain_kwargs,
-                metric_value_kwargs={
-                    "reference": kw["reference"],
-                    "synthetic_reference": kw.get("synthetic_reference"),
-                    "config": kw.get("config"),
-                    "overrides": overrides,
-                },
-            ),
+            {
+                "reference": kw["reference"],
+                "synthetic_reference": kw.get("synthetic_reference"),
+                "config": kw.get("config"),
+                "overrides": overrides,
+            },
         )
-        return deps
 
     def _validate(
         self,
@@ -665,7 +546,9 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
             metrics[METRIC_SYNTHETIC],
             check_name=CHECK_SYNTHETIC,
             column=None,
-            metric=SYNTHETIC_SHARE_METRIC,
+            metric=kw.get("metric"),
             fail_on=kw.get("fail_on") or "fail",
             observed="value",
+            every_column=True,
+            headline=SYNTHETIC_SHARE_METRIC,
         )

@@ -6,11 +6,18 @@ Each metric is a thin adapter: it hands the batch's pandas DataFrame to :func:`c
 prints for the same data, reference and config, apart from the batch path). The statistics stay
 in ``collapse_guard``; nothing here computes a number.
 
-A batch that lacks some of the reference's columns is run as the CLI runs it with ``--column
-NAME=ignore`` for each of them (the CLI refuses such a batch without that option, which a Great
-Expectations user cannot give); the report then also lists them in ``batch.absent_columns`` and in a
-note, so that the expectation about a missing column can say so and the others are judged on their
-own columns.
+A batch that lacks some of the reference's columns, or has one with no values at all (every cell
+missing), is run as the CLI runs it with ``--column NAME=ignore`` for each of them (the CLI refuses
+such a batch without that option, which a Great Expectations user cannot give); the report then
+also lists them in ``batch.absent_columns`` / ``batch.empty_columns`` and in a note, so that the
+expectation about such a column can say so and the others are judged on their own columns. The
+report also carries ``reference_kinds`` and ``ignored_columns``, so that an expectation about a
+column the check did not measure can say why.
+
+Relative paths are resolved against the Great Expectations project root (see
+:mod:`collapse_guard.gx.paths`); collapse-guard's errors are reworded for Great Expectations users
+(:mod:`collapse_guard.gx.messages`); and the check runs with BLAS held to one thread, as the
+command line runs it, so that the numbers agree to the last digit.
 
 The metrics are table-level on purpose. The policy controls the false discovery rate across every
 finding of a run (Benjamini–Hochberg), so a column's status depends on the other columns' p-values
@@ -38,10 +45,13 @@ from great_expectations.expectations.metrics.table_metric_provider import TableM
 
 from ..api import check as _cg_check
 from ..api import load_synthetic, resolve_config
+from ..blas import blas_threads
 from ..config import Config
-from ..errors import InputError, ReferenceFileError
+from ..errors import CollapseGuardError, ConfigError, InputError, ReferenceFileError
 from ..profile import Profile
 from ..profile.io import content_sha256, profile_content
+from .messages import rephrased
+from .paths import looked_up, project_root, resolve
 
 CHECK_TAILS = "tail-shrinkage"
 CHECK_DIVERSITY = "diversity-loss"
@@ -85,12 +95,13 @@ def register_reference(profile: Profile) -> str:
     return handle
 
 
-def resolve_profile(reference: str, field: str = "reference") -> Profile:
+def resolve_profile(reference: str, field: str = "reference", root: Path | None = None) -> Profile:
     """Load the profile named by a path or a ``memory:`` handle (recently loaded files are cached);
     a profile of machine-generated data is refused as the reference, and a human reference file
     as the synthetic_reference (an in-memory profile of a machine sample, from ``cg.profile``,
-    carries no mark, as in the Python API)."""
-    profile = _resolve(reference, field)
+    carries no mark, as in the Python API). A relative path is resolved against ``root`` (the
+    Great Expectations project root), else the working directory."""
+    profile = _resolve(reference, field, root)
     as_synthetic = field == "synthetic_reference"
     marked = profile.synthetic or (as_synthetic and reference.startswith(MEMORY_PREFIX))
     if marked != as_synthetic:
@@ -102,7 +113,7 @@ def resolve_profile(reference: str, field: str = "reference") -> Profile:
     return profile
 
 
-def _resolve(reference: str, field: str) -> Profile:
+def _resolve(reference: str, field: str, root: Path | None) -> Profile:
     if reference.startswith(MEMORY_PREFIX):
         try:
             return _MEMORY[reference]
@@ -111,13 +122,13 @@ def _resolve(reference: str, field: str) -> Profile:
                 f"{field} {reference!r} names an in-memory profile of another process; save it with "
                 "profile.save('reference.json') and pass that path to the expectation"
             ) from None
-    path = Path(reference).expanduser()
+    path = resolve(reference, root)
     try:
         stat = path.stat()
     except OSError:
         raise ReferenceFileError(
-            f"{field} file {reference} not found; build it with "
-            f"`collapse-guard profile HUMAN_DATA -o {reference}` or fix the path"
+            f"{field} file {reference} not found{looked_up(reference, path, root)}; build it with "
+            f"`collapse-guard profile HUMAN_DATA -o {path}` or fix the path"
         ) from None
     # Keyed by size and mtime too, so a rebuilt reference file is picked up without a restart.
     key = (os.path.realpath(path), stat.st_mtime_ns, stat.st_size)
@@ -132,8 +143,11 @@ def _resolve(reference: str, field: str) -> Profile:
     return cached
 
 
-def run_config(config: str | None, overrides: Mapping[str, Any] | None) -> Config:
+def run_config(config: str | None, overrides: Mapping[str, Any] | None, root: Path | None = None) -> Config:
     """The collapse-guard config for one metric: a TOML file (or defaults) plus expectation overrides.
+
+    A relative ``config`` path is resolved against ``root`` (the Great Expectations project
+    root), else the working directory.
 
     ``overrides`` maps column name (or ``""`` for the check-wide, table-level level) to
     ``{check: {metric: {"warn": w, "fail": f}}}``; they land exactly where the same thresholds
@@ -141,6 +155,11 @@ def run_config(config: str | None, overrides: Mapping[str, Any] | None) -> Confi
     or ``[checks.<check>.thresholds.<metric>]``), so the check and the policy see them as they
     would in the CLI.
     """
+    if config:
+        path = resolve(config, root)
+        if not path.is_file():
+            raise ConfigError(f"config file {config} not found{looked_up(config, path, root)}; fix config=")
+        config = str(path)
     base = resolve_config(config)
     if not overrides:
         return base
@@ -166,6 +185,7 @@ def run_check(
     synthetic_reference: str | None = None,
     config: str | None = None,
     overrides: Mapping[str, Any] | None = None,
+    root: Path | None = None,
 ) -> dict[str, Any]:
     """Run one collapse-guard check on a DataFrame and return the JSON report as a dict.
 
@@ -185,71 +205,120 @@ def run_check(
         Path to a ``collapse-guard.toml`` or ``pyproject.toml``; None for the built-in defaults.
     overrides
         Threshold overrides, see :func:`run_config`.
+    root
+        The folder relative paths are resolved against (the Great Expectations project root);
+        None: the working directory.
 
     Returns
     -------
     dict
         ``Report.to_dict()``: the same JSON as ``collapse-guard check --format json``; when the
-        batch lacks reference columns, as with ``--column NAME=ignore`` for each, plus
-        ``batch.absent_columns`` and a note naming them.
+        batch lacks reference columns or has one without values, as with ``--column NAME=ignore``
+        for each, plus ``batch.absent_columns`` / ``batch.empty_columns`` and a note naming them;
+        and ``reference_kinds`` and ``ignored_columns`` for the expectations' messages.
 
     Raises
     ------
-    InputError
-        When the batch has none of the reference's columns.
+    CollapseGuardError
+        Worded for Great Expectations users; e.g. an InputError when the batch has none of the
+        reference's columns with values.
     """
-    cfg = run_config(config, overrides)
-    ref = resolve_profile(reference)
+    try:
+        return _run_check(df, check_name, reference, synthetic_reference, config, overrides, root)
+    except CollapseGuardError as exc:
+        worded = rephrased(exc)
+        if worded is exc:
+            raise
+        raise worded from exc
+
+
+def _run_check(
+    df: pd.DataFrame,
+    check_name: str,
+    reference: str,
+    synthetic_reference: str | None,
+    config: str | None,
+    overrides: Mapping[str, Any] | None,
+    root: Path | None,
+) -> dict[str, Any]:
+    cfg = run_config(config, overrides, root)
+    ref = resolve_profile(reference, root=root)
     synthetic: Profile | None = None
     if synthetic_reference is not None:
         if synthetic_reference.startswith(MEMORY_PREFIX):
             synthetic = resolve_profile(synthetic_reference, "synthetic_reference")
         else:
-            if not Path(synthetic_reference).expanduser().exists():
+            path = resolve(synthetic_reference, root)
+            if not path.exists():
                 raise InputError(
-                    f"synthetic_reference {synthetic_reference} not found; pass a profile file or "
-                    "data files of known machine-generated rows, or drop the setting"
+                    f"synthetic_reference {synthetic_reference} not found"
+                    f"{looked_up(synthetic_reference, path, root)}; pass a profile file or data files "
+                    "of known machine-generated rows, or drop the setting"
                 )
-            synthetic = load_synthetic(synthetic_reference, cfg)
-    absent = absent_columns(df, ref, cfg)
-    report = _cg_check(
-        df,
-        ref,
-        config=cfg,
-        select=[check_name],
-        synthetic_reference=synthetic,
-        columns=dict.fromkeys(absent, "ignore") or None,
-    )
+            synthetic = load_synthetic(str(path), cfg)
+    absent, empty = unusable_columns(df, ref, cfg)
+    # The command line starts OpenBLAS with one thread; a multi-threaded BLAS sums in another
+    # order and moved some numbers in the last digits, so the same batch gave GX and the CLI
+    # different values.
+    with blas_threads(1):
+        report = _cg_check(
+            df,
+            ref,
+            config=cfg,
+            select=[check_name],
+            synthetic_reference=synthetic,
+            columns=dict.fromkeys(absent + empty, "ignore") or None,
+        )
     out = report.to_dict()
+    notes = list(out.get("notes", []))
     if absent:
         out["batch"]["absent_columns"] = absent
-        out["notes"] = [
-            *out.get("notes", []),
+        notes.append(
             "the batch has no column " + ", ".join(repr(c) for c in absent) + ", which the reference "
-            "has; the check ran on the other columns",
-        ]
+            "has; the check ran on the other columns"
+        )
+    if empty:
+        out["batch"]["empty_columns"] = empty
+        notes.append(
+            "the batch's column " + ", ".join(repr(c) for c in empty) + " has no values (every cell "
+            "is missing); the check ran on the other columns"
+        )
+    if absent or empty:
+        out["notes"] = notes
+    out["reference_kinds"] = {name: kind.value for name, kind in ref.kinds().items()}
+    out["ignored_columns"] = sorted(set(ref.columns) & cfg.ignored_columns())
     return out
 
 
-def absent_columns(df: pd.DataFrame, ref: Profile, cfg: Config) -> list[str]:
-    """Reference columns the batch lacks (not counting columns the config ignores).
+def unusable_columns(df: pd.DataFrame, ref: Profile, cfg: Config) -> tuple[list[str], list[str]]:
+    """Reference columns the batch lacks, and those it has with no values (every cell missing),
+    not counting columns the config ignores; each list in reference order.
 
     The CLI refuses such a batch and points at ``--column NAME=ignore``; a Great Expectations
     expectation has no such option and is about one column (or the batch), so the metric leaves
     these columns out of the run instead, exactly as that option would, and lets the expectation
-    about a missing column say so. Raises when the batch has none of the reference's columns:
-    then nothing can be compared and the batch is most likely the wrong data.
+    about such a column say so. An all-missing column is most often a failed join or a renamed
+    source field upstream: the same loss as a dropped column, so it is treated the same. Raises
+    when no reference column is left: then nothing can be compared and the batch is most likely
+    the wrong data. A batch without rows is left to the check, which says so.
     """
-    names = {str(c) for c in df.columns}
+    names = {str(c): c for c in df.columns}
     wanted = [c for c in ref.columns if c not in cfg.ignored_columns()]
     absent = [c for c in wanted if c not in names]
-    if absent and len(absent) == len(wanted):
-        shown = ", ".join(repr(c) for c in absent[:8]) + (", ..." if len(absent) > 8 else "")
+    empty = [c for c in wanted if c in names and len(df) and bool(df[names[c]].isna().all())]
+    if wanted and len(absent) + len(empty) == len(wanted):
+        shown = ", ".join(repr(c) for c in wanted[:8]) + (", ..." if len(wanted) > 8 else "")
+        if not empty:
+            raise InputError(
+                f"the batch has none of the reference's columns ({shown}); check that the batch "
+                "definition reads the data the reference was built for"
+            )
         raise InputError(
-            f"the batch has none of the reference's columns ({shown}); check that the batch "
-            "definition reads the data the reference was built for"
+            f"the batch has no values in any of the reference's columns ({shown}): each is missing "
+            "or has every cell empty; check that the batch definition reads the data the reference "
+            "was built for"
         )
-    return absent
+    return absent, empty
 
 
 def _table_frame(execution_engine: PandasExecutionEngine, domain_kwargs: dict) -> pd.DataFrame:
@@ -259,13 +328,21 @@ def _table_frame(execution_engine: PandasExecutionEngine, domain_kwargs: dict) -
     return df
 
 
-def _value_kwargs(metric_value_kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "reference": metric_value_kwargs["reference"],
-        "synthetic_reference": metric_value_kwargs.get("synthetic_reference"),
-        "config": metric_value_kwargs.get("config"),
-        "overrides": metric_value_kwargs.get("overrides"),
-    }
+def _run(
+    execution_engine: PandasExecutionEngine,
+    check_name: str,
+    metric_domain_kwargs: dict,
+    metric_value_kwargs: Mapping[str, Any],
+) -> dict[str, Any]:
+    return run_check(
+        _table_frame(execution_engine, metric_domain_kwargs),
+        check_name,
+        reference=metric_value_kwargs["reference"],
+        synthetic_reference=metric_value_kwargs.get("synthetic_reference"),
+        config=metric_value_kwargs.get("config"),
+        overrides=metric_value_kwargs.get("overrides"),
+        root=project_root(execution_engine),
+    )
 
 
 class CollapseGuardTailShrinkage(TableMetricProvider):
@@ -283,8 +360,7 @@ class CollapseGuardTailShrinkage(TableMetricProvider):
         metrics: dict[str, Any],
         runtime_configuration: dict,
     ) -> dict[str, Any]:
-        df = _table_frame(execution_engine, metric_domain_kwargs)
-        return run_check(df, CHECK_TAILS, **_value_kwargs(metric_value_kwargs))
+        return _run(execution_engine, CHECK_TAILS, metric_domain_kwargs, metric_value_kwargs)
 
 
 class CollapseGuardDiversityLoss(TableMetricProvider):
@@ -302,8 +378,7 @@ class CollapseGuardDiversityLoss(TableMetricProvider):
         metrics: dict[str, Any],
         runtime_configuration: dict,
     ) -> dict[str, Any]:
-        df = _table_frame(execution_engine, metric_domain_kwargs)
-        return run_check(df, CHECK_DIVERSITY, **_value_kwargs(metric_value_kwargs))
+        return _run(execution_engine, CHECK_DIVERSITY, metric_domain_kwargs, metric_value_kwargs)
 
 
 class CollapseGuardSyntheticContamination(TableMetricProvider):
@@ -321,8 +396,7 @@ class CollapseGuardSyntheticContamination(TableMetricProvider):
         metrics: dict[str, Any],
         runtime_configuration: dict,
     ) -> dict[str, Any]:
-        df = _table_frame(execution_engine, metric_domain_kwargs)
-        return run_check(df, CHECK_SYNTHETIC, **_value_kwargs(metric_value_kwargs))
+        return _run(execution_engine, CHECK_SYNTHETIC, metric_domain_kwargs, metric_value_kwargs)
 
 
 METRIC_FOR_CHECK = {

@@ -17,6 +17,7 @@ from great_expectations.render import RenderedContentBlockContainer, RenderedStr
 _CHECK_BY_LABEL = {
     "tails": "tail-shrinkage",
     "diversity": "diversity-loss",
+    "batch diversity": "diversity-loss",
     "synthetic share": "synthetic-contamination",
 }
 
@@ -35,7 +36,7 @@ def prescriptive(label: str, kwargs: Mapping[str, Any]) -> tuple[str, dict[str, 
     Parameters
     ----------
     label
-        ``"tails"``, ``"diversity"`` or ``"synthetic share"``.
+        ``"tails"``, ``"diversity"``, ``"batch diversity"`` or ``"synthetic share"``.
     kwargs
         The expectation's kwargs (may be empty).
 
@@ -49,7 +50,19 @@ def prescriptive(label: str, kwargs: Mapping[str, Any]) -> tuple[str, dict[str, 
     params["reference"] = _text(reference) if reference is not None else "the reference profile"
     check = _CHECK_BY_LABEL.get(label, label)
     if label == "synthetic share":
-        template = "Estimated share of machine-generated rows must stay low against reference $reference"
+        metric = kwargs.get("metric")
+        if metric is None:
+            # Every finding of the check is judged; copies of reference rows are the one a reader
+            # would not guess from "share of machine-generated rows".
+            template = (
+                "Estimated share of machine-generated rows must stay low, and rows must not copy "
+                "the reference, against reference $reference"
+            )
+        elif metric == "synthetic_share":
+            template = "Estimated share of machine-generated rows must stay low against reference $reference"
+        else:
+            params["metric"] = _text(metric)
+            template = "Machine-generated content must stay low against reference $reference on $metric"
         if kwargs.get("max_share") is not None:
             params["max_share"] = _text(kwargs["max_share"])
             template += ": fail at $max_share"
@@ -60,9 +73,12 @@ def prescriptive(label: str, kwargs: Mapping[str, Any]) -> tuple[str, dict[str, 
             params["synthetic_reference"] = _text(kwargs["synthetic_reference"])
             template += " (known machine text: $synthetic_reference)"
     else:
-        params["column"] = _text(kwargs.get("column", "this column"))
-        verb = "must not shrink" if label == "tails" else "must not drop"
-        template = f"The {label} of $column {verb} against reference $reference"
+        if label == "batch diversity":
+            template = "The diversity of the batch's rows must not drop against reference $reference"
+        else:
+            params["column"] = _text(kwargs.get("column", "this column"))
+            verb = "must not shrink" if label == "tails" else "must not drop"
+            template = f"The {label} of $column {verb} against reference $reference"
         if kwargs.get("metric") is not None:
             params["metric"] = _text(kwargs["metric"])
             template += " on $metric"
@@ -88,6 +104,11 @@ def observed_headline(result: Mapping[str, Any] | None) -> str:
     value = result.get("observed_value")
     metric = details.get("metric")
     number = "n/a" if value is None else _text(float(value))
+    shown = details.get("observed_metric")
+    if shown:
+        # observed_value is the headline metric (the synthetic share) but another finding decided.
+        head = f"{shown} = {number}; {metric}" if metric else f"{shown} = {number}"
+        return f"{head} ({status}): {message}" if message else f"{head} ({status})"
     head = f"{metric} = {number}" if metric else number
     return f"{head} ({status}): {message}" if message else f"{head} ({status})"
 

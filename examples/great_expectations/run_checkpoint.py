@@ -1,7 +1,7 @@
 """Validate data batches with the collapse-guard expectations in a Great Expectations checkpoint.
 
 This is the shape of an Airflow or Dagster task that guards ingestion: build (or reuse) a file data
-context, a pandas data source, a suite with the three collapse-guard expectations and a checkpoint,
+context, a pandas data source, a suite with the collapse-guard expectations and a checkpoint,
 run the checkpoint on each batch, print what it found, and exit non-zero when a batch failed.
 
 Run from the repository root (needs ``pip install 'collapse-guard[gx]'``)::
@@ -59,11 +59,20 @@ def build_checkpoint(project_dir: Path, reference: Path, columns: dict[str, list
     batch_definition = asset.add_batch_definition_whole_dataframe("whole batch")
 
     suite = context.suites.add(gx.ExpectationSuite(name=SUITE))
-    ref = str(reference)
+    # A relative path is resolved against the project root when the checkpoint runs, whatever the
+    # runner's working directory: store the reference that way when it lives in the project, so
+    # the project can move (or be checked out elsewhere) with its reference.
+    try:
+        ref = str(reference.resolve().relative_to(project_dir.resolve()))
+    except ValueError:
+        ref = str(reference.resolve())
     for column in columns["tails"]:
         suite.add_expectation(cgx.ExpectColumnTailsNotToShrink(column=column, reference=ref))
     for column in columns["diversity"]:
         suite.add_expectation(cgx.ExpectColumnDiversityNotToDrop(column=column, reference=ref))
+    # Rows can lose joint variety (only some combinations of values left) while every column on
+    # its own still looks diverse: the batch-level coverage of reference rows catches that.
+    suite.add_expectation(cgx.ExpectBatchDiversityNotToDrop(reference=ref))
     # The synthetic-share bound is a suite parameter so that the task can tighten it per run.
     suite.add_expectation(
         cgx.ExpectBatchSyntheticShareToBeBelow(reference=ref, max_share={"$PARAMETER": "max_synthetic_share"})
@@ -170,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         import pandas as pd
 
-        import collapse_guard.gx  # noqa: F401  # fail early with the install hint
+        import collapse_guard.gx  # fail early with the install hint
         from collapse_guard import Profile
         from collapse_guard.errors import CollapseGuardError
     except ImportError as exc:
@@ -197,12 +206,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             "diversity": [c for c in args.diversity.split(",") if c],
         }
         checkpoint = build_checkpoint(args.project_dir, args.reference, columns)
+        # Tails and diversity per column, plus the batch diversity and synthetic-share ones.
+        expected = len(columns["tails"]) + len(columns["diversity"]) + 2
         outcomes = set()
         for batch in args.batches:
             result = checkpoint.run(
                 batch_parameters={"dataframe": pd.read_csv(batch)},
                 expectation_parameters={"max_synthetic_share": args.max_synthetic_share},
             )
+            # A suite loaded without `import collapse_guard.gx` silently loses these expectations
+            # and passes; a real task that loads a stored checkpoint needs this guard most.
+            collapse_guard.gx.require_evaluated(result, expected)
             outcomes.add(print_result(batch, result))
     except CollapseGuardError as exc:
         print(f"error: {exc}", file=sys.stderr)
