@@ -132,7 +132,10 @@ def test_concentrated_categories_fail_with_top_share_evidence(reference: cg.Prof
     assert "top 5 categories hold" in ent.message
     ev = ent.measurement.evidence
     assert ev["top_share_batch"] > ev["top_share_reference"]
-    assert ev["bars"]["type"] == "bars" and len(ev["bars"]["labels"]) <= 20
+    bars = ev["bars"]
+    assert bars["type"] == "bars" and len(bars["labels"]) <= 40
+    assert bars["total"] == 40 and bars["absent"] == 34  # the batch holds 6 of 40 categories
+    assert all(share == 0 for share in bars["batch"][:12])  # vanished ones lead
     q0 = finding(report, "category", "hill_q0")
     assert q0.status is Status.FAIL
     assert "c07" in q0.measurement.evidence["absent_categories"]
