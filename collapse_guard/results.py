@@ -179,10 +179,16 @@ class Report:
         bad = {"fail"} if fail_on == "fail" else {"fail", "warn"}
         if self.status in bad:
             worst = [f for f in self.findings if f.status.value in bad | {"error"}]
-            first = worst[0].message if worst else ""
-            raise CheckFailed(
-                f"collapse-guard: {self.status} ({len(worst)} finding(s)); first: {first}", self
-            )
+            if worst:
+                why = f"{len(worst)} finding(s); first: {worst[0].message}"
+            else:  # a warn because a check could test nothing (policy.report_status)
+                from .checks.formatting import and_list
+                from .policy import untested_checks
+
+                untested = untested_checks(self.findings)
+                first = next((f.display_message() for f in self.findings if f.check in untested), "")
+                why = f"{and_list(untested)} could test nothing: {first}" if untested else "no findings"
+            raise CheckFailed(f"collapse-guard: {self.status} ({why})", self)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (README.md, "JSON report"; schema_version 1).

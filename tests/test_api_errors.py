@@ -101,6 +101,12 @@ def test_raise_for_status_follows_the_runs_fail_on_and_checks_its_argument(
         report.raise_for_status()  # fail_on = "warn" from the run's config
     with pytest.raises(ValueError, match='fail_on must be "fail" or "warn"'):
         report.raise_for_status("Fail")
+    # A warn because a check could test nothing says which check, not "0 finding(s); first: ".
+    tiny = cg.check(human.head(3), reference)
+    assert tiny.status == "warn" and not tiny.by_status("warn")
+    tiny.raise_for_status()  # fail_on = "fail": a warn passes
+    with pytest.raises(cg.CheckFailed, match=r"^collapse-guard: warn \(.*could test nothing: "):
+        tiny.raise_for_status("warn")
 
 
 def test_a_missing_column_message_gives_the_python_fix(human: pd.DataFrame, reference: cg.Profile) -> None:
