@@ -401,6 +401,17 @@ def test_an_unreferenced_provenance_column_never_stops_a_check() -> None:
         keep_unreferenced=lambda name: name == "source",
     )
     assert "source" not in prof.columns and "distinct values" in prof.skipped["source"]
+    # Dropping one such column mid-chunk must not skip the next one (a list changed while looped).
+    two = ids.assign(generator="gpt-4o")
+    both = build_profile(
+        [two[:200], two[200:]],
+        settings=ProfileSettings.batch(max_categories=100),
+        reference=ref,
+        keep_unreferenced=lambda name: name in ("source", "generator"),
+    )
+    assert "source" in both.skipped and both.columns["generator"].counts == {"gpt-4o": 400}
+    report = cg.check(two, ref, select=[NAME], config={**FAST, "profile": {"max_categories": 100}})
+    assert _findings(report)[("generator", "declared_synthetic_share")].measurement.value == 1.0
     empty = build_profile(
         [base.assign(model=None)],
         settings=ProfileSettings.batch(),

@@ -310,7 +310,8 @@ class _Builder:
         converted: dict[str, np.ndarray | Column] = {}
         text_columns: list[tuple[TextProfile, Column]] = []
         content: list[np.ndarray] = []  # per-column hashes, in column order (combine_columns)
-        for name in self.columns:
+        # A copy: _count_unreferenced may drop a column mid-loop, which skipped the next one.
+        for name in list(self.columns):
             col = column(name)
             if self.kinds.get(name) is None and name not in self.skipped:
                 self._resolve_kind(name, col.series(), path)
