@@ -14,8 +14,15 @@ from typing import Any
 
 @cache
 def _controller() -> Any:
+    import os
+
+    # threadpoolctl's import sets KMP_DUPLICATE_LIB_OK=True in os.environ (for Intel OpenMP on
+    # macOS); the Python API must leave the caller's environment as it found it.
+    had = "KMP_DUPLICATE_LIB_OK" in os.environ
     from threadpoolctl import ThreadpoolController
 
+    if not had:
+        os.environ.pop("KMP_DUPLICATE_LIB_OK", None)
     return ThreadpoolController()
 
 

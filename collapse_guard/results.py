@@ -165,7 +165,8 @@ class Report:
 
     def by_status(self, status: Status | str) -> list[Finding]:
         """Findings with the given status."""
-        value = status.value if isinstance(status, Status) else status
+        # Status(...) refuses a typo ("failed", "FAIL") instead of finding nothing.
+        value = Status(status).value
         return [f for f in self.findings if f.status.value == value]
 
     def raise_for_status(self, fail_on: str | None = None) -> None:

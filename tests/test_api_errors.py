@@ -101,6 +101,9 @@ def test_raise_for_status_follows_the_runs_fail_on_and_checks_its_argument(
         report.raise_for_status()  # fail_on = "warn" from the run's config
     with pytest.raises(ValueError, match='fail_on must be "fail" or "warn"'):
         report.raise_for_status("Fail")
+    with pytest.raises(ValueError, match="failed"):
+        report.by_status("failed")  # a typo is an error, not an empty list
+    assert report.by_status("warn") == report.by_status(cg.results.Status.WARN)
     # A warn because a check could test nothing says which check, not "0 finding(s); first: ".
     tiny = cg.check(human.head(3), reference)
     assert tiny.status == "warn" and not tiny.by_status("warn")

@@ -275,6 +275,11 @@ def test_save_into_a_folder_or_a_missing_folder_is_refused(reference: cg.Profile
     assert not missing.parent.exists()
     with pytest.raises(InputError, match="an empty path"):
         reference.save("")
+    # As `profile -o`: a reference named like data would be read as data by the next scan.
+    for name in ("ref.csv", "ref.parquet", "ref"):
+        with pytest.raises(InputError, match=r"a profile file is JSON; name it \.json, or \.json\.gz"):
+            reference.save(tmp_path / name)
+        assert not (tmp_path / name).exists()
 
 
 def test_a_numpy_integer_seed_is_accepted(reference: cg.Profile) -> None:

@@ -204,3 +204,18 @@ def test_the_console_script_exits_normally_under_a_profiler_or_with_threads_stil
         + ends
     )
     assert plugin.stdout.strip() == "normal exit 4"  # its files may still be open: let them close
+
+
+def test_a_check_leaves_the_callers_environment_as_it_was() -> None:
+    # threadpoolctl's import sets KMP_DUPLICATE_LIB_OK; the Python API undoes that.
+    code = (
+        "import os, numpy as np, pandas as pd, collapse_guard as cg\n"
+        "before = dict(os.environ)\n"
+        "df = pd.DataFrame({'x': np.random.default_rng(0).normal(size=300)})\n"
+        "cg.check(df, cg.profile(df), select='diversity-loss')\n"
+        "print(sorted(set(os.environ.items()) ^ set(before.items())))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "KMP_DUPLICATE_LIB_OK"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -394,3 +394,34 @@ def test_a_column_the_reference_skipped_is_noted_with_the_references_reason() ->
     notes = cg.check(frame(1_000), reference, select=["tail-shrinkage"]).notes
     (note,) = [n for n in notes if "'day'" in n]
     assert f"the reference skipped it too: {reference.skipped['day']}" in note
+
+
+def test_unused_levels_of_a_category_column_are_not_categories() -> None:
+    rng = np.random.default_rng(0)
+    full = pd.Series(rng.choice(list("abcdefgh"), 3000)).astype("category")
+    kept = pd.DataFrame({"c": full[full.isin(list("abc"))]})  # the dtype keeps all 8 levels
+    as_text = kept.assign(c=kept["c"].astype(str))
+    assert cg.profile(kept).columns["c"].counts == cg.profile(as_text).columns["c"].counts
+    assert set(cg.profile(kept).columns["c"].counts) == {"a", "b", "c"}
+
+
+def test_merging_parts_that_differ_names_the_difference_and_the_fix() -> None:
+    rng = np.random.default_rng(1)
+    names = np.array([f"name {i}" for i in range(300)])
+    big = pd.DataFrame({"x": rng.normal(size=2_000), "who": rng.choice(names, 2_000)})
+    whole = cg.profile(big)
+    as_text = cg.profile(big.head(300), columns={"who": "text"})
+    with pytest.raises(InputError) as err:
+        whole.merge(as_text)
+    message = str(err.value)
+    assert "cannot merge profiles whose columns differ: 'who': categorical vs text;" in message
+    assert "columns={'who': 'categorical'}" in message and "{<" not in message  # no dict dumps
+    with pytest.raises(InputError, match="'who': categorical vs absent"):
+        whole.merge(cg.profile(big.head(300)[["x"]]))
+    assert whole.merge(cg.profile(big.head(300), columns={"who": "categorical"})).rows == 2_300
+    reseeded = cg.profile(big.head(500), config={"seed": 7})
+    with pytest.raises(InputError, match=r"different settings \(seed 0 vs 7\)"):
+        cg.profile(big.head(500)).merge(reseeded)
+    machine = cg.profile(big.head(500), synthetic=True)
+    with pytest.raises(InputError, match="cannot merge a human reference with a machine-generated"):
+        cg.profile(big.head(500)).merge(machine)

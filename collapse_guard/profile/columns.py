@@ -237,6 +237,9 @@ class PandasColumn:
     def value_counts(self) -> tuple[pd.Series, list[int]]:
         """Distinct non-missing values and how often each occurs."""
         counts = self._series.value_counts(dropna=True, sort=False)
+        # A pandas category column counts its unused levels too (0 rows): a filtered frame kept
+        # every level of its dtype, and those read as categories the data has lost.
+        counts = counts[counts > 0]
         return pd.Series(counts.index, dtype=counts.index.dtype), counts.tolist()
 
     def content_hashes(self, numbers: bool) -> np.ndarray:

@@ -76,13 +76,34 @@ class Profile:
         in its own part)."""
         if not isinstance(other, Profile):
             raise TypeError(f"can only merge a Profile with a Profile, got a {type(other).__name__}")
-        if self.kinds() != other.kinds():
+        mine, theirs = self.kinds(), other.kinds()
+        if mine != theirs:
+            names = sorted(set(mine) | set(theirs), key=str)
+            differ = [n for n in names if mine.get(n) != theirs.get(n)]
+            shown = "; ".join(
+                f"{n!r}: {_kind_or_absent(mine.get(n), self.skipped.get(n))} vs "
+                f"{_kind_or_absent(theirs.get(n), other.skipped.get(n))}"
+                for n in differ[:5]
+            )
+            more = f" (and {len(differ) - 5} more)" if len(differ) > 5 else ""
+            fix = ", ".join(f"{n!r}: '{_either(mine, theirs, n).value}'" for n in differ[:3])
             raise InputError(
-                "cannot merge profiles with different columns or kinds: "
-                f"{self.kinds()} vs {other.kinds()}; profile data with the same schema"
+                f"cannot merge profiles whose columns differ: {shown}{more}; profile every part with "
+                f"the same kinds, e.g. cg.profile(part, columns={{{fix}}}) (a part's few rows can make "
+                "a column look like an identifier or free text)"
             )
         if self.settings != other.settings:
-            raise InputError("cannot merge profiles built with different settings; rebuild one of them")
+            a, b = self.settings.to_dict(), other.settings.to_dict()
+            changed = ", ".join(f"{k} {a[k]!r} vs {b[k]!r}" for k in a if a[k] != b.get(k))
+            raise InputError(
+                f"cannot merge profiles built with different settings ({changed}); profile every part "
+                "with the same [profile] settings"
+            )
+        if self.synthetic != other.synthetic:
+            raise InputError(
+                "cannot merge a human reference with a machine-generated sample (profile --synthetic): "
+                "the merged profile would be neither; keep them apart"
+            )
         prio = np.concatenate([self.sample_priority, other.sample_priority])
         sample = None
         keep = np.zeros(0, dtype=np.int64)
@@ -108,7 +129,7 @@ class Profile:
             settings=self.settings,
             source=self.source + other.source,
             skipped={**self.skipped, **other.skipped},
-            synthetic=self.synthetic and other.synthetic,
+            synthetic=self.synthetic,
         )
 
     def save(self, path: str | Path) -> str:
@@ -121,6 +142,9 @@ class Profile:
 
         if isinstance(path, str) and not path:
             raise InputError(f"{EMPTY_PATH}; pass the reference file to write, e.g. reference.json")
+        if not Path(path).is_dir() and not str(path).lower().endswith((".json", ".json.gz")):
+            # As `profile -o`: under another name (ref.csv) the next scan takes it for data.
+            raise InputError(f"{path}: a profile file is JSON; name it .json, or .json.gz to compress it")
         return save_profile(self, Path(path))
 
     @classmethod
@@ -134,6 +158,18 @@ class Profile:
         from .io import profile_content
 
         return profile_content(self)
+
+
+def _either(a: dict[str, Kind], b: dict[str, Kind], name: str) -> Kind:
+    """The kind one side found for a column the other lacks or reads otherwise (the first side's
+    when both have one)."""
+    return a.get(name) or b[name]
+
+
+def _kind_or_absent(kind: Kind | None, skipped: str | None) -> str:
+    if kind is not None:
+        return kind.value
+    return f"skipped ({skipped})" if skipped else "absent"
 
 
 def sorted_values(sample: pd.DataFrame | None, name: str) -> np.ndarray:
