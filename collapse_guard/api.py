@@ -131,8 +131,15 @@ def profile(
     config: Config | Mapping[str, Any] | PathLike | None = None,
     columns: Mapping[str, str] | None = None,
     synthetic: bool = False,
+    part: bool = False,
 ) -> Profile:
-    """Profile a DataFrame (or an iterable of chunks) as a reference."""
+    """Profile a DataFrame (or an iterable of chunks) as a reference.
+
+    ``part=True`` profiles one part of a dataset that is profiled part by part and merged (Spark
+    or Dask partitions, ``Profile.merge``): an empty part, or a column without values in this
+    part, is then allowed (declare kinds with ``columns=`` so every part reads a column the same
+    way); the merged profile is refused if a column has no value in any part.
+    """
     cfg = with_overrides(resolve_config(config), columns=columns)
     return _with_columns(
         build_profile(
@@ -143,6 +150,7 @@ def profile(
             synthetic=synthetic,
             required=tuple(columns or ()),
             max_columns=cfg.max_columns(),
+            part=part,
         )
     )
 
@@ -181,7 +189,7 @@ def profile_files(
 def _with_columns(prof: Profile) -> Profile:
     """A reference must have a column to compare; with every column skipped it has none, which
     a ';'-separated file read as CSV (one merged column) shows too."""
-    if prof.columns:
+    if prof.columns or prof.rows == 0:  # rows == 0: an empty part (part=True), merged away
         return prof
     where = ", ".join(prof.source) if prof.source else "the data"
     shown = list(prof.skipped.items())[:SHOWN_NAMES]
@@ -240,6 +248,7 @@ def load_reference(reference: Profile | PathLike) -> Profile:
     """
     if isinstance(reference, Profile):
         prof = reference
+        prof.refuse_unusable("the reference")
     elif isinstance(reference, str) and not reference:
         raise InputError(f"reference: {EMPTY_PATH}; pass a reference file")
     elif not isinstance(reference, (str, Path)):

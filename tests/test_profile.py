@@ -425,3 +425,36 @@ def test_merging_parts_that_differ_names_the_difference_and_the_fix() -> None:
     machine = cg.profile(big.head(500), synthetic=True)
     with pytest.raises(InputError, match="cannot merge a human reference with a machine-generated"):
         cg.profile(big.head(500)).merge(machine)
+
+
+def test_partitions_with_an_empty_part_and_a_column_missing_in_one_part_merge() -> None:
+    """The Spark/Dask pattern: profile each partition with part=True, merge on the driver."""
+    rng = np.random.default_rng(2)
+    whole = pd.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(list("abc"), 3000)})
+    parts = [whole.iloc[:1000], whole.iloc[1000:1000], whole.iloc[1000:]]
+    parts[0] = parts[0].assign(x=np.nan)  # a sparse column with no value in this partition
+    kinds = {"x": "numeric", "c": "categorical"}
+    profiles = [cg.profile(p, columns=kinds, part=True) for p in parts]
+    assert profiles[1].rows == 0 and profiles[0].columns["x"].count == 0
+    merged = profiles[0].merge(profiles[1]).merge(profiles[2])
+    assert merged.rows == 3000 and merged.columns["x"].count == 2000 and merged.columns["x"].nulls == 1000
+    expected = cg.profile(pd.concat(parts), columns=kinds).columns["x"]
+    assert merged.columns["x"].mean == pytest.approx(expected.mean, rel=1e-12)
+    assert merged.columns["c"].counts == expected_counts(whole["c"])
+    # Without part=True, or without a declared kind, the same part is refused with the fix.
+    with pytest.raises(InputError, match="no data rows"):
+        cg.profile(parts[1])
+    with pytest.raises(InputError, match=r"no values in this part.*columns=\{'x': 'numeric'\}"):
+        cg.profile(parts[0], part=True)
+    # A column empty in every part, or every part empty, cannot become a reference.
+    empty_x = profiles[0].merge(profiles[1])
+    with pytest.raises(InputError, match=r"column 'x' has no values in any part"):
+        cg.check(whole, empty_x)
+    with pytest.raises(InputError, match="no values in any part"):
+        empty_x.save(Path("unused.json"))
+    with pytest.raises(InputError, match="every part was empty"):
+        profiles[1].save(Path("unused.json"))
+
+
+def expected_counts(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in values.value_counts().items()}

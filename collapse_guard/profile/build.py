@@ -494,10 +494,13 @@ class _Builder:
         if len(keep) >= self.settings.sample_rows:
             self.cutoff = int(self.priority.max())
 
-    def finish(self, synthetic: bool) -> Profile:
+    def finish(self, synthetic: bool, part: bool = False) -> Profile:
         self._compact()
         where = ", ".join(self.paths) if self.paths else "the data"
         if self.rows == 0:
+            if part:  # an empty partition: merging it changes nothing (Profile.merge)
+                empty = np.zeros(0, dtype=np.uint64)
+                return Profile(0, {}, None, empty, settings=self.settings, source=list(self.paths))
             raise InputError(f"{where}: no data rows (empty or header-only); give a file with rows")
         assert self.columns is not None
         columns: dict[str, ColumnProfile] = {}
@@ -508,6 +511,14 @@ class _Builder:
             if name in self.unreferenced and (acc is None or acc.count == 0):
                 self.skipped[name] = "not in the reference (and every value is missing)"
                 continue
+            if part and acc is not None:
+                columns[name] = acc  # no values in this part; other parts may have them
+                continue
+            if part:
+                raise InputError(
+                    f"{where}: column {name!r} has no values in this part, so its kind cannot be "
+                    f"told; declare the kinds of parts to merge, e.g. columns={{{name!r}: 'numeric'}}"
+                )
             if acc is None or acc.count == 0:
                 raise InputError(
                     f"{where}: column {name!r} has no values (all missing); fill it, or leave it "
@@ -566,6 +577,7 @@ def build_profile(
     required: Iterable[str] = (),
     max_columns: int = MAX_COLUMNS,
     keep_unreferenced: Callable[[str], bool] | None = None,
+    part: bool = False,
 ) -> Profile:
     """Profile data given as DataFrame chunks (or ``(path, chunk)`` pairs).
 
@@ -577,7 +589,10 @@ def build_profile(
     A profile holds at most ``max_columns`` columns (not counting ignored ones): a wider table
     is refused rather than profiled column by column for minutes. ``keep_unreferenced`` picks
     batch columns the reference lacks whose category counts are kept anyway (provenance columns:
-    ``provenance.provenance_filter``); they stay out of the row sample.
+    ``provenance.provenance_filter``); they stay out of the row sample. With ``part`` the data is
+    one part of a dataset to be merged (a Spark or Dask partition): an empty part gives an empty
+    profile and a column without values in this part is kept (its kind must be known), and the
+    merged profile is checked for them when it is saved or used (``Profile.refuse_unusable``).
     """
     builder = _Builder(
         settings or ProfileSettings.reference(),
@@ -602,4 +617,4 @@ def build_profile(
         close = getattr(chunks, "close", None)
         if callable(close):
             close()
-    return builder.finish(synthetic)
+    return builder.finish(synthetic, part)

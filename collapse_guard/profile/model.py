@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,14 @@ class Profile:
         in its own part)."""
         if not isinstance(other, Profile):
             raise TypeError(f"can only merge a Profile with a Profile, got a {type(other).__name__}")
+        self._refuse_other_settings(other)
+        if self.synthetic != other.synthetic:
+            raise InputError(
+                "cannot merge a human reference with a machine-generated sample (profile --synthetic): "
+                "the merged profile would be neither; keep them apart"
+            )
+        if other.rows == 0 or self.rows == 0:  # an empty part (cg.profile(..., part=True))
+            return replace(self if other.rows == 0 else other, source=self.source + other.source)
         mine, theirs = self.kinds(), other.kinds()
         if mine != theirs:
             names = sorted(set(mine) | set(theirs), key=str)
@@ -91,18 +99,6 @@ class Profile:
                 f"cannot merge profiles whose columns differ: {shown}{more}; profile every part with "
                 f"the same kinds, e.g. cg.profile(part, columns={{{fix}}}) (a part's few rows can make "
                 "a column look like an identifier or free text)"
-            )
-        if self.settings != other.settings:
-            a, b = self.settings.to_dict(), other.settings.to_dict()
-            changed = ", ".join(f"{k} {a[k]!r} vs {b[k]!r}" for k in a if a[k] != b.get(k))
-            raise InputError(
-                f"cannot merge profiles built with different settings ({changed}); profile every part "
-                "with the same [profile] settings"
-            )
-        if self.synthetic != other.synthetic:
-            raise InputError(
-                "cannot merge a human reference with a machine-generated sample (profile --synthetic): "
-                "the merged profile would be neither; keep them apart"
             )
         prio = np.concatenate([self.sample_priority, other.sample_priority])
         sample = None
@@ -132,6 +128,29 @@ class Profile:
             synthetic=self.synthetic,
         )
 
+    def _refuse_other_settings(self, other: Profile) -> None:
+        if self.settings != other.settings:
+            a, b = self.settings.to_dict(), other.settings.to_dict()
+            changed = ", ".join(f"{k} {a[k]!r} vs {b[k]!r}" for k in a if a[k] != b.get(k))
+            raise InputError(
+                f"cannot merge profiles built with different settings ({changed}); profile every part "
+                "with the same [profile] settings"
+            )
+
+    def refuse_unusable(self, where: str) -> None:
+        """InputError when merged parts left the profile empty, or a column without any value
+        (``cg.profile(..., part=True)`` allows both in one part, not in the whole)."""
+        if self.rows == 0:
+            raise InputError(
+                f"{where}: the profile has no rows (every part was empty); profile data with rows"
+            )
+        for name, col in self.columns.items():
+            if col.count == 0:
+                raise InputError(
+                    f"{where}: column {name!r} has no values in any part; fill it, or leave it out "
+                    f"with columns={{{name!r}: 'ignore'}}"
+                )
+
     def save(self, path: str | Path) -> str:
         """Write the profile as versioned JSON (gzip when the name ends in .gz); returns sha256.
 
@@ -145,6 +164,7 @@ class Profile:
         if not Path(path).is_dir() and not str(path).lower().endswith((".json", ".json.gz")):
             # As `profile -o`: under another name (ref.csv) the next scan takes it for data.
             raise InputError(f"{path}: a profile file is JSON; name it .json, or .json.gz to compress it")
+        self.refuse_unusable(str(path))
         return save_profile(self, Path(path))
 
     @classmethod
