@@ -19,7 +19,8 @@ _FIRST_LINES = re.compile(
     rb"|collapse-guard: (?:pass|warn|fail) \xe2\x80\x94 "  # GitHub report without annotations
 )
 # A GitHub report opens with workflow commands and always ends with its summary line.
-_GITHUB_FIRST = re.compile(rb"::(?:error|warning|notice) file=")
+# A multi-file check's annotations name no file, so they start with their title.
+_GITHUB_FIRST = re.compile(rb"::(?:error|warning|notice) (?:file|title)=")
 _GITHUB_LAST = re.compile(rb"collapse-guard: (?:pass|warn|fail) \xe2\x80\x94 [^\n]*\n?\Z")
 
 

@@ -70,10 +70,12 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_manifest_is_valid() -> None:
     from pre_commit.clientlib import load_manifest
 
-    (hook,) = load_manifest(str(MANIFEST))
+    hook, whole = load_manifest(str(MANIFEST))
     assert hook["id"] == "collapse-guard"
     assert hook["entry"] == "collapse-guard scan"
     assert hook["language"] == "python"
+    # pre-commit runs entry + args + file names: the `--` keeps a file named `-o.csv` a file.
+    assert hook["args"] == ["--"] and hook["pass_filenames"]
     import re
 
     files = re.compile(hook["files"])
@@ -81,6 +83,32 @@ def test_manifest_is_valid() -> None:
         assert files.search(name), name
     for name in ("README.md", "notes.txt", "package.json", "x.py", "reference.json.gz"):
         assert not files.search(name), name
+
+    assert whole["id"] == "collapse-guard-all"
+    assert whole["entry"] == "collapse-guard scan" and whole["language"] == "python"
+    assert not whole["pass_filenames"] and whole["require_serial"]
+    files = re.compile(whole["files"])
+    for name in ("a.csv", "c.parquet", "f.csv.gz", "data/reference.json.gz"):
+        assert files.search(name), name
+    for name in ("README.md", "package.json", "x.py"):
+        assert not files.search(name), name
+
+
+def test_documented_hook_args_end_with_double_dash() -> None:
+    """Every `args` the docs show for the per-file hook ends with `--` (user args replace the
+    manifest's), and the folder hook's name a folder after it."""
+    import re
+
+    for doc in (REPO / "docs" / "ci.md", MANIFEST):
+        text = doc.read_text(encoding="utf-8")
+        shown = re.findall(r"id: (collapse-guard(?:-all)?)\n\s*#?\s*args: (\[.*\])", text)
+        assert shown, doc
+        for hook_id, args in shown:
+            parsed = yaml.safe_load(args)
+            if hook_id == "collapse-guard":
+                assert parsed[-1] == "--", (doc, args)
+            else:
+                assert "--" in parsed and parsed.index("--") < len(parsed) - 1, (doc, args)
 
 
 def _hook_repo(tmp: Path, env: dict[str, str]) -> Path:
@@ -93,9 +121,10 @@ def _hook_repo(tmp: Path, env: dict[str, str]) -> Path:
     """
     repo = tmp / "hook-repo"
     repo.mkdir()
-    (hook,) = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    hook["language"] = "system"
-    (repo / ".pre-commit-hooks.yaml").write_text(yaml.safe_dump([hook]), encoding="utf-8")
+    hooks = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    for hook in hooks:
+        hook["language"] = "system"
+    (repo / ".pre-commit-hooks.yaml").write_text(yaml.safe_dump(hooks), encoding="utf-8")
     _git(repo, env, "init", "-q")
     _git(repo, env, "add", ".")
     _git(repo, env, "commit", "-q", "-m", "hook")
@@ -172,7 +201,7 @@ def test_user_config_with_args(tmp_path: Path, data: dict[str, Path]) -> None:
                     {
                         "id": "collapse-guard",
                         "language": "system",  # see _hook_repo: skips building the hook's own virtualenv
-                        "args": ["--reference", "reference.json.gz"],
+                        "args": ["--reference", "reference.json.gz", "--"],
                     }
                 ],
             }
@@ -255,3 +284,88 @@ def test_the_hook_takes_every_table_suffix_the_readers_read_and_no_prose() -> No
         assert pattern.search(f"data/part-1{suffix}"), f"the hook's files regex misses {suffix}"
     for suffix in sorted(prose):
         assert not pattern.search(f"docs/README{suffix}"), f"the hook's files regex takes {suffix}"
+
+
+def _rev(repo: Path, env: dict[str, str]) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, env=env, text=True, capture_output=True, check=True
+    ).stdout.strip()
+
+
+def _configure(project: Path, hook_repo: Path, env: dict[str, str], hooks: list[dict[str, object]]) -> None:
+    # `language: system`: see _hook_repo (skips building the hook's own virtualenv).
+    config = {
+        "repos": [
+            {
+                "repo": str(hook_repo),
+                "rev": _rev(hook_repo, env),
+                "hooks": [{**h, "language": "system"} for h in hooks],
+            }
+        ]
+    }
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+
+
+@needs_git
+def test_a_file_named_like_an_option_is_checked_as_a_file(tmp_path: Path, data: dict[str, Path]) -> None:
+    env = _env(tmp_path)
+    env.pop("COLLAPSE_GUARD_REFERENCE", None)
+    hook_repo = _hook_repo(tmp_path, env)
+    project = _project(tmp_path, env, data)
+    args = ["--reference", "reference.json.gz", "--"]
+    _configure(project, hook_repo, env, [{"id": "collapse-guard", "args": args}])
+    # At the repository's root pre-commit passes the bare name: without `--`, click would read
+    # `-o.csv` as `-o .csv` and write the report to a file named `.csv`.
+    shutil.copy(data["collapsed"], project / "-o.csv")
+    _git(
+        project,
+        env,
+        "add",
+        "--",
+        "-o.csv",
+        ".pre-commit-config.yaml",
+        "collapse-guard.toml",
+        "reference.json.gz",
+    )
+    result = _run([sys.executable, "-m", "pre_commit", "run", "--verbose"], project, env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "-o.csv" in result.stdout and "fail" in result.stdout
+    assert not (project / ".csv").exists()
+
+
+@needs_git
+def test_all_data_hook_runs_when_only_the_reference_changes(tmp_path: Path, data: dict[str, Path]) -> None:
+    env = _env(tmp_path)
+    env.pop("COLLAPSE_GUARD_REFERENCE", None)
+    hook_repo = _hook_repo(tmp_path, env)
+    project = _project(tmp_path, env, data)
+    (project / "data" / "reference.json.gz").write_bytes(data["ref"].read_bytes())
+    _configure(
+        project,
+        hook_repo,
+        env,
+        [
+            {"id": "collapse-guard", "args": ["--reference", "data/reference.json.gz", "--"]},
+            {"id": "collapse-guard-all", "args": ["--reference", "data/reference.json.gz", "--", "data/"]},
+        ],
+    )
+    shutil.copy(data["collapsed"], project / "data" / "collapsed.csv")
+    _git(project, env, "add", ".")
+    _git(project, env, "commit", "-q", "--no-verify", "-m", "data committed without the hook")
+
+    # A new reference (another sample of the same human data) and nothing else staged.
+    rng = np.random.default_rng(11)
+    fresh = project / "human2.csv"
+    pd.DataFrame({"income": rng.lognormal(10, 1, 3000).round(2)}).to_csv(fresh, index=False)
+    profile_files([fresh], config=Config()).save(project / "data" / "reference.json.gz")
+    fresh.unlink()
+    _git(project, env, "add", "data/reference.json.gz")
+    result = _run([sys.executable, "-m", "pre_commit", "run", "--verbose"], project, env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    # pre-commit's status lines: "collapse-guard....(no files to check)Skipped", "... Failed".
+    per_file, whole = (
+        line for line in result.stdout.splitlines() if line.startswith("collapse-guard") and "..." in line
+    )
+    assert "Skipped" in per_file  # no staged data file
+    assert "Failed" in whole
+    assert "data/collapsed.csv" in result.stdout  # the committed file, re-checked

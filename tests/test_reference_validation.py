@@ -327,7 +327,7 @@ def test_merged_and_pandas_built_profiles_load(workdir: Path) -> None:
     # unused categories, overflowing moments, a text-only profile
     cats = pd.Categorical(["a", "b", None, "a"] * 20, categories=["a", "b", "unused"])
     prof = _roundtrip(cg.profile(pd.DataFrame({"c": cats, "x": range(80)})), workdir / "unused.json")
-    assert categorical(prof, "c").counts["unused"] == 0
+    assert "unused" not in categorical(prof, "c").counts  # an unused level is not a category
     huge = pd.DataFrame({"v": [1.7e308] * 100 + [-1.7e308] * 100, "w": [0.1] * 200})
     prof = _roundtrip(cg.profile(huge), workdir / "huge.json")
     assert not np.isfinite(numeric(prof, "v").m2)

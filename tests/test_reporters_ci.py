@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 import xmlschema
 
 from collapse_guard.images import ImageMarkers, summarize_images
 from collapse_guard.reporters.github import GitHubReporter
 from collapse_guard.reporters.junit import JUnitReporter
-from collapse_guard.reporters.markdown import MarkdownReporter
+from collapse_guard.reporters.markdown import MarkdownReporter, render_markdown
 from collapse_guard.reporters.sarif import SarifReporter
 from collapse_guard.results import Finding, Measurement, Report, Status
 from collapse_guard.scan import FileResult, ScanReport
@@ -164,13 +166,17 @@ SCAN = ScanReport(
 )
 
 
+NO_REPO = "/nonexistent-collapse-guard-test"
+
+
 def _describe(check: str, metric: str) -> str:
     return f"{check}: {metric.replace('_', ' ')}"
 
 
 RENDERERS: dict[str, tuple[JUnitReporter | SarifReporter | GitHubReporter | MarkdownReporter, str]] = {
     "junit": (JUnitReporter(), "xml"),
-    "sarif": (SarifReporter(describe=_describe), "json"),
+    # A folder outside any git work tree, and no GITHUB_WORKSPACE: URIs stay as the paths given.
+    "sarif": (SarifReporter(describe=_describe, environ={}, cwd=NO_REPO), "json"),
     "github": (GitHubReporter(environ={}), "txt"),
     "markdown": (MarkdownReporter(), "md"),
 }
@@ -213,18 +219,19 @@ def test_junit_one_case_per_check_and_column() -> None:
 
     root = ET.fromstring(JUnitReporter().render(REPORT))
     cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
+    f = "data/batch 2024 ü.csv."
     assert set(cases) == {
-        ("diversity-loss", "comment"),
-        ("synthetic-contamination", "(table)"),
-        ("tail-shrinkage", "country"),
-        ("tail-shrinkage", "größe"),
-        ("my-plugin-check", "comment"),
+        (f + "diversity-loss", "comment"),
+        (f + "synthetic-contamination", "(table)"),
+        (f + "tail-shrinkage", "country"),
+        (f + "tail-shrinkage", "größe"),
+        (f + "my-plugin-check", "comment"),
     }
-    failure = cases[("tail-shrinkage", "größe")].find("failure")
+    failure = cases[(f + "tail-shrinkage", "größe")].find("failure")
     assert failure is not None and failure.get("message", "").startswith("p99 fell from 812 to 640")
     assert "\x07" not in failure.get("message", "")
-    assert cases[("my-plugin-check", "comment")].find("error") is not None
-    assert cases[("tail-shrinkage", "country")].find("skipped") is not None
+    assert cases[(f + "my-plugin-check", "comment")].find("error") is not None
+    assert cases[(f + "tail-shrinkage", "country")].find("skipped") is not None
     assert root.get("tests") == "5" and root.get("failures") == "1" and root.get("errors") == "1"
 
 
@@ -247,10 +254,10 @@ def test_sarif_validates_against_schema(sarif_validator: jsonschema.Draft7Valida
 
 
 def test_sarif_results_located_at_the_data_file() -> None:
-    log = json.loads(SarifReporter(describe=_describe).render(REPORT))
+    log = json.loads(SarifReporter(describe=_describe, environ={}, cwd=NO_REPO).render(REPORT))
     results = log["runs"][0]["results"]
-    assert [r["level"] for r in results] == ["warning", "note", "error", "error"]
-    loc = results[2]["locations"][0]
+    assert [r["level"] for r in results] == ["warning", "error", "error"]
+    loc = results[1]["locations"][0]
     assert loc["physicalLocation"]["artifactLocation"]["uri"] == "data/batch%202024%20%C3%BC.csv"
     assert loc["logicalLocations"] == [{"name": "größe", "kind": "member"}]
     rules = log["runs"][0]["tool"]["driver"]["rules"]
@@ -311,13 +318,368 @@ def test_markdown_escapes_table_cells() -> None:
     assert "not proven human" in scan_md
 
 
-def test_batch_of_several_files_is_located_at_each(sarif_validator: jsonschema.Draft7Validator) -> None:
+# ----- GitHub: which annotations survive the 10-per-step limit -------------------------------------
+
+
+def _file(path: str, findings: list[Finding], rows: int = 100) -> FileResult:
+    worst = {s.value for s in (f.status for f in findings)}
+    status = "fail" if worst & {"fail", "error"} else "warn" if "warn" in worst else "pass"
+    rep = Report(tuple(findings), status, {}, {"paths": [path], "rows": rows}, 0, "0.1.0")
+    return FileResult.from_report(rep, path=path)
+
+
+def _failing(path: str, rng: np.random.Generator, columns: int = 6, warns: int = 3) -> FileResult:
+    # Column failures far more significant than the table-level headline: the headline must
+    # still come first.
+    findings = [
+        _f("tail-shrinkage", f"c{i}", "upper_tail_mass_q99", Status.FAIL, f"c{i} lost its tail.", p_value=p)
+        for i, p in enumerate(rng.uniform(1e-12, 1e-6, columns))
+    ]
+    findings.append(
+        _f("synthetic-contamination", None, "synthetic_share", Status.FAIL, "40% synthetic.", p_value=0.01)
+    )
+    findings += [
+        _f("diversity-loss", f"w{i}", "distinct_2", Status.WARN, f"w{i} repeats.", p_value=p)
+        for i, p in enumerate(rng.uniform(0.001, 0.01, warns))
+    ]
+    findings.append(_f("tail-shrinkage", "n", "rare_category_coverage", Status.INSUFFICIENT, "too few rows."))
+    return _file(path, findings)
+
+
+def _scan_of(files: list[FileResult]) -> ScanReport:
+    return ScanReport(
+        root="data", files=tuple(files), status="fail", reference=None, seed=0, tool_version="0.1.0"
+    )
+
+
+def _lines(text: str, command: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(f"::{command} ")]
+
+
+def test_github_annotations_most_important_first_within_the_limit() -> None:
+    rng = np.random.default_rng(20240601)
+    files = [_failing(f"data/a_{i:02}.csv", rng) for i in range(12)]
+    passing = _file(
+        "data/b_pass.csv",
+        [
+            _f("tail-shrinkage", f"x{i}", "rare_token_share", Status.INSUFFICIENT, "no rare words.")
+            for i in range(5)
+        ],
+    )
+    unreadable = FileResult(
+        "data/zz_broken.csv", "error", "data/zz_broken.csv is not UTF-8.", kind="unreadable"
+    )
+    out = GitHubReporter(environ={}).render(_scan_of([*files, passing, unreadable]))
+    errors, warnings_, notices = (_lines(out, c) for c in ("error", "warning", "notice"))
+    assert len(errors) == 10 and len(warnings_) == 10 and len(notices) <= 10
+    # The unreadable file first, although its name sorts last; then one headline per file.
+    assert errors[0].startswith("::error file=data/zz_broken.csv,")
+    assert all(
+        "synthetic_share" in line and "(and 6 more errors for this file)" in line for line in errors[1:]
+    )
+    assert [line.split(",")[0] for line in errors[1:]] == [
+        f"::error file=data/a_{i:02}.csv" for i in range(9)
+    ]
+    assert not any("b_pass.csv" in line for line in out.splitlines())
+    # The closing notice counts what was left out and comes just before the summary line.
+    *_, pointer, last = out.splitlines()
+    assert pointer.startswith("::notice title=collapse-guard%3A more findings::")
+    # 12 files × 7 failures + 1 unreadable = 85 errors, 10 shown; 36 warnings, 10 shown;
+    # 12 insufficient-data notices of failing files, 9 shown (one slot kept for this notice).
+    assert "75 error, 26 warning and 3 notice annotations left out" in pointer
+    assert last.startswith("collapse-guard: fail — ")
+
+
+def test_github_annotations_fill_free_slots_by_importance() -> None:
+    rng = np.random.default_rng(7)
+    first, second = (
+        _failing("data/a.csv", rng, columns=7, warns=0),
+        _failing("data/b.csv", rng, columns=7, warns=0),
+    )
+    out = GitHubReporter(environ={}).render(_scan_of([first, second]))
+    errors = _lines(out, "error")
+    assert len(errors) == 10
+    a = [line for line in errors if "data/a.csv" in line]
+    b = [line for line in errors if "data/b.csv" in line]
+    assert len(a) == 8 and len(b) == 2 and "(and 6 more errors for this file)" in b[-1]
+    # Within a file: the table-level headline, then columns by adjusted p.
+    assert "synthetic_share" in a[0]
+    columns = [line.split("(")[1].split(")")[0] for line in a[1:]]
+    by_p = sorted(
+        (f for f in first.findings if f.column and f.status is Status.FAIL), key=lambda f: f.p_adjusted or 1
+    )
+    assert columns == [f.column for f in by_p]
+    assert out.splitlines()[-2].startswith(
+        "::notice title=collapse-guard%3A more findings::6 error annotations"
+    )
+
+
+def test_github_no_pointer_notice_when_everything_fits() -> None:
+    out = GitHubReporter(environ={}).render(REPORT)
+    assert "more findings" not in out
+
+
+# ----- GitHub: the job summary --------------------------------------------------------------------
+
+
+def test_github_summary_stays_under_the_limit(tmp_path: Path) -> None:
+    from collapse_guard.reporters.github import SUMMARY_LIMIT
+
+    rng = np.random.default_rng(3)
+    long = "the batch lost its tail; " * 12
+    files = [
+        _file(
+            f"data/f{i:03}.csv",
+            [
+                _f("tail-shrinkage", f"col{j}", "upper_tail_mass_q99", Status.FAIL, long, p_value=p)
+                for j, p in enumerate(rng.uniform(0, 1e-6, 40))
+            ],
+        )
+        for i in range(300)
+    ]
+    summary = tmp_path / "summary.md"
+    summary.write_text("x" * 50_000 + "\n", encoding="utf-8")  # an earlier command of the step
+    GitHubReporter(environ={"GITHUB_STEP_SUMMARY": str(summary)}).render(_scan_of(files))
+    size = summary.stat().st_size
+    assert 800 * 1024 < size <= SUMMARY_LIMIT < 1024 * 1024
+    text = summary.read_text(encoding="utf-8")
+    assert "## collapse-guard scan of `data`" in text and "| file | status | rows | reason |" in text
+    assert all(f"`data/f{i:03}.csv`" in text for i in range(300))  # the files table is whole
+    assert "more files with findings not shown; see the JSON report (`--format json`)." in text
+    assert text.rstrip().endswith("not shown; see the JSON report (`--format json`).")
+
+
+def test_markdown_limit_cuts_a_large_check_report() -> None:
+    findings = tuple(
+        _f("tail-shrinkage", f"c{i}", "upper_tail_mass_q99", Status.FAIL, "lost " * 30) for i in range(5000)
+    )
+    rep = Report(findings, "fail", {}, {"paths": ["big.csv"], "rows": 10}, 0, "0.1.0", notes=("a note.",))
+    md = render_markdown(rep, limit=50_000)
+    assert len(md.encode()) <= 50_000
+    assert md.startswith("## collapse-guard: ❌ fail") and "- a note." in md
+    assert "more findings not shown; see the JSON report" in md
+    assert render_markdown(rep) == MarkdownReporter().render(rep)  # no limit: everything
+
+
+def test_github_unwritable_summary_is_a_warning(tmp_path: Path) -> None:
+    from collapse_guard.errors import CollapseGuardWarning
+
+    path = tmp_path / "missing" / "summary.md"
+    with pytest.warns(CollapseGuardWarning, match="cannot write the job summary to .*summary.md"):
+        out = GitHubReporter(environ={"GITHUB_STEP_SUMMARY": str(path)}).render(REPORT)
+    assert out == GitHubReporter(environ={}).render(REPORT)
+
+
+def test_cli_unwritable_summary_keeps_the_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from collapse_guard.cli import main
+
+    data = tmp_path / "batch.csv"
+    rng = np.random.default_rng(5)
+    data.write_text("x\n" + "\n".join(f"{v:.3f}" for v in rng.normal(size=300)) + "\n", encoding="utf-8")
+    args = ["scan", str(data), "--format", "github", "--select", "tail-shrinkage"]
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    expected = main(args)
+    capsys.readouterr()
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "missing" / "summary.md"))
+    assert main(args) == expected
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert [line for line in err.splitlines() if "job summary" in line] == [
+        f"collapse-guard: warning: cannot write the job summary to {tmp_path}/missing/summary.md "
+        "(No such file or directory); the annotations are printed anyway"
+    ]
+
+
+# ----- JUnit: one identity per test case ----------------------------------------------------------
+
+
+def test_junit_cases_are_unique_and_stable_across_a_scan() -> None:
+    import xml.etree.ElementTree as ET
+
+    rng = np.random.default_rng(11)
+    scan = _scan_of([_failing(f"data/f{i}.csv", rng) for i in range(4)] + list(SCAN.files))
+    xml = JUnitReporter().render(scan)
+    ids = [(c.get("classname"), c.get("name")) for c in ET.fromstring(xml).iter("testcase")]
+    assert len(ids) == len(set(ids))
+    assert ("data/f0.csv.tail-shrinkage", "c0") in ids and (
+        "data/broken.parquet.collapse-guard",
+        "read",
+    ) in ids
+    assert JUnitReporter().render(scan) == xml
+
+
+# ----- a check of several files -------------------------------------------------------------------
+
+
+def test_batch_of_several_files(
+    sarif_validator: jsonschema.Draft7Validator, junit_schema: xmlschema.XMLSchema
+) -> None:
+    import xml.etree.ElementTree as ET
+
     rep = Report((FINDINGS[3],), "fail", {}, {"paths": ["a.csv", "b/c.csv"], "rows": 10}, 0, "0.1.0")
-    log = json.loads(SarifReporter(describe=_describe).render(rep))
+    log = json.loads(SarifReporter(describe=_describe, environ={}, cwd=NO_REPO).render(rep))
     assert not list(sarif_validator.iter_errors(log))
     (result,) = log["runs"][0]["results"]
     uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in result["locations"]]
     assert uris == ["a.csv", "b/c.csv"]
+    # GitHub: the finding describes both files together, so it is pinned on neither.
     (line, _summary) = GitHubReporter(environ={}).render(rep).splitlines()
-    assert line.startswith("::error file=a.csv,")
-    assert 'name="a.csv, b/c.csv"' in JUnitReporter().render(rep)
+    assert line.startswith("::error title=tail-shrinkage (größe)%3A upper_tail_mass_q99::p99 fell")
+    xml = JUnitReporter().render(rep)
+    junit_schema.validate(xml)
+    assert "a.csv, b/c.csv" not in xml
+    (suite,) = ET.fromstring(xml).iter("testsuite")
+    assert suite.get("name") == "batch of 2 files" and suite.get("file") is None
+    assert [p.get("value") for p in suite.iter("property") if p.get("name") == "path"] == ["a.csv", "b/c.csv"]
+    assert {c.get("classname") for c in suite.iter("testcase")} == {"tail-shrinkage"}
+
+
+# ----- SARIF for code scanning --------------------------------------------------------------------
+
+
+def _uris(log: dict[str, object]) -> list[str]:
+    results = log["runs"][0]["results"]  # type: ignore[index]
+    return [loc["physicalLocation"]["artifactLocation"]["uri"] for r in results for loc in r["locations"]]
+
+
+def test_sarif_uris_are_relative_to_the_repository_root(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "tools").mkdir()
+    inside = ScanReport(
+        root="../data",
+        files=(FileResult.from_report(REPORT, path="../data/x y.csv"),),
+        status="fail",
+        reference=None,
+        seed=0,
+        tool_version="0.1.0",
+    )
+    from_tools = json.loads(
+        SarifReporter(describe=_describe, environ={}, cwd=str(repo / "tools")).render(inside)
+    )
+    assert set(_uris(from_tools)) == {"data/x%20y.csv"}
+    # The same file by absolute path, from elsewhere: the same URI and the same fingerprints.
+    same = _file(str(repo / "data" / "x y.csv"), list(REPORT.findings))
+    absolute = json.loads(
+        SarifReporter(describe=_describe, environ={}, cwd=str(tmp_path)).render(_scan_of([same]))
+    )
+    assert set(_uris(absolute)) == {"data/x%20y.csv"}
+
+    def prints(log: dict[str, object]) -> list[str]:
+        return [r["partialFingerprints"]["collapseGuardFinding/v1"] for r in log["runs"][0]["results"]]  # type: ignore[index]
+
+    assert prints(absolute) == prints(from_tools)
+
+
+def test_sarif_uris_fall_back_to_the_workspace_then_as_given(tmp_path: Path) -> None:
+    work = tmp_path / "ws"
+    (work / "sub").mkdir(parents=True)
+    scan = _scan_of([_file("../data/a.csv", list(REPORT.findings))])
+    env = {"GITHUB_WORKSPACE": str(work)}
+    in_ws = json.loads(SarifReporter(describe=_describe, environ=env, cwd=str(work / "sub")).render(scan))
+    assert set(_uris(in_ws)) == {"data/a.csv"}
+    outside = json.loads(SarifReporter(describe=_describe, environ={}, cwd=str(work / "sub")).render(scan))
+    assert set(_uris(outside)) == {"../data/a.csv"}
+    absolute = _scan_of([_file(str(tmp_path / "elsewhere.csv"), list(REPORT.findings))])
+    log = json.loads(SarifReporter(describe=_describe, environ={}, cwd=str(work)).render(absolute))
+    assert set(_uris(log)) == {f"file://{tmp_path}/elsewhere.csv"}
+
+
+def test_sarif_code_scanning_details(sarif_validator: jsonschema.Draft7Validator) -> None:
+    scan = json.loads(SarifReporter(environ={}, cwd=NO_REPO).render(SCAN))  # installed checks describe
+    check = json.loads(SarifReporter(environ={}, cwd=NO_REPO).render(CLEAN))
+    for log in (scan, check):
+        assert not list(sarif_validator.iter_errors(log))
+    (run,) = scan["runs"]
+    assert run["automationDetails"] == {"id": "collapse-guard/scan/"}
+    assert check["runs"][0]["automationDetails"] == {"id": "collapse-guard/check/"}
+    # (b) insufficient data is a note among the notifications, not an alert.
+    assert all(r["level"] != "note" for r in run["results"])
+    (invocation,) = run["invocations"]
+    notes = [n for n in invocation["toolExecutionNotifications"] if n["level"] == "note"]
+    assert [n["associatedRule"]["id"] for n in notes] == ["tail-shrinkage/rare_category_coverage"]
+    # (c) built-in rules link to their check's page and say what the metric measures.
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    tail = rules["tail-shrinkage/upper_tail_mass_q99"]
+    assert tail["helpUri"].endswith("/blob/main/docs/checks/tail-shrinkage.md")
+    assert (
+        tail["fullDescription"]["text"]
+        and tail["shortDescription"]["text"] == "tail-shrinkage: upper tail mass q99"
+    )
+    assert "helpUri" not in rules["my-plugin-check/crash"]  # a plugin's check: no page of ours
+    # (d) an unreadable file makes the run unsuccessful and is named.
+    assert invocation["executionSuccessful"] is False
+    errors = [n for n in invocation["toolExecutionNotifications"] if n["level"] == "error"]
+    assert any(
+        n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "data/broken.parquet"
+        and "bad magic bytes" in n["message"]["text"]
+        for n in errors
+    )
+    assert check["runs"][0]["invocations"][0]["executionSuccessful"] is True
+    assert "toolExecutionNotifications" not in check["runs"][0]["invocations"][0]
+
+
+def test_sarif_help_pages_exist_at_the_project_url() -> None:
+    import tomllib
+
+    from collapse_guard.reporters.sarif import DOCS, HELP_PAGES
+
+    urls = tomllib.loads((HERE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
+    assert urls["Homepage"] + "/blob/main/docs/" == DOCS
+    for page in HELP_PAGES.values():
+        path, _, anchor = page.partition("#")
+        text = (HERE.parent / "docs" / path).read_text(encoding="utf-8")
+        if anchor:
+            headings = [
+                re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-")
+                for h in re.findall(r"^#+ (.+)$", text, re.M)
+            ]
+            assert anchor in headings, page
+    from collapse_guard.plugins import get_checks
+
+    documented = {p.stem for p in (HERE.parent / "docs" / "checks").glob("*.md")}
+    assert documented <= set(HELP_PAGES) and set(get_checks()) <= set(HELP_PAGES)
+
+
+# ----- Markdown -----------------------------------------------------------------------------------
+
+
+def test_markdown_escapes_pipes_only_in_tables() -> None:
+    rng = np.random.default_rng(1)
+    odd = _failing("data/pipe|name 100%.csv", rng)
+    tick = _failing("data/a`b.csv", rng)
+    md = render_markdown(_scan_of([odd, tick]))
+    assert "### `data/pipe|name 100%.csv`: ❌ fail" in md
+    assert "| `data/pipe\\|name 100%.csv` | ❌ fail |" in md
+    assert "### ``data/a`b.csv``: ❌ fail" in md
+
+
+def test_markdown_passing_files_get_no_detail_section() -> None:
+    passing = _file(
+        "data/ok.csv", [_f("tail-shrinkage", "x", "rare_token_share", Status.INSUFFICIENT, "no rare words.")]
+    )
+    warn = _file("data/warn.csv", [_f("diversity-loss", "w", "distinct_2", Status.WARN, "repeats.")])
+    md = render_markdown(_scan_of([passing, warn]))
+    assert "### `data/warn.csv`" in md and "### `data/ok.csv`" not in md
+    assert "| `data/ok.csv` | ✅ pass |" in md
+
+
+# ----- scan's text output -------------------------------------------------------------------------
+
+
+def test_scan_text_respects_columns_and_has_no_trailing_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    from collapse_guard.commands.scan import render_text
+
+    for columns, width in (("60", 60), ("", 120), ("wide", 120), ("0", 120), ("200", 200)):
+        monkeypatch.setenv("COLUMNS", columns)
+        text = render_text(SCAN)
+        lines = text.splitlines()
+        # The files table fits the width; finding lines are not wrapped (one finding, one line).
+        table = [line for line in lines if "│" in line or "━" in line]
+        assert table and max(len(line) for line in table) <= width, columns
+        assert max(len(line) for line in table) > width - 10 or width == 200, columns
+        assert not any(line.endswith(" ") for line in lines)
+    monkeypatch.setenv("COLUMNS", "60")
+    assert render_text(SCAN, width=100) != render_text(SCAN)

@@ -84,6 +84,15 @@ def test_every_plain_report_format_is_recognised_as_collapse_guards_own(tmp_path
             path = tmp_path / f"{fmt}{suffix}"
             path.write_text(reporters[fmt].render(report), encoding="utf-8")
             assert own_output_kind(path) == "collapse-guard report", path.name
+    # A multi-file check's annotations name no file: they start with their title.
+    both = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    for i, path in enumerate(both):
+        human_frame(3000, seed=7 + i)[["gauss"]].clip(-1, 1).to_csv(path, index=False)  # no tails
+    multi = cg.check_files(both, cg.profile(human_frame(1500)[["gauss"]]), select="tail-shrinkage")
+    github = reporters["github"].render(multi)
+    assert github.startswith("::") and "file=" not in github.splitlines()[0]
+    (tmp_path / "multi.txt").write_text(github, encoding="utf-8")
+    assert own_output_kind(tmp_path / "multi.txt") == "collapse-guard report"
     for text in ("collapse-guard is a tool\n", "## collapse-guards of the realm\n", "::notice file=x::y\n"):
         (tmp_path / "note.md").write_text(text)
         assert own_output_kind(tmp_path / "note.md") is None, text

@@ -7,6 +7,7 @@ a terminal, render the :class:`~collapse_guard.scan.ScanReport`, map it to an ex
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,15 +58,32 @@ def exit_code(scan: ScanReport, fail_on: str) -> int:
 
 
 def render_text(scan: ScanReport, verbose: bool = False, width: int | None = None) -> str:
-    """The scan for a terminal or a log: one line per file, then what needs attention."""
+    """The scan for a terminal or a log: one line per file, then what needs attention. ``width``
+    defaults to ``$COLUMNS`` (a pipe has no terminal to ask), else 120."""
     from rich.console import Console
 
     console = Console(
-        file=None, record=True, width=width or 120, force_terminal=False, color_system=None, soft_wrap=True
+        file=None,
+        record=True,
+        width=width or text_width(),
+        force_terminal=False,
+        color_system=None,
+        soft_wrap=True,
     )
     with console.capture() as capture:
         write_text(scan, console, verbose)
-    return capture.get()
+    # rich pads every table cell to the column's width; in a log or a file the trailing spaces
+    # are noise (and break diffs of saved reports).
+    return "\n".join(line.rstrip(" ") for line in capture.get().split("\n"))
+
+
+def text_width(default: int = 120) -> int:
+    """``$COLUMNS`` when it is a positive whole number, else ``default``."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return default
+    return columns if columns > 0 else default
 
 
 def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:

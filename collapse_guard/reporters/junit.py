@@ -3,9 +3,14 @@
 The output validates against the Jenkins xunit-plugin ``junit-10.xsd`` (the schema Jenkins,
 GitLab and Azure Pipelines read; pytest tests its own output against it). Mapping:
 
-- one ``<testsuite>`` per data file (a ``check`` run has one);
-- one ``<testcase>`` per (check, column); ``classname`` is the check, ``name`` the column
-  (``(table)`` for table-level findings);
+- one ``<testsuite>`` per data file (a ``check`` run has one; a batch of several files is one
+  suite named ``batch of N files`` listing each file as a ``path`` property, as its findings
+  describe the files together);
+- one ``<testcase>`` per (check, column); ``classname`` is ``FILE.CHECK`` (the check alone for a
+  batch of several files), ``name`` the column (``(table)`` for table-level findings). CI
+  systems key a test's history on (classname, name), so the file must be in it: otherwise the
+  cases of every file of a scan would be one test. Jenkins splits the classname at its last dot,
+  which shows the file as the package and the check as the class;
 - a failed finding gives ``<failure>``, a crashed check ``<error>``, a test that could not be run
   on this batch size ``<skipped>``; warnings pass and are listed in ``<system-out>``;
 - a file that could not be read gives one ``<error>`` test case named ``read``.
@@ -59,9 +64,15 @@ class JUnitReporter:
 
 
 def _suite(fr: FileResult, version: str) -> ET.Element:
-    suite = ET.Element("testsuite", name=fr.path, file=fr.path)
+    if len(fr.locations) == 1:
+        suite = ET.Element("testsuite", name=fr.path, file=fr.path)
+    else:
+        suite = ET.Element("testsuite", name=f"batch of {len(fr.locations)} files")
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="collapse-guard.version", value=version)
+    if len(fr.locations) > 1:
+        for path in fr.locations:
+            ET.SubElement(props, "property", name="path", value=path)
     ET.SubElement(props, "property", name="status", value=fr.status)
     if fr.rows is not None:
         ET.SubElement(props, "property", name="rows", value=str(fr.rows))
@@ -77,13 +88,14 @@ def _suite(fr: FileResult, version: str) -> ET.Element:
 
 
 def _cases(fr: FileResult) -> Iterable[ET.Element]:
+    prefix = f"{fr.path}." if len(fr.locations) == 1 else ""
     if fr.kind == "unreadable" or (fr.status == "error" and not fr.findings):
-        case = ET.Element("testcase", classname="collapse-guard", name="read", time="0")
+        case = ET.Element("testcase", classname=f"{prefix}collapse-guard", name="read", time="0")
         ET.SubElement(case, "error", type="InputError", message=fr.reason).text = fr.reason
         yield case
         return
     if fr.kind == "image":
-        case = ET.Element("testcase", classname="image-provenance", name="(image)", time="0")
+        case = ET.Element("testcase", classname=f"{prefix}image-provenance", name="(image)", time="0")
         if fr.status in ("fail", "warn"):
             tag = "failure" if fr.status == "fail" else "system-out"
             el = ET.SubElement(case, tag)
@@ -98,11 +110,11 @@ def _cases(fr: FileResult) -> Iterable[ET.Element]:
         return (f.check, f.column or "")
 
     for (check, column), group in groupby(sorted(fr.findings, key=key), key=key):
-        yield _case(check, column, list(group))
+        yield _case(prefix + check, column, list(group))
 
 
-def _case(check: str, column: str, findings: list[Finding]) -> ET.Element:
-    case = ET.Element("testcase", classname=check, name=column or "(table)", time="0")
+def _case(classname: str, column: str, findings: list[Finding]) -> ET.Element:
+    case = ET.Element("testcase", classname=classname, name=column or "(table)", time="0")
     worst = min(findings, key=lambda f: _RANK[f.status])
     lines = [_line(f) for f in findings]
     if worst.status in (Status.FAIL, Status.ERROR):

@@ -3,10 +3,15 @@
 Findings that need attention come first as a table; passing findings are folded into a
 ``<details>`` block so a clean run stays short. A scan adds a table of files and the image
 marker counts.
+
+``limit`` caps the size in bytes of UTF-8 (GitHub drops a job summary over 1 MiB whole): the
+heading, the summary line, the images and notes always stay, then table rows are added in order
+of importance while they fit, and a line says how many were left out.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -32,11 +37,13 @@ NO_MARKER_NOTE = (
 )
 
 
-def render_markdown(report: Report | ScanReport) -> str:
-    """The Markdown summary of a report or a scan."""
+def render_markdown(report: Report | ScanReport, limit: int | None = None) -> str:
+    """The Markdown summary of a report or a scan, at most ``limit`` bytes of UTF-8 when given
+    (and the parts that are always kept fit)."""
+    budget = Budget(limit)
     if isinstance(report, ScanReport):
-        return _scan(report)
-    return _report(report)
+        return _scan(report, budget)
+    return _report(report, budget)
 
 
 class MarkdownReporter:
@@ -50,70 +57,131 @@ class MarkdownReporter:
         return render_markdown(report)
 
 
-def _report(report: Report) -> str:
+def _report(report: Report, budget: Budget) -> str:
     fr = FileResult.from_report(report)
-    lines = [f"## collapse-guard: {ICON[report.status]}", "", _header(report, fr), ""]
-    lines += _findings_block(fr.findings)
-    lines += _notes(report.notes)
-    return "\n".join(lines).rstrip() + "\n"
+    head = [f"## collapse-guard: {ICON[report.status]}", "", _header(report, fr), ""]
+    tail = _notes(report.notes)
+    budget.reserve(head, tail, _OMISSIONS)
+    return _joined([*head, *_findings_block(fr.findings, budget), *tail])
 
 
-def _scan(scan: ScanReport) -> str:
-    lines = [f"## collapse-guard scan of `{scan.root}`: {ICON[scan.status]}", ""]
+def _scan(scan: ScanReport, budget: Budget) -> str:
+    head = [f"## collapse-guard scan of {_code(scan.root)}: {ICON[scan.status]}", ""]
     ref = (
-        f"reference `{scan.reference.get('path', '?')}`"
+        f"reference {_code(str(scan.reference.get('path', '?')))}"
         if scan.reference is not None
         else "no reference (reference-free checks only)"
     )
-    lines += [f"{scan.summary_sentence()} · {ref} · collapse-guard {scan.tool_version}", ""]
-    if scan.files:
-        lines += ["| file | status | rows | reason |", "|---|---|---:|---|"]
-        ordered = sorted(scan.files, key=lambda f: (_ORDER.get(f.status, 9), f.path))
-        for f in ordered:
-            rows = "" if f.rows is None else f"{f.rows:,}"
-            lines.append(f"| `{_cell(one_line(f.path))}` | {ICON[f.status]} | {rows} | {_cell(f.reason)} |")
-        lines.append("")
-    for f in sorted(scan.files, key=lambda f: f.path):
-        bad = [x for x in f.findings if x.status is not Status.PASS]
-        if bad:
-            lines += [f"### `{_cell(one_line(f.path))}`: {ICON[f.status]}", ""]
-            lines += _table(bad)
-            lines.append("")
+    head += [f"{scan.summary_sentence()} · {ref} · collapse-guard {scan.tool_version}", ""]
+    tail: list[str] = []
     if scan.images is not None and (scan.images.images or scan.images.unreadable):
-        lines += _images(scan)
+        tail += _images(scan)
     if scan.skipped:
         skipped = ", ".join(f"{n} {why}" for why, n in sorted(scan.skipped.items()))
-        lines += [f"Skipped: {skipped}.", ""]
-    lines += _notes(scan.notes)
+        tail += [f"Skipped: {skipped}.", ""]
+    tail += _notes(scan.notes)
+    budget.reserve(head, tail, _OMISSIONS)
+    ordered = sorted(scan.files, key=lambda f: (_ORDER.get(f.status, 9), f.path))
+    body: list[str] = []
+    if ordered:
+        rows = [
+            f"| {_code(f.path, cell=True)} | {ICON[f.status]} | "
+            f"{'' if f.rows is None else f'{f.rows:,}'} | {_cell(f.reason)} |"
+            for f in ordered
+        ]
+        body += budget.rows(["| file | status | rows | reason |", "|---|---|---:|---|"], rows, "files")
+        body.append("")
+    # Details for the files that need attention, worst first (the order the budget keeps them
+    # in); a passing file's only non-passing findings are insufficient-data, which its reason
+    # in the table already sums up.
+    detailed = [f for f in ordered if f.status in ("error", "fail", "warn") and _bad(f.findings)]
+    for n, f in enumerate(detailed):
+        heading = [f"### {_code(f.path)}: {ICON[f.status]}", ""]
+        table = _table(_bad(f.findings))
+        if not budget.take([*heading, *table[:3]]):
+            left = len(detailed) - n
+            body += [f"… {left} more file{'s' if left > 1 else ''} with findings not shown; {_SEE_JSON}", ""]
+            break
+        body += [*heading, *table[:3], *budget.rows([], table[3:], "findings"), ""]
+    return _joined([*head, *body, *tail])
+
+
+def _bad(findings: Iterable[Finding]) -> list[Finding]:
+    return [x for x in findings if x.status is not Status.PASS]
+
+
+def _joined(lines: list[str]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+_SEE_JSON = "see the JSON report (`--format json`)."
+# Room kept for the "… N more … not shown" lines (at most three, with their blank lines).
+_OMISSIONS = ["", "x" * 120] * 3
+
+
+class Budget:
+    """Bytes of UTF-8 left for a document (``None``: no limit), spent line by line."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.left = math.inf if limit is None else limit
+
+    @staticmethod
+    def cost(lines: Iterable[str]) -> int:
+        return sum(len(line.encode("utf-8", "replace")) + 1 for line in lines)
+
+    def reserve(self, *parts: list[str]) -> None:
+        """Set aside room for lines that are always written (they may overdraw)."""
+        self.left -= sum(self.cost(p) for p in parts)
+
+    def take(self, lines: list[str]) -> bool:
+        cost = self.cost(lines)
+        if cost > self.left:
+            return False
+        self.left -= cost
+        return True
+
+    def rows(self, header: list[str], rows: list[str], what: str) -> list[str]:
+        """``header`` and the leading ``rows`` that fit, then a line counting the rest."""
+        if not self.take(header):
+            return [f"… {len(rows)} {what} not shown; {_SEE_JSON}"] if rows else []
+        kept = [*header]
+        for n, row in enumerate(rows):
+            if not self.take([row]):
+                return [*kept, "", f"… {len(rows) - n} more {what} not shown; {_SEE_JSON}"]
+            kept.append(row)
+        return kept
+
+
 def _header(report: Report, fr: FileResult) -> str:
-    parts = [f"`{_cell(one_line(fr.path))}`"]
+    parts = [_code(fr.path)]
     if fr.rows is not None:
         parts.append(f"{fr.rows:,} rows")
     ref: Mapping[str, Any] = report.reference or {}
     if ref.get("path"):
         sha = str(ref.get("sha256") or "")[:12]
-        parts.append(f"reference `{ref['path']}`" + (f" (sha256 {sha}…)" if sha else ""))
+        parts.append(f"reference {_code(str(ref['path']))}" + (f" (sha256 {sha}…)" if sha else ""))
     parts.append(f"collapse-guard {report.tool_version}, seed {report.seed}")
     counts = {s.value: sum(1 for f in report.findings if f.status is s) for s in Status}
     parts.append(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings")
     return " · ".join(parts)
 
 
-def _findings_block(findings: Iterable[Finding]) -> list[str]:
+def _findings_block(findings: Iterable[Finding], budget: Budget) -> list[str]:
     findings = list(findings)
-    bad = [f for f in findings if f.status is not Status.PASS]
+    bad = _bad(findings)
     good = [f for f in findings if f.status is Status.PASS]
     lines: list[str] = []
     if bad:
-        lines += [*_table(bad), ""]
+        table = _table(bad)
+        lines += [*budget.rows(table[:2], table[2:], "findings"), ""]
     elif findings:
         lines += ["Nothing needs attention.", ""]
     if good:
-        lines += [f"<details><summary>{len(good)} findings passed</summary>", ""]
-        lines += [*_table(good), "", "</details>", ""]
+        table = _table(good)
+        opening = [f"<details><summary>{len(good)} findings passed</summary>", ""]
+        closing = ["", "</details>", ""]
+        if budget.take([*opening, *closing]):
+            lines += [*opening, *budget.rows(table[:2], table[2:], "passing findings"), *closing]
     return lines
 
 
@@ -154,7 +222,7 @@ def _images(scan: ScanReport) -> list[str]:
 
 def _notes(notes: Iterable[str]) -> list[str]:
     notes = list(notes)
-    return ["**Notes**", "", *[f"- {_cell(n)}" for n in notes], ""] if notes else []
+    return ["**Notes**", "", *[f"- {_text(n)}" for n in notes], ""] if notes else []
 
 
 def _num(x: float | None) -> str:
@@ -165,9 +233,26 @@ def _num(x: float | None) -> str:
     return f"{x:.3g}"
 
 
+def _text(text: str) -> str:
+    """``text`` on one line of Markdown outside a table."""
+    return _CONTROL.sub("\ufffd", " ".join(str(text).split()))
+
+
 def _cell(text: str) -> str:
-    text = _CONTROL.sub("\ufffd", " ".join(str(text).split()))
-    return text.replace("|", "\\|")
+    """``text`` in a table cell: GFM splits cells at every ``|``, even in a code span, unless
+    escaped; outside a table the backslash would show (so only table cells escape it)."""
+    return _text(text).replace("|", "\\|")
+
+
+def _code(text: str, cell: bool = False) -> str:
+    """``text`` (a path or name, quoted verbatim) as a code span: fenced by one more backtick
+    than its longest run of them, padded when it starts or ends with a backtick or space."""
+    text = one_line(text)
+    runs = [len(r) for r in re.findall("`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    if text[:1] in ("`", " ") or text[-1:] in ("`", " "):
+        text = f" {text} "
+    return f"{fence}{text.replace('|', chr(92) + '|') if cell else text}{fence}"
 
 
 @hookimpl
