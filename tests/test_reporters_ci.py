@@ -587,6 +587,45 @@ def test_sarif_uris_fall_back_to_the_workspace_then_as_given(tmp_path: Path) -> 
     assert set(_uris(log)) == {f"file://{tmp_path}/elsewhere.csv"}
 
 
+def test_sarif_nested_repositories_and_non_utf8_names(tmp_path: Path) -> None:
+    outer = tmp_path / "repo"
+    (outer / ".git").mkdir(parents=True)
+    (outer / "vendor" / "ext" / ".git").mkdir(parents=True)  # a vendored clone or submodule
+    nested = _scan_of([_file(str(outer / "vendor/ext/data/x.csv"), list(REPORT.findings))])
+    top = _scan_of([_file(str(outer / "data/x.csv"), list(REPORT.findings))])
+    for env in ({}, {"GITHUB_WORKSPACE": str(outer)}):
+        log = json.loads(SarifReporter(describe=_describe, environ=env, cwd=str(tmp_path)).render(nested))
+        assert set(_uris(log)) == {"vendor/ext/data/x.csv"}, env
+        other = json.loads(SarifReporter(describe=_describe, environ=env, cwd=str(tmp_path)).render(top))
+        prints = {r["partialFingerprints"]["collapseGuardFinding/v1"] for r in log["runs"][0]["results"]}
+        assert prints.isdisjoint(
+            r["partialFingerprints"]["collapseGuardFinding/v1"] for r in other["runs"][0]["results"]
+        )
+    # A file name that is not UTF-8 (os.fsdecode gives lone surrogates) is percent-encoded.
+    odd = _scan_of([_file(os.fsdecode(b"data/caf\xe9.csv"), list(REPORT.findings))])
+    log = json.loads(SarifReporter(describe=_describe, environ={}, cwd=NO_REPO).render(odd))
+    assert set(_uris(log)) == {"data/caf%E9.csv"}
+
+
+def test_sarif_notifications_name_rules_of_the_run() -> None:
+    log = json.loads(SarifReporter(environ={}, cwd=NO_REPO).render(SCAN))
+    (run,) = log["runs"]
+    rules = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert notes and all(n["associatedRule"]["id"] in rules for n in notes if "associatedRule" in n)
+
+
+def test_github_summary_near_the_limit_is_left_alone(tmp_path: Path) -> None:
+    from collapse_guard.errors import CollapseGuardWarning
+    from collapse_guard.reporters.github import GITHUB_SUMMARY_MAX
+
+    summary = tmp_path / "summary.md"
+    summary.write_bytes(b"x" * (GITHUB_SUMMARY_MAX - 200))  # other commands of the step
+    with pytest.warns(CollapseGuardWarning, match="near GitHub's limit"):
+        GitHubReporter(environ={"GITHUB_STEP_SUMMARY": str(summary)}).render(REPORT)
+    assert summary.stat().st_size == GITHUB_SUMMARY_MAX - 200
+
+
 def test_sarif_code_scanning_details(sarif_validator: jsonschema.Draft7Validator) -> None:
     scan = json.loads(SarifReporter(environ={}, cwd=NO_REPO).render(SCAN))  # installed checks describe
     check = json.loads(SarifReporter(environ={}, cwd=NO_REPO).render(CLEAN))
@@ -672,7 +711,8 @@ def test_markdown_passing_files_get_no_detail_section() -> None:
 def test_scan_text_respects_columns_and_has_no_trailing_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
     from collapse_guard.commands.scan import render_text
 
-    for columns, width in (("60", 60), ("", 120), ("wide", 120), ("0", 120), ("200", 200)):
+    # Below 80 columns the table cannot show a path and a status ("e…"): 80 is the least.
+    for columns, width in (("20", 80), ("90", 90), ("", 120), ("wide", 120), ("0", 120), ("200", 200)):
         monkeypatch.setenv("COLUMNS", columns)
         text = render_text(SCAN)
         lines = text.splitlines()

@@ -77,13 +77,18 @@ def render_text(scan: ScanReport, verbose: bool = False, width: int | None = Non
     return "\n".join(line.rstrip(" ") for line in capture.get().split("\n"))
 
 
+#: Below this the files table cannot show a path and a status (COLUMNS=20 printed "e…").
+MIN_TEXT_WIDTH = 80
+
+
 def text_width(default: int = 120) -> int:
-    """``$COLUMNS`` when it is a positive whole number, else ``default``."""
+    """``$COLUMNS`` when it is a positive whole number (at least ``MIN_TEXT_WIDTH``), else
+    ``default``."""
     try:
         columns = int(os.environ.get("COLUMNS", ""))
     except ValueError:
         return default
-    return columns if columns > 0 else default
+    return max(columns, MIN_TEXT_WIDTH) if columns > 0 else default
 
 
 def write_text(scan: ScanReport, console: Any, verbose: bool = False) -> None:

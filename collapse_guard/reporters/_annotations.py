@@ -56,7 +56,9 @@ def select(files: Iterable[FileResult]) -> tuple[list[Annotation], dict[str, int
                 shown[key] = per_file[key[0]][key[1]]
             if kept and len(kept) < len(q):
                 last = kept[-1]
-                more = f" (and {len(q) - len(kept)} more {_PLURAL[command]} for this file)"
+                left = len(q) - len(kept)
+                kind = _PLURAL[command] if left > 1 else command
+                more = f" (and {left} more {kind} for this file)"
                 shown[last] = replace(shown[last], message=shown[last].message + more)
         if total > len(picked):
             left_out[command] = total - len(picked)

@@ -14,29 +14,36 @@ from urllib.parse import quote
 
 def artifact_uri(path: str, cwd: str, environ: Mapping[str, str]) -> dict[str, str]:
     """The ``artifactLocation`` of ``path`` (as given, relative to ``cwd`` or absolute):
-    relative to the root of its git work tree, else to ``$GITHUB_WORKSPACE`` (a checkout made
-    without git has no ``.git``), else as given (an absolute path as a ``file://`` URI)."""
+    relative to ``$GITHUB_WORKSPACE`` (the checkout code scanning resolves against) when it holds
+    the file, else to the outermost git work tree above it (a vendored clone or submodule inside
+    a repository is not the root: its ``data/x.csv`` would match the outer repository's), else as
+    given (an absolute path as a ``file://`` URI)."""
     absolute = os.path.normpath(os.path.join(cwd, path))
-    for root in (git_root(os.path.dirname(absolute)), environ.get("GITHUB_WORKSPACE")):
+    for root in (environ.get("GITHUB_WORKSPACE"), git_root(os.path.dirname(absolute))):
         relative = _inside(absolute, root) if root else None
         if relative is not None:
-            return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
+            return {"uri": _quote(relative), "uriBaseId": "%SRCROOT%"}
     if os.path.isabs(path):
-        return {"uri": "file://" + quote(path.replace(os.sep, "/"))}
-    return {"uri": quote(path.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + _quote(path.replace(os.sep, "/"))}
+    return {"uri": _quote(path.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+
+
+def _quote(path: str) -> str:
+    # surrogateescape: a file name that is not UTF-8 keeps its own bytes, percent-encoded.
+    return quote(path, errors="surrogateescape")
 
 
 def git_root(start: str) -> str | None:
-    """The nearest folder at or above ``start`` holding a ``.git`` entry (a folder, or the file
+    """The outermost folder at or above ``start`` holding a ``.git`` entry (a folder, or the file
     of a worktree or submodule). Looked up on disk rather than by running git: no subprocess in
     a reporter, and a report renders the same without git installed."""
-    folder = start
+    found, folder = None, start
     while True:
         if os.path.lexists(os.path.join(folder, ".git")):
-            return folder
+            found = folder
         parent = os.path.dirname(folder)
         if parent == folder:
-            return None
+            return found
         folder = parent
 
 

@@ -30,6 +30,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # GitHub drops a whole step summary over 1 MiB; what other commands of the same step appended
 # counts too, and the margin leaves room for a closing line after ours.
 SUMMARY_LIMIT = 900 * 1024
+#: GitHub's own limit for a step's summary file: above it the whole file is dropped.
+GITHUB_SUMMARY_MAX = 1024 * 1024
 
 
 class GitHubReporter:
@@ -62,6 +64,10 @@ def _write_summary(path: str, report: Report | ScanReport) -> None:
     try:
         used = os.path.getsize(path) if os.path.exists(path) else 0
         text = render_markdown(report, limit=max(SUMMARY_LIMIT - used - 1, 0)) + "\n"
+        if used + len(text.encode("utf-8")) > GITHUB_SUMMARY_MAX:
+            # Even the heading would push the step's summary past GitHub's limit, which drops
+            # the whole file (other steps' parts too).
+            raise OSError(0, f"the file already holds {used:,} bytes, near GitHub's limit")
         # Appending is the documented contract: other steps' summaries share the file.
         with open(path, "a", encoding="utf-8", errors="replace") as fh:
             fh.write(text)

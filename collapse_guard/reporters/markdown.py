@@ -147,7 +147,9 @@ class Budget:
         kept = [*header]
         for n, row in enumerate(rows):
             if not self.take([row]):
-                return [*kept, "", f"… {len(rows) - n} more {what} not shown; {_SEE_JSON}"]
+                left = len(rows) - n
+                noun = what[:-1] if left == 1 and what.endswith("s") else what
+                return [*kept, "", f"… {left} more {noun} not shown; {_SEE_JSON}"]
             kept.append(row)
         return kept
 

@@ -155,6 +155,8 @@ class _Findings:
         for f in fr.findings:
             rule_id = f"{f.check}/{f.metric}"
             if f.status is Status.INSUFFICIENT or f.status is Status.ERROR:
+                # A notification's associatedRule must name a rule of the run (SARIF 3.52).
+                rules.setdefault(rule_id, _rule(rule_id, self._describe(f.check, f.metric), f.check))
                 level = "note" if f.status is Status.INSUFFICIENT else "error"
                 note = self._notification(level, f.display_message(), fr.locations, f.column, rule_id)
                 note["properties"] = _properties(f)  # the reason, as a result would carry it
@@ -204,7 +206,10 @@ class _Findings:
             "message": {"text": message or rule_id},
             "locations": self._locations(paths, column),
             "partialFingerprints": {
-                "collapseGuardFinding/v1": hashlib.sha256(identity.encode()).hexdigest()[:32]
+                # surrogateescape: a file name that is not UTF-8 (bytes the OS handed over as-is)
+                "collapseGuardFinding/v1": hashlib.sha256(
+                    identity.encode("utf-8", "surrogateescape")
+                ).hexdigest()[:32]
             },
         }
 
