@@ -125,3 +125,9 @@ def test_a_table_with_no_profilable_column_names_at_most_eight_reasons() -> None
     message = str(caught.value)
     assert "'id_7'" in message and "'id_8'" not in message
     assert "... and 12 more" in message and "\n" not in message
+
+
+def test_an_empty_dataframe_gets_the_python_fix() -> None:
+    fix = r"^the data: no data rows; pass a DataFrame with rows \(or .*part=True"
+    with pytest.raises(cg.InputError, match=fix):
+        cg.profile(pd.DataFrame({"x": []}))

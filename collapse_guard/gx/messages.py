@@ -35,7 +35,10 @@ _REWRITES: list[tuple[re.Pattern[str], object]] = [
         "pass as reference= the file written by `collapse-guard profile`",
     ),
     (
-        re.compile(r"no data rows \(empty or header-only\); give a file with rows"),
+        re.compile(
+            r"no data rows(?: \(empty or header-only\); give a file with rows|; pass a DataFrame with "
+            r"rows \(or profile it with part=True when it is one part of data to be merged\))"
+        ),
         "no rows; check the batch definition (an empty DataFrame, or a row_condition that kept nothing)",
     ),
     (re.compile(r"^the data: "), "the batch: "),

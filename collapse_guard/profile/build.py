@@ -501,6 +501,11 @@ class _Builder:
             if part:  # an empty partition: merging it changes nothing (Profile.merge)
                 empty = np.zeros(0, dtype=np.uint64)
                 return Profile(0, {}, None, empty, settings=self.settings, source=list(self.paths))
+            if not self.paths:  # a DataFrame (Python API, GX): no file to fix
+                raise InputError(
+                    "the data: no data rows; pass a DataFrame with rows (or profile it with "
+                    "part=True when it is one part of data to be merged)"
+                )
             raise InputError(f"{where}: no data rows (empty or header-only); give a file with rows")
         assert self.columns is not None
         columns: dict[str, ColumnProfile] = {}
