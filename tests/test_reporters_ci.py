@@ -461,6 +461,16 @@ def test_markdown_limit_cuts_a_large_check_report() -> None:
     assert render_markdown(rep) == MarkdownReporter().render(rep)  # no limit: everything
 
 
+def test_markdown_limit_holds_when_many_tables_are_cut() -> None:
+    # Each file's table is cut after one short row, so each adds its own "… N more" line: those
+    # lines are paid for, not only the three the budget sets aside at the start.
+    short = _f("tail-shrinkage", "a", "upper_tail_mass_q99", Status.FAIL, "x", p_value=1e-9)
+    long = _f("tail-shrinkage", "b", "upper_tail_mass_q99", Status.FAIL, "y" * 3000, p_value=1e-8)
+    scan = _scan_of([_file(f"f{i}.csv", [short, long]) for i in range(12)])
+    for limit in range(500, 6000, 7):
+        assert len(render_markdown(scan, limit=limit).encode()) <= limit, limit
+
+
 def test_github_unwritable_summary_is_a_warning(tmp_path: Path) -> None:
     from collapse_guard.errors import CollapseGuardWarning
 

@@ -133,25 +133,32 @@ class Budget:
         """Set aside room for lines that are always written (they may overdraw)."""
         self.left -= sum(self.cost(p) for p in parts)
 
-    def take(self, lines: list[str]) -> bool:
+    def take(self, lines: list[str], spare: int = 0) -> bool:
+        """Spend the lines' bytes if they fit with ``spare`` bytes still left over."""
         cost = self.cost(lines)
-        if cost > self.left:
+        if cost + spare > self.left:
             return False
         self.left -= cost
         return True
 
     def rows(self, header: list[str], rows: list[str], what: str) -> list[str]:
-        """``header`` and the leading ``rows`` that fit, then a line counting the rest."""
-        if not self.take(header):
-            return [f"… {len(rows)} {what} not shown; {_SEE_JSON}"] if rows else []
+        """``header`` and the leading ``rows`` that fit, then a line counting the rest (paid for
+        from the spare each row leaves, so many cut tables stay within the limit)."""
+        spare = self.cost(_OMISSIONS[:2]) if rows else 0
+        if not self.take(header, spare):
+            return self._omitted([f"… {len(rows)} {what} not shown; {_SEE_JSON}"]) if rows else []
         kept = [*header]
         for n, row in enumerate(rows):
-            if not self.take([row]):
+            if not self.take([row], spare):
                 left = len(rows) - n
                 noun = what[:-1] if left == 1 and what.endswith("s") else what
-                return [*kept, "", f"… {left} more {noun} not shown; {_SEE_JSON}"]
+                return [*kept, *self._omitted(["", f"… {left} more {noun} not shown; {_SEE_JSON}"])]
             kept.append(row)
         return kept
+
+    def _omitted(self, lines: list[str]) -> list[str]:
+        self.left -= self.cost(lines)
+        return lines
 
 
 def _header(report: Report, fr: FileResult) -> str:
