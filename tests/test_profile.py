@@ -454,6 +454,10 @@ def test_partitions_with_an_empty_part_and_a_column_missing_in_one_part_merge() 
         empty_x.save(Path("unused.json"))
     with pytest.raises(InputError, match="every part was empty"):
         profiles[1].save(Path("unused.json"))
+    # Merging an empty part into a loaded profile gives a new profile, not that file.
+    loaded = cg.profile(whole)
+    loaded.sha256, loaded.path = "f" * 64, "reference.json"
+    assert loaded.merge(profiles[1]).sha256 is None and profiles[1].merge(loaded).path is None
 
 
 def expected_counts(values: pd.Series) -> dict[str, int]:

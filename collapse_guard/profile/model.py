@@ -83,7 +83,9 @@ class Profile:
                 "the merged profile would be neither; keep them apart"
             )
         if other.rows == 0 or self.rows == 0:  # an empty part (cg.profile(..., part=True))
-            return replace(self if other.rows == 0 else other, source=self.source + other.source)
+            full = self if other.rows == 0 else other
+            # A new profile: not the file the full part was loaded from (its hash covers its source).
+            return replace(full, source=self.source + other.source, sha256=None, path=None)
         mine, theirs = self.kinds(), other.kinds()
         if mine != theirs:
             names = sorted(set(mine) | set(theirs), key=str)
