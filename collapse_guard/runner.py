@@ -137,7 +137,7 @@ def run_checks(
     findings.sort(key=lambda f: (f.check, f.column or "", f.metric))
     ref_info: dict[str, str | int | None] = {"path": None, "sha256": None, "rows": None}
     if reference is not None:
-        ref_info = {"path": reference.path, "sha256": reference.sha256, "rows": reference.rows}
+        ref_info = {"path": reference.path, "sha256": reference.content_hash(), "rows": reference.rows}
     notes = tuple(f"column {c!r} skipped: {why}" for c, why in sorted(batch.skipped.items()))
     return Report(
         findings=tuple(findings),

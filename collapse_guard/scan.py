@@ -593,7 +593,7 @@ def scan_paths(
     results.sort(key=lambda r: r.path)
     ref_info = None
     if reference is not None:
-        ref_info = {"path": reference.path, "sha256": reference.sha256, "rows": reference.rows}
+        ref_info = {"path": reference.path, "sha256": reference.content_hash(), "rows": reference.rows}
     notes = []
     if reference is None:
         notes.append(

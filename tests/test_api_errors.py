@@ -131,3 +131,14 @@ def test_an_empty_dataframe_gets_the_python_fix() -> None:
     fix = r"^the data: no data rows; pass a DataFrame with rows \(or .*part=True"
     with pytest.raises(cg.InputError, match=fix):
         cg.profile(pd.DataFrame({"x": []}))
+
+
+def test_a_report_against_an_in_memory_reference_names_its_hash(
+    human: pd.DataFrame, reference: cg.Profile, tmp_path: Path
+) -> None:
+    fresh = cg.profile(human.head(3000))
+    report = cg.check(human.tail(2000), fresh, select="tail-shrinkage")
+    digest = report.to_dict()["reference"]["sha256"]
+    # The hash the profile's file will carry: the report names what it was checked against.
+    assert digest is not None and digest == fresh.save(tmp_path / "ref.json")
+    assert cg.Profile.load(tmp_path / "ref.json").content_hash() == digest

@@ -49,7 +49,6 @@ from ..blas import blas_threads
 from ..config import Config
 from ..errors import CollapseGuardError, ConfigError, InputError, ReferenceFileError
 from ..profile import Profile
-from ..profile.io import content_sha256, profile_content
 from .messages import rephrased
 from .paths import looked_up, project_root, resolve
 
@@ -89,7 +88,7 @@ def register_reference(profile: Profile) -> str:
     str
         The handle, ``"memory:"`` followed by the profile's content hash.
     """
-    digest = profile.sha256 or content_sha256(profile_content(profile))
+    digest = profile.content_hash()
     handle = MEMORY_PREFIX + digest
     _MEMORY[handle] = profile
     return handle

@@ -153,6 +153,18 @@ class Profile:
                     f"with columns={{{name!r}: 'ignore'}}"
                 )
 
+    def content_hash(self) -> str:
+        """sha256 of the content as ``save`` writes it: the file's when loaded or saved, else
+        computed once (an in-memory reference still names what a report was checked against)."""
+        if self.sha256 is not None:
+            return self.sha256
+        cached = self.__dict__.get("_content_hash")
+        if cached is None:
+            from .io import content_sha256, profile_content
+
+            cached = self.__dict__["_content_hash"] = content_sha256(profile_content(self))
+        return str(cached)
+
     def save(self, path: str | Path) -> str:
         """Write the profile as versioned JSON (gzip when the name ends in .gz); returns sha256.
 
