@@ -142,3 +142,11 @@ def test_a_report_against_an_in_memory_reference_names_its_hash(
     # The hash the profile's file will carry: the report names what it was checked against.
     assert digest is not None and digest == fresh.save(tmp_path / "ref.json")
     assert cg.Profile.load(tmp_path / "ref.json").content_hash() == digest
+
+
+def test_dataframe_messages_name_the_python_fix() -> None:
+    mixed = pd.DataFrame({"x": ["1", "2", "3", "4", "five", "6"] * 20})
+    with pytest.raises(cg.InputError, match=r"declare it with columns=\{'x': 'categorical'\}$"):
+        cg.profile(mixed)
+    with pytest.raises(cg.InputError, match=r"leave it out with columns=\{'x': 'ignore'\}$"):
+        cg.profile(pd.DataFrame({"x": [None, None, None], "y": [1.0, 2.0, 3.0]}).astype({"x": float}))

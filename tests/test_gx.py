@@ -1053,6 +1053,14 @@ def test_errors_name_expectation_arguments_not_command_line_options(
     assert for_gx("or rebuild the reference with --column x=categorical if") == (
         "or rebuild the reference with `collapse-guard profile --column x=categorical` if"
     )
+    # Messages about a DataFrame spell the fix as the Python API's columns=, which GX has not either.
+    assert for_gx("fix those values, or declare it with columns={'x': 'categorical'}") == (
+        'fix those values, or declare it with [columns.x] kind = "categorical" in the config file given '
+        "as config="
+    )
+    assert for_gx("leave it out with --column x=ignore (in Python: columns={'x': 'ignore'})") == (
+        'leave it out with [columns.x] kind = "ignore" in the config file given as config='
+    )
     assert for_gx("it crashed, or rerun with --traceback") == "it crashed"
     assert for_gx("check the --config path") == "check the config= path"
 

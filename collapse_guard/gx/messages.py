@@ -50,6 +50,9 @@ _REWRITES: list[tuple[re.Pattern[str], object]] = [
     # `profile --column NAME=KIND` rebuilds the reference with the CLI, which a GX user does too.
     (re.compile(rf"(?<!profile )--column (?P<name>.+?)=(?P<kind>{_KINDS})\b"), _column_kind),
     (re.compile(r"(?<!profile )--column\b"), "[columns.NAME] kind in the config file given as config="),
+    # The Python API's spelling of the same fix (messages about DataFrames use it).
+    (re.compile(r" \(in Python: columns=\{[^}]*\}\)"), ""),
+    (re.compile(rf"\bcolumns=\{{'(?P<name>[^']+)': '(?P<kind>{_KINDS})'\}}"), _column_kind),
     (re.compile(r"(?<![\w-])--synthetic-reference\b"), "synthetic_reference="),
     (re.compile(r"(?<![\w-])--config\b"), "config="),
     # GX keeps the traceback in the result's exception_info; there is no flag to rerun with.

@@ -49,8 +49,14 @@ def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None
         raise InputError(
             f"{source_name(path)}: column {column!r} mixes numbers and text (e.g. {example!r}; "
             f"{int(numeric.sum()):,} of the first {len(values):,} values are numbers); fix those "
-            f"values, or declare it with --column {column}=categorical"
+            f"values, or declare it with {kind_option(column, 'categorical', path)}"
         )
+
+
+def kind_option(name: str, kind: str, path: Path | str | None) -> str:
+    """How to declare a column's kind where the data came from: ``--column`` for a file,
+    ``columns=`` for a DataFrame (the Python API has no command-line options)."""
+    return f"--column {name}={kind}" if path is not None else f"columns={{{name!r}: {kind!r}}}"
 
 
 _SEPARATORS = ((";", "';'"), ("\t", "tabs"), (",", "commas"), ("|", "'|'"))
@@ -342,7 +348,8 @@ class _Builder:
                     raise InputError(
                         f"{source_name(path)}: column {name!r} has more than {s.max_categories:,} distinct "
                         f"values, too many for a categorical column; declare it with "
-                        f"--column {name}=text, or leave it out with --column {name}=ignore"
+                        f"{kind_option(name, 'text', path)}, or leave it out with "
+                        f"{kind_option(name, 'ignore', path)}"
                     )
                 converted[name] = col
                 content.append(col.content_hashes(numbers=True))
@@ -434,7 +441,8 @@ class _Builder:
             raise InputError(
                 f"{source_name(path)}: column {name!r} holds only numbers here, but its reference "
                 f"categories are all words ({shown_names(words, 3)}); check that this is the right "
-                f"file (and column) for the reference, or leave it out with --column {name}=ignore"
+                f"file (and column) for the reference, or leave it out with "
+                f"{kind_option(name, 'ignore', path)}"
             )
 
     def _priorities(self, content: list[np.ndarray], first_row: int, n: int) -> np.ndarray:
@@ -527,7 +535,7 @@ class _Builder:
             if acc is None or acc.count == 0:
                 raise InputError(
                     f"{where}: column {name!r} has no values (all missing); fill it, or leave it "
-                    f"out with --column {name}=ignore"
+                    f"out with {kind_option(name, 'ignore', self.paths[0] if self.paths else None)}"
                 )
             columns[name] = acc
         sample = self._sample_frame(columns)
