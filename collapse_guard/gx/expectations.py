@@ -181,7 +181,71 @@ def _metric_dependency(
     return deps
 
 
-class _ColumnCollapseExpectation(_CollapseGuardExpectationMixin, ColumnAggregateExpectation):
+class _OneCheckRun:
+    """Dependencies and judgement of an expectation that runs one check without a synthetic
+    sample (the column expectations and the batch diversity one): a plain mixin, placed before
+    the GX base class so that ``super()`` reaches GX."""
+
+    check_name: ClassVar[str]
+    gx_metric: ClassVar[str]
+
+    def _judged_column(self) -> str | None:
+        """The column whose findings decide (None: the table-level ones)."""
+        return getattr(self, "column", None)
+
+    def get_validation_dependencies(
+        self,
+        execution_engine: ExecutionEngine | None = None,
+        runtime_configuration: dict | None = None,
+    ) -> ValidationDependencies:
+        gx: Any = super()
+        deps = gx.get_validation_dependencies(
+            execution_engine=execution_engine, runtime_configuration=runtime_configuration
+        )
+        kw = self._kwargs()
+        # Table-level findings have no column to hang overrides on: they go in the check-wide
+        # table ([checks.NAME.thresholds]), and so reach the run's column findings too, which a
+        # batch expectation does not judge; a run with overrides is its own run.
+        overrides = threshold_overrides(
+            self.check_name,
+            self._judged_column() or "",
+            kw.get("metric"),
+            kw.get("warn"),
+            kw.get("fail"),
+            kw.get("thresholds"),
+        )
+        return _metric_dependency(
+            deps,
+            self.gx_metric,
+            {
+                "reference": kw["reference"],
+                "synthetic_reference": None,
+                "config": kw.get("config"),
+                "overrides": overrides,
+            },
+        )
+
+    def _validate(
+        self,
+        metrics: dict,
+        runtime_configuration: dict | None = None,
+        execution_engine: ExecutionEngine | None = None,
+    ) -> dict[str, Any]:
+        kw = self._kwargs()
+        return outcome(
+            metrics[self.gx_metric],
+            check_name=self.check_name,
+            column=self._judged_column(),
+            metric=kw.get("metric"),
+            fail_on=kw.get("fail_on") or "fail",
+        )
+
+    def _kwargs(self) -> dict[str, Any]:
+        expectation: Any = self
+        return dict(expectation._get_success_kwargs())
+
+
+class _ColumnCollapseExpectation(_OneCheckRun, _CollapseGuardExpectationMixin, ColumnAggregateExpectation):
     """Fields and logic shared by the two column expectations (abstract: not registered)."""
 
     if TYPE_CHECKING:
@@ -230,49 +294,6 @@ class _ColumnCollapseExpectation(_CollapseGuardExpectationMixin, ColumnAggregate
         )
         return values
 
-    def get_validation_dependencies(
-        self,
-        execution_engine: ExecutionEngine | None = None,
-        runtime_configuration: dict | None = None,
-    ) -> ValidationDependencies:
-        deps = super().get_validation_dependencies(
-            execution_engine=execution_engine, runtime_configuration=runtime_configuration
-        )
-        kw = self._get_success_kwargs()
-        overrides = threshold_overrides(
-            self.check_name,
-            self.column,
-            kw.get("metric"),
-            kw.get("warn"),
-            kw.get("fail"),
-            kw.get("thresholds"),
-        )
-        return _metric_dependency(
-            deps,
-            self.gx_metric,
-            {
-                "reference": kw["reference"],
-                "synthetic_reference": None,
-                "config": kw.get("config"),
-                "overrides": overrides,
-            },
-        )
-
-    def _validate(
-        self,
-        metrics: dict,
-        runtime_configuration: dict | None = None,
-        execution_engine: ExecutionEngine | None = None,
-    ) -> dict[str, Any]:
-        kw = self._get_success_kwargs()
-        return outcome(
-            metrics[self.gx_metric],
-            check_name=self.check_name,
-            column=self.column,
-            metric=kw.get("metric"),
-            fail_on=kw.get("fail_on") or "fail",
-        )
-
 
 class ExpectColumnTailsNotToShrink(_ColumnCollapseExpectation):
     """Expect a column's tails (extreme quantiles, rare categories, rare tokens) not to shrink.
@@ -317,7 +338,7 @@ class ExpectColumnDiversityNotToDrop(_ColumnCollapseExpectation):
     metric_dependencies: ClassVar[tuple[str, ...]] = (METRIC_DIVERSITY,)
 
 
-class ExpectBatchDiversityNotToDrop(_CollapseGuardExpectationMixin, BatchExpectation):
+class ExpectBatchDiversityNotToDrop(_OneCheckRun, _CollapseGuardExpectationMixin, BatchExpectation):
     """Expect the batch's rows to cover the reference as an honest sample of their size would.
 
     Judges the table-level findings of collapse-guard's ``diversity-loss`` check: the coverage
@@ -343,6 +364,7 @@ class ExpectBatchDiversityNotToDrop(_CollapseGuardExpectationMixin, BatchExpecta
 
     check_name: ClassVar[str] = CHECK_DIVERSITY
     check_label: ClassVar[str] = "batch diversity"
+    gx_metric: ClassVar[str] = METRIC_DIVERSITY
     metric_dependencies: ClassVar[tuple[str, ...]] = (METRIC_DIVERSITY,)
     success_keys: ClassVar[tuple[str, ...]] = _ColumnCollapseExpectation.success_keys
     args_keys: ClassVar[tuple[str, ...]] = ("reference",)
@@ -366,47 +388,6 @@ class ExpectBatchDiversityNotToDrop(_CollapseGuardExpectationMixin, BatchExpecta
             values.get("thresholds"),
         )
         return values
-
-    def get_validation_dependencies(
-        self,
-        execution_engine: ExecutionEngine | None = None,
-        runtime_configuration: dict | None = None,
-    ) -> ValidationDependencies:
-        deps = super().get_validation_dependencies(
-            execution_engine=execution_engine, runtime_configuration=runtime_configuration
-        )
-        kw = self._get_success_kwargs()
-        # Check-wide thresholds ([checks.diversity-loss.thresholds]): table-level findings have no
-        # column to hang them on. They reach the column findings of this run too, which this
-        # expectation does not judge; a run with overrides is its own run.
-        overrides = threshold_overrides(
-            CHECK_DIVERSITY, "", kw.get("metric"), kw.get("warn"), kw.get("fail"), kw.get("thresholds")
-        )
-        return _metric_dependency(
-            deps,
-            METRIC_DIVERSITY,
-            {
-                "reference": kw["reference"],
-                "synthetic_reference": None,
-                "config": kw.get("config"),
-                "overrides": overrides,
-            },
-        )
-
-    def _validate(
-        self,
-        metrics: dict,
-        runtime_configuration: dict | None = None,
-        execution_engine: ExecutionEngine | None = None,
-    ) -> dict[str, Any]:
-        kw = self._get_success_kwargs()
-        return outcome(
-            metrics[METRIC_DIVERSITY],
-            check_name=CHECK_DIVERSITY,
-            column=None,
-            metric=kw.get("metric"),
-            fail_on=kw.get("fail_on") or "fail",
-        )
 
 
 class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchExpectation):
