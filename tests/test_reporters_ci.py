@@ -733,3 +733,14 @@ def test_scan_text_respects_columns_and_has_no_trailing_spaces(monkeypatch: pyte
         assert not any(line.endswith(" ") for line in lines)
     monkeypatch.setenv("COLUMNS", "60")
     assert render_text(SCAN, width=100) != render_text(SCAN)
+
+
+def test_a_warn_from_an_untested_check_is_explained_in_markdown_and_github() -> None:
+    tested = _f("tail-shrinkage", "a", "upper_tail_mass_q99", Status.PASS, "fine", p_value=0.5)
+    untested = _f("diversity-loss", None, "coverage", Status.INSUFFICIENT, "too few rows")
+    rep = Report((tested, untested), "warn", {}, {"paths": ["one.csv"], "rows": 1}, 0, "0.1.0")
+    why = "diversity-loss could test nothing on this batch: see the insufficient-data findings"
+    md = render_markdown(rep)
+    assert f"\n{why}.\n" in md and "· 1 row ·" in md
+    last = GitHubReporter(environ={}).render(rep).splitlines()[-1]
+    assert last == f"collapse-guard: warn — 1 pass, 1 insufficient-data; {why}"

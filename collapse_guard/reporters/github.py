@@ -24,6 +24,7 @@ from ..scan import ScanReport, file_results
 from . import one_line
 from ._annotations import PER_STEP, Annotation, select
 from .markdown import render_markdown
+from .text import untested_line
 
 # Other control characters from quoted data would garble the log line; they are replaced.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -98,7 +99,9 @@ def _summary(report: Report | ScanReport) -> str:
     if isinstance(report, ScanReport):
         return report.summary_sentence()
     counts = {s.value: sum(1 for f in report.findings if f.status is s) for s in Status}
-    return ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
+    untested = untested_line(report)
+    return f"{summary}; {untested.strip()}" if untested else summary
 
 
 def _command(a: Annotation) -> str:

@@ -21,6 +21,7 @@ from ..images import MARKERS
 from ..results import Finding, Report, Status
 from ..scan import FileResult, ScanReport
 from . import one_line
+from .text import untested_line
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ICON = {
@@ -60,6 +61,9 @@ class MarkdownReporter:
 def _report(report: Report, budget: Budget) -> str:
     fr = FileResult.from_report(report)
     head = [f"## collapse-guard: {ICON[report.status]}", "", _header(report, fr), ""]
+    untested = untested_line(report)
+    if untested:  # why a run with no warn finding is a warn
+        head += [untested.strip() + ".", ""]
     tail = _notes(report.notes)
     budget.reserve(head, tail, _OMISSIONS)
     return _joined([*head, *_findings_block(fr.findings, budget), *tail])
@@ -164,7 +168,7 @@ class Budget:
 def _header(report: Report, fr: FileResult) -> str:
     parts = [_code(fr.path)]
     if fr.rows is not None:
-        parts.append(f"{fr.rows:,} rows")
+        parts.append(f"{fr.rows:,} row{'' if fr.rows == 1 else 's'}")
     ref: Mapping[str, Any] = report.reference or {}
     if ref.get("path"):
         sha = str(ref.get("sha256") or "")[:12]
