@@ -182,16 +182,26 @@ def _metric_dependency(
 
 
 class _OneCheckRun:
-    """Dependencies and judgement of an expectation that runs one check without a synthetic
-    sample (the column expectations and the batch diversity one): a plain mixin, placed before
-    the GX base class so that ``super()`` reaches GX."""
+    """Dependencies and judgement of an expectation that runs one check: a plain mixin, placed
+    before the GX base class so that ``super()`` reaches GX. The synthetic-share expectation
+    overrides the three hooks below (its thresholds are named for the share, it may pass a
+    machine sample, and its observed value is the share)."""
 
     check_name: ClassVar[str]
     gx_metric: ClassVar[str]
+    #: Extra arguments of ``outcome`` (how the observed value and the deciding findings are read).
+    outcome_options: ClassVar[dict[str, Any]] = {}
 
     def _judged_column(self) -> str | None:
         """The column whose findings decide (None: the table-level ones)."""
         return getattr(self, "column", None)
+
+    def _threshold_args(self, kw: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+        """The metric, warn, fail and thresholds arguments, for ``threshold_overrides``."""
+        return kw.get("metric"), kw.get("warn"), kw.get("fail"), kw.get("thresholds")
+
+    def _synthetic_reference(self, kw: dict[str, Any]) -> Any:
+        return None
 
     def get_validation_dependencies(
         self,
@@ -207,19 +217,14 @@ class _OneCheckRun:
         # table ([checks.NAME.thresholds]), and so reach the run's column findings too, which a
         # batch expectation does not judge; a run with overrides is its own run.
         overrides = threshold_overrides(
-            self.check_name,
-            self._judged_column() or "",
-            kw.get("metric"),
-            kw.get("warn"),
-            kw.get("fail"),
-            kw.get("thresholds"),
+            self.check_name, self._judged_column() or "", *self._threshold_args(kw)
         )
         return _metric_dependency(
             deps,
             self.gx_metric,
             {
                 "reference": kw["reference"],
-                "synthetic_reference": None,
+                "synthetic_reference": self._synthetic_reference(kw),
                 "config": kw.get("config"),
                 "overrides": overrides,
             },
@@ -238,6 +243,7 @@ class _OneCheckRun:
             column=self._judged_column(),
             metric=kw.get("metric"),
             fail_on=kw.get("fail_on") or "fail",
+            **self.outcome_options,
         )
 
     def _kwargs(self) -> dict[str, Any]:
@@ -390,7 +396,7 @@ class ExpectBatchDiversityNotToDrop(_OneCheckRun, _CollapseGuardExpectationMixin
         return values
 
 
-class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchExpectation):
+class ExpectBatchSyntheticShareToBeBelow(_OneCheckRun, _CollapseGuardExpectationMixin, BatchExpectation):
     """Expect the estimated share of machine-generated rows in the batch to stay below a bound.
 
     Runs collapse-guard's ``synthetic-contamination`` check (classifier two-sample test turned
@@ -444,6 +450,12 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
 
     check_name: ClassVar[str] = CHECK_SYNTHETIC
     check_label: ClassVar[str] = "synthetic share"
+    gx_metric: ClassVar[str] = METRIC_SYNTHETIC
+    outcome_options: ClassVar[dict[str, Any]] = {
+        "observed": "value",
+        "every_column": True,
+        "headline": SYNTHETIC_SHARE_METRIC,
+    }
     metric_dependencies: ClassVar[tuple[str, ...]] = (METRIC_SYNTHETIC,)
     success_keys: ClassVar[tuple[str, ...]] = (
         "reference",
@@ -488,48 +500,9 @@ class ExpectBatchSyntheticShareToBeBelow(_CollapseGuardExpectationMixin, BatchEx
         )
         return values
 
-    def get_validation_dependencies(
-        self,
-        execution_engine: ExecutionEngine | None = None,
-        runtime_configuration: dict | None = None,
-    ) -> ValidationDependencies:
-        deps = super().get_validation_dependencies(
-            execution_engine=execution_engine, runtime_configuration=runtime_configuration
-        )
-        kw = self._get_success_kwargs()
-        overrides = threshold_overrides(
-            CHECK_SYNTHETIC,
-            "",
-            SYNTHETIC_SHARE_METRIC,
-            kw.get("warn_share"),
-            kw.get("max_share"),
-            kw.get("thresholds"),
-        )
-        return _metric_dependency(
-            deps,
-            METRIC_SYNTHETIC,
-            {
-                "reference": kw["reference"],
-                "synthetic_reference": kw.get("synthetic_reference"),
-                "config": kw.get("config"),
-                "overrides": overrides,
-            },
-        )
+    def _threshold_args(self, kw: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+        # max_share and warn_share are the share's fail and warn levels.
+        return SYNTHETIC_SHARE_METRIC, kw.get("warn_share"), kw.get("max_share"), kw.get("thresholds")
 
-    def _validate(
-        self,
-        metrics: dict,
-        runtime_configuration: dict | None = None,
-        execution_engine: ExecutionEngine | None = None,
-    ) -> dict[str, Any]:
-        kw = self._get_success_kwargs()
-        return outcome(
-            metrics[METRIC_SYNTHETIC],
-            check_name=CHECK_SYNTHETIC,
-            column=None,
-            metric=kw.get("metric"),
-            fail_on=kw.get("fail_on") or "fail",
-            observed="value",
-            every_column=True,
-            headline=SYNTHETIC_SHARE_METRIC,
-        )
+    def _synthetic_reference(self, kw: dict[str, Any]) -> Any:
+        return kw.get("synthetic_reference")
