@@ -56,7 +56,10 @@ def _check_mixed_strings(series: pd.Series, column: str, path: Path | str | None
 def kind_option(name: str, kind: str, path: Path | str | None) -> str:
     """How to declare a column's kind where the data came from: ``--column`` for a file,
     ``columns=`` for a DataFrame (the Python API has no command-line options)."""
-    return f"--column {name}={kind}" if path is not None else f"columns={{{name!r}: {kind!r}}}"
+    # Imported here: config imports profile.settings, so a top-level import would be circular.
+    from ..config import API_COLUMNS, column_option
+
+    return column_option(name, kind, "--column" if path is not None else API_COLUMNS)
 
 
 _SEPARATORS = ((";", "';'"), ("\t", "tabs"), (",", "commas"), ("|", "'|'"))
