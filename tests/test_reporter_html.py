@@ -1086,3 +1086,6 @@ def test_lead_names_the_checks_that_could_test_nothing() -> None:
     text = _plain(render_html(_report(only_untested, status="warn")))
     assert "None of the 1 findings could be tested. diversity-loss could test nothing" in text
     assert "No finding failed or warned, but diversity-loss could test nothing on this batch" in text
+    # A reference-free run passes with an untested check: the summary must not call it a warn.
+    free = _plain(render_html(_report(findings, status="pass")))
+    assert "which makes the run a warn" not in free and "No finding failed or warned." in free

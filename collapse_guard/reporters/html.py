@@ -22,6 +22,7 @@ from . import code_spans
 from .html_style import CSS
 from .markdown import NO_MARKER_NOTE
 from .svg import PLOT_TYPES, Thresholds, effect_gauge, effect_text, esc, fmt_num, render_plot
+from .text import untested_sentence
 
 #: Worst first; also the order of the summary counts.
 STATUS_ORDER = ("fail", "error", "warn", "insufficient-data", "pass")
@@ -214,7 +215,7 @@ def _lead(findings: list[Finding]) -> str:
         )
     untested = untested_checks(findings)
     if untested:
-        lead += f" {and_list(untested)} could test nothing on this batch: see the insufficient-data findings."
+        lead += f" {untested_sentence(untested)}."
     return lead
 
 
@@ -325,11 +326,14 @@ def _attention(findings: list[Finding], prefix: str) -> list[str]:
 def _summary(report: Report, findings: list[Finding]) -> str:
     out = ['<section id="summary"><h2>Summary</h2>', _count_chips(_counts(findings), STATUS_ORDER)]
     urgent = _attention(findings, "")
+    # Only a run against a reference is a warn for it (policy.report_status): a reference-free
+    # pass may hold an untested check too, and "which makes the run a warn" was then untrue.
+    untested = untested_checks(findings) if report.status == "warn" else []
     if urgent:
         out += ["<h3>Needs attention</h3>", *urgent]
-    elif findings and untested_checks(findings):
+    elif findings and untested:
         out.append(
-            f"<p>No finding failed or warned, but {esc(and_list(untested_checks(findings)))} could "
+            f"<p>No finding failed or warned, but {esc(and_list(untested))} could "
             "test nothing on this batch, which makes the run a warn.</p>"
         )
     elif findings:

@@ -75,7 +75,12 @@ def untested_line(report: Report) -> str | None:
     everything = len(untested) == len({f.check for f in report.findings})
     if not untested or everything or report.status == Status.PASS.value:
         return None  # nothing tested: every finding says why; a reference-free pass: not the reason
-    return f"  {and_list(untested)} could test nothing on this batch: see the insufficient-data findings"
+    return f"  {untested_sentence(untested)}"
+
+
+def untested_sentence(untested: list[str]) -> str:
+    """ "X and Y could test nothing on this batch: ...", as the text and HTML reports say it."""
+    return f"{and_list(untested)} could test nothing on this batch: see the insufficient-data findings"
 
 
 @dataclass(frozen=True, slots=True)
