@@ -429,6 +429,24 @@ def _exception_messages(result: Any) -> list[str]:
     ]
 
 
+def _assert_income_as_cli_ignoring_minutes(income: Any, df: pd.DataFrame, ref: str, batch_file: Path) -> None:
+    """The GX result for `income` has the CLI's findings, field for field, when the CLI leaves
+    out `minutes` with --column minutes=ignore (its one way past a missing or empty column)."""
+    df.to_csv(batch_file, index=False)
+    out = batch_file.with_suffix(".report.json")
+    argv = ["check", str(batch_file), "-r", ref, "--select", "tail-shrinkage", "--format", "json"]
+    assert cli_main([*argv, "--column", "minutes=ignore", "-o", str(out)]) == 1
+    cli = {
+        f["metric"]: f
+        for f in json.loads(out.read_text(encoding="utf-8"))["findings"]
+        if f["column"] == "income"
+    }
+    gx_findings = income.result["details"]["findings"]
+    assert len(gx_findings) == len(cli) > 0
+    for f in gx_findings:
+        assert {k: f[k] for k in FIELDS} == {k: cli[f["metric"]][k] for k in FIELDS}
+
+
 def test_batch_missing_a_reference_column_is_judged_on_the_columns_it_has(
     files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -450,20 +468,7 @@ def test_batch_missing_a_reference_column_is_judged_on_the_columns_it_has(
         assert any("no column 'minutes'" in n and "other columns" in n for n in details["notes"])
     assert share.result["observed_value"] == share.result["details"]["value"] >= 0.15
     # ... with the same numbers as the CLI given the one way out it has, --column minutes=ignore.
-    batch_file = tmp_path / "no_minutes.csv"
-    df.to_csv(batch_file, index=False)
-    out = tmp_path / "report.json"
-    argv = ["check", str(batch_file), "-r", ref, "--select", "tail-shrinkage", "--format", "json"]
-    assert cli_main([*argv, "--column", "minutes=ignore", "-o", str(out)]) == 1
-    cli = {
-        f["metric"]: f
-        for f in json.loads(out.read_text(encoding="utf-8"))["findings"]
-        if f["column"] == "income"
-    }
-    gx_findings = income.result["details"]["findings"]
-    assert len(gx_findings) == len(cli) > 0
-    for f in gx_findings:
-        assert {k: f[k] for k in FIELDS} == {k: cli[f["metric"]][k] for k in FIELDS}
+    _assert_income_as_cli_ignoring_minutes(income, df, ref, tmp_path / "no_minutes.csv")
 
     # Only the expectation about the missing column fails over it, and says what to do in GX.
     assert _exception_messages(minutes) == []
@@ -987,19 +992,7 @@ def test_an_all_missing_column_is_left_out_like_a_missing_one(
     )
     assert "--column" not in details["message"]
     # The other columns' numbers are the CLI's with --column minutes=ignore.
-    batch_file = tmp_path / "empty_minutes.csv"
-    df.to_csv(batch_file, index=False)
-    out = tmp_path / "report.json"
-    argv = ["check", str(batch_file), "-r", ref, "--select", "tail-shrinkage", "--format", "json"]
-    assert cli_main([*argv, "--column", "minutes=ignore", "-o", str(out)]) == 1
-    cli = {
-        f["metric"]: f
-        for f in json.loads(out.read_text(encoding="utf-8"))["findings"]
-        if f["column"] == "income"
-    }
-    assert len(income.result["details"]["findings"]) == len(cli) > 0
-    for f in income.result["details"]["findings"]:
-        assert {k: f[k] for k in FIELDS} == {k: cli[f["metric"]][k] for k in FIELDS}
+    _assert_income_as_cli_ignoring_minutes(income, df, ref, tmp_path / "empty_minutes.csv")
     # No reference column with values left: the wrong data, said as such.
     nothing = df.assign(income=np.nan, country=None).drop(columns=["minutes"])
     r = _validate_one(nothing, cgx.ExpectColumnTailsNotToShrink(column="income", reference=ref))
