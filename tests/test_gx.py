@@ -62,6 +62,15 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
+def _whole_dataframe(context: Any) -> Any:
+    """A batch definition for a whole in-memory DataFrame in ``context`` (pandas source "p")."""
+    return (
+        context.data_sources.add_pandas("p")
+        .add_dataframe_asset("a")
+        .add_batch_definition_whole_dataframe("w")
+    )
+
+
 def _suite_expectations(reference: str) -> list[Any]:
     return [
         cgx.ExpectColumnTailsNotToShrink(column="income", reference=reference),
@@ -252,11 +261,7 @@ def test_thresholds_map_onto_the_config_and_take_suite_parameters(
     files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     context = gx.get_context(mode="ephemeral")
-    batch_definition = (
-        context.data_sources.add_pandas("p")
-        .add_dataframe_asset("a")
-        .add_batch_definition_whole_dataframe("w")
-    )
+    batch_definition = _whole_dataframe(context)
     suite = context.suites.add(gx.ExpectationSuite(name="thresholds"))
     suite.add_expectation(
         cgx.ExpectColumnTailsNotToShrink(
@@ -305,11 +310,7 @@ def test_row_condition_and_reference_parameter_reach_the_check(files: dict[str, 
     from great_expectations.expectations.row_conditions import Column
 
     context = gx.get_context(mode="ephemeral")
-    batch_definition = (
-        context.data_sources.add_pandas("p")
-        .add_dataframe_asset("a")
-        .add_batch_definition_whole_dataframe("w")
-    )
+    batch_definition = _whole_dataframe(context)
     suite = context.suites.add(gx.ExpectationSuite(name="rows"))
     for source in ("human", "model"):
         suite.add_expectation(
@@ -386,13 +387,7 @@ def test_suite_round_trips_through_json(flow: dict[str, Any], files: dict[str, P
 
 def _batch(df: pd.DataFrame) -> Any:
     """A whole-DataFrame batch in a fresh ephemeral context."""
-    context = gx.get_context(mode="ephemeral")
-    return (
-        context.data_sources.add_pandas("p")
-        .add_dataframe_asset("a")
-        .add_batch_definition_whole_dataframe("w")
-        .get_batch(batch_parameters={"dataframe": df})
-    )
+    return _whole_dataframe(gx.get_context(mode="ephemeral")).get_batch(batch_parameters={"dataframe": df})
 
 
 def _validate_one(df: pd.DataFrame, expectation: Any) -> Any:
@@ -834,11 +829,7 @@ def test_a_suite_loaded_without_the_import_loses_its_expectations_and_the_guard_
     """GX 1.x does not raise: it logs, drops the expectations and passes the collapsed batch."""
     project = tmp_path / "project"
     context = gx.get_context(mode="file", project_root_dir=str(project))
-    batch_definition = (
-        context.data_sources.add_pandas("p")
-        .add_dataframe_asset("a")
-        .add_batch_definition_whole_dataframe("w")
-    )
+    batch_definition = _whole_dataframe(context)
     suite = context.suites.add(gx.ExpectationSuite(name="s"))
     suite.add_expectation(
         cgx.ExpectColumnTailsNotToShrink(column="income", reference=str(files["reference"]))
@@ -914,11 +905,7 @@ def test_relative_paths_resolve_against_the_project_root_from_any_working_direct
     )
     monkeypatch.chdir(project)  # where a user builds the suite
     context = gx.get_context(mode="file", project_root_dir=str(project))
-    batch_definition = (
-        context.data_sources.add_pandas("p")
-        .add_dataframe_asset("a")
-        .add_batch_definition_whole_dataframe("w")
-    )
+    batch_definition = _whole_dataframe(context)
     suite = context.suites.add(gx.ExpectationSuite(name="s"))
     suite.add_expectation(
         cgx.ExpectColumnTailsNotToShrink(
